@@ -1,0 +1,382 @@
+package normalize
+
+import (
+	"bytes"
+
+	"github.com/valyala/fastjson"
+)
+
+// event writes the document for one audit event in the configured format.
+func (n *Normalizer) event(v *fastjson.Value, original []byte) {
+	e := &n.ev
+	e.extract(v)
+	start := len(n.w.b)
+	var ts int64
+	if n.opt.Format == Raw {
+		ts = n.timestamp(e)
+		n.w.b = appendValue(n.w.b, v, false)
+	} else {
+		ts = n.writeECS(e, original)
+	}
+	idStart := len(n.meta)
+	n.meta = append(n.meta, e.auditID...)
+	stStart := len(n.meta)
+	n.meta = append(n.meta, e.stage...)
+	n.spans = append(n.spans, docSpan{
+		start: start, end: len(n.w.b),
+		idStart: idStart, idEnd: stStart,
+		stStart: stStart, stEnd: len(n.meta),
+		time: ts,
+	})
+}
+
+// timestamp resolves @timestamp: stageTimestamp, then
+// requestReceivedTimestamp, then the v1beta1 timestamp, then the record time
+// (0 = none). A value that does not parse counts as absent.
+func (n *Normalizer) timestamp(e *event) int64 {
+	if t, ok := parseTimestamp(e.stageTS); ok {
+		return t
+	}
+	if t, ok := parseTimestamp(e.requestReceived); ok {
+		return t
+	}
+	if t, ok := parseTimestamp(e.legacyTS); ok {
+		return t
+	}
+	return n.recordTime
+}
+
+// Outcomes, event.type values by verb, and HTTP methods by verb.
+const (
+	outcomeSuccess = "success"
+	outcomeFailure = "failure"
+	outcomeUnknown = "unknown"
+)
+
+func verbType(verb []byte) string {
+	switch string(verb) {
+	case "create":
+		return "creation"
+	case "delete", "deletecollection":
+		return "deletion"
+	case "update", "patch":
+		return "change"
+	case "get", "list", "watch":
+		return "access"
+	}
+	return "info"
+}
+
+// verbMethod derives http.request.method from the verb: the audit event does
+// not record the real method (a watch is a GET with ?watch=true, a create
+// may be a POST to a subresource), so this is the method the verb implies.
+func verbMethod(verb []byte) string {
+	switch string(verb) {
+	case "get", "list", "watch":
+		return "GET"
+	case "create":
+		return "POST"
+	case "update":
+		return "PUT"
+	case "patch":
+		return "PATCH"
+	case "delete", "deletecollection":
+		return "DELETE"
+	}
+	return ""
+}
+
+// iamResource reports whether a resource is about identities and their
+// rights: event.category then holds iam besides api.
+func iamResource(r []byte) bool {
+	switch string(r) {
+	case "roles", "clusterroles", "rolebindings", "clusterrolebindings",
+		"serviceaccounts", "certificatesigningrequests", "tokenreviews":
+		return true
+	}
+	return bytes.HasSuffix(r, []byte("subjectaccessreviews"))
+}
+
+// outcome follows the response code, and only without one the authorization
+// decision: a request can be allowed and still fail (404, 409, 500), so
+// Sekoia's copy of the decision into event.outcome is not followed.
+func outcome(e *event) string {
+	switch {
+	case e.code >= 400:
+		return outcomeFailure
+	case e.code >= 100:
+		return outcomeSuccess
+	}
+	switch string(e.decision) {
+	case "forbid":
+		return outcomeFailure
+	case "allow":
+		if string(e.stage) != "RequestReceived" {
+			return outcomeSuccess
+		}
+	}
+	return outcomeUnknown
+}
+
+// writeECS writes the ECS document and returns its @timestamp.
+func (n *Normalizer) writeECS(e *event, original []byte) int64 {
+	w := &n.w
+	n.truncated = false
+	w.begin()
+
+	ts := n.timestamp(e)
+	if ts != 0 {
+		w.time("@timestamp", ts)
+	}
+
+	// event.*
+	out := outcome(e)
+	w.open("event")
+	w.strConst("kind", "event")
+	w.strConst("module", "kubernetes")
+	w.strConst("dataset", "kubernetes.audit_logs")
+	w.str("id", e.auditID)
+	w.str("code", e.auditID)
+	w.str("action", e.verb)
+	w.openArr("category")
+	w.constElem("api")
+	if iamResource(e.resource) {
+		w.constElem("iam")
+	}
+	w.closeArr()
+	w.openArr("type")
+	w.constElem(verbType(e.verb))
+	switch string(e.decision) {
+	case "allow":
+		w.constElem("allowed")
+	case "forbid":
+		w.constElem("denied")
+	}
+	w.closeArr()
+	w.strConst("outcome", out)
+	start, startOK := parseTimestamp(e.requestReceived)
+	end, endOK := parseTimestamp(e.stageTS)
+	if startOK {
+		w.time("start", start)
+	}
+	if endOK {
+		w.time("end", end)
+	}
+	if startOK && endOK && end >= start {
+		w.int("duration", end-start)
+	}
+	w.str("reason", e.authzReason)
+	if n.opt.EventOriginal {
+		if original == nil {
+			n.scratch = appendValue(n.scratch[:0], e.v, false)
+			original = n.scratch
+		}
+		w.str("original", original)
+	}
+	w.close()
+
+	// user.*: the authenticated caller; the impersonated identity is
+	// user.effective (Sekoia puts it in user.name, which hides who acted).
+	w.open("user")
+	w.str("name", e.userName)
+	w.str("id", e.userUID)
+	n.writeStrings("roles", e.userGroups)
+	w.open("effective")
+	w.str("name", e.impName)
+	w.str("id", e.impUID)
+	n.writeStrings("roles", e.impGroups)
+	w.close()
+	w.close()
+
+	// source.* and related.*
+	n.collectIPs(e)
+	if len(n.ips) > 0 {
+		w.open("source")
+		w.str("ip", n.ips[0])
+		w.str("address", n.ips[0])
+		w.close()
+	}
+	w.open("related")
+	w.openArr("ip")
+	for _, ip := range n.ips {
+		w.strElem(ip)
+	}
+	w.closeArr()
+	n.users = n.users[:0]
+	n.users = appendUnique(n.users, e.userName)
+	n.users = appendUnique(n.users, e.userUID)
+	n.users = appendUnique(n.users, e.impName)
+	n.users = appendUnique(n.users, e.impUID)
+	w.openArr("user")
+	for _, u := range n.users {
+		w.strElem(u)
+	}
+	w.closeArr()
+	w.close()
+
+	// user_agent.*
+	if len(e.userAgent) > 0 {
+		ua := parseUserAgent(e.userAgent)
+		w.open("user_agent")
+		w.str("original", e.userAgent)
+		w.str("name", ua.name)
+		w.str("version", ua.version)
+		w.open("os")
+		w.str("name", ua.os)
+		w.close()
+		w.close()
+	}
+
+	// url.*
+	if len(e.requestURI) > 0 {
+		path, query := e.requestURI, []byte(nil)
+		if i := bytes.IndexByte(path, '?'); i >= 0 {
+			path, query = path[:i], path[i+1:]
+		}
+		w.open("url")
+		w.str("original", e.requestURI)
+		w.str("path", path)
+		w.str("query", query)
+		w.close()
+	}
+
+	// http.*
+	w.open("http")
+	if m := verbMethod(e.verb); m != "" {
+		w.open("request")
+		w.strConst("method", m)
+		w.close()
+	}
+	if e.code > 0 {
+		w.open("response")
+		w.int("status_code", e.code)
+		w.close()
+	}
+	w.close()
+
+	// error.* on failures only: a 2xx status carries no error.
+	if out == outcomeFailure {
+		w.open("error")
+		w.str("code", e.statusReason)
+		w.str("message", e.statusMessage)
+		w.close()
+	}
+
+	// orchestrator.*
+	w.open("orchestrator")
+	n.writeOrchestratorBase()
+	w.str("namespace", e.namespace)
+	w.open("resource")
+	w.str("type", e.resource)
+	if len(e.subresource) > 0 && len(e.resource) > 0 {
+		w.key("subtype")
+		w.b = append(w.b, '"')
+		w.b = appendEscaped(w.b, e.resource)
+		w.b = append(w.b, '/')
+		w.b = appendEscaped(w.b, e.subresource)
+		w.b = append(w.b, '"')
+	}
+	name := e.name
+	if len(name) == 0 {
+		name = metadataName(e.responseObject)
+	}
+	if len(name) == 0 {
+		name = metadataName(e.requestObject)
+	}
+	w.str("name", name)
+	w.str("id", e.uid)
+	w.close()
+	if len(e.objAPIVersion) > 0 {
+		w.key("api_version")
+		w.b = append(w.b, '"')
+		if len(e.apiGroup) > 0 {
+			w.b = appendEscaped(w.b, e.apiGroup)
+			w.b = append(w.b, '/')
+		}
+		w.b = appendEscaped(w.b, e.objAPIVersion)
+		w.b = append(w.b, '"')
+	}
+	w.close()
+
+	// container.image.name
+	n.collectImages(e.requestObject)
+	if len(n.imgs) > 0 {
+		w.open("container")
+		w.open("image")
+		w.openArr("name")
+		for _, img := range n.imgs {
+			w.strElem(img)
+		}
+		w.closeArr()
+		w.close()
+		w.close()
+	}
+
+	n.writeAudit(e)
+
+	if n.truncated {
+		w.open("labels")
+		w.boolTrue("truncated")
+		w.close()
+	}
+	w.end()
+	return ts
+}
+
+// writeOrchestratorBase writes the members every document's orchestrator has.
+func (n *Normalizer) writeOrchestratorBase() {
+	n.w.strConst("type", "kubernetes")
+	if len(n.clusterName) > 0 {
+		n.w.open("cluster")
+		n.w.str("name", n.clusterName)
+		n.w.close()
+	}
+}
+
+// writeStrings writes the non-empty strings of an array as member k.
+func (n *Normalizer) writeStrings(k string, a *fastjson.Value) {
+	if a == nil {
+		return
+	}
+	n.w.openArr(k)
+	for _, x := range a.GetArray() {
+		n.w.strElem(stringOf(x))
+	}
+	n.w.closeArr()
+}
+
+// collectIPs keeps the syntactically valid, distinct entries of sourceIPs.
+func (n *Normalizer) collectIPs(e *event) {
+	n.ips = n.ips[:0]
+	if e.sourceIPs == nil {
+		return
+	}
+	for _, x := range e.sourceIPs.GetArray() {
+		ip := stringOf(x)
+		if validIP(ip) {
+			n.ips = appendUnique(n.ips, ip)
+		}
+	}
+}
+
+// appendUnique appends s unless it is empty or already present; the lists
+// are a handful of entries, so a linear scan beats any set.
+func appendUnique(list [][]byte, s []byte) [][]byte {
+	if len(s) == 0 {
+		return list
+	}
+	for _, x := range list {
+		if bytes.Equal(x, s) {
+			return list
+		}
+	}
+	return append(list, s)
+}
+
+// metadataName reads metadata.name of a body that is an object.
+func metadataName(v *fastjson.Value) []byte {
+	if v == nil || v.Type() != fastjson.TypeObject {
+		return nil
+	}
+	return stringOf(v.Get("metadata", "name"))
+}

@@ -1,0 +1,158 @@
+package normalize
+
+import "github.com/valyala/fastjson"
+
+// event holds what the ECS mapping reads from one audit event, extracted in a
+// single pass over its top-level keys. Byte slices point into the parser's
+// memory; *fastjson.Value fields are nil when absent. Every field is checked
+// for its JSON type: a field of the wrong type counts as absent.
+type event struct {
+	v *fastjson.Value
+
+	kind, apiVersion, level, auditID, stage, requestURI, verb, userAgent []byte
+
+	user, impersonated *fastjson.Value // objects
+	userName, userUID  []byte
+	userGroups         *fastjson.Value // array
+	impName, impUID    []byte
+	impGroups          *fastjson.Value
+
+	sourceIPs *fastjson.Value // array
+
+	objectRef                                   *fastjson.Value
+	resource, subresource, namespace, name, uid []byte
+	apiGroup, objAPIVersion                     []byte
+
+	responseStatus *fastjson.Value
+	code           int64 // -1 when absent
+	statusReason   []byte
+	statusMessage  []byte
+
+	requestObject, responseObject *fastjson.Value
+
+	requestReceived, stageTS, legacyTS []byte // as written
+	annotations, metadata              *fastjson.Value
+	decision, authzReason              []byte
+
+	num []byte // scratch for number text, kept across events
+}
+
+func (e *event) reset(v *fastjson.Value) {
+	*e = event{v: v, code: -1, num: e.num[:0]}
+}
+
+// extract fills e from the event object v.
+func (e *event) extract(v *fastjson.Value) {
+	e.reset(v)
+	o, _ := v.Object()
+	o.Visit(func(k []byte, x *fastjson.Value) {
+		switch string(k) {
+		case "kind":
+			e.kind = stringOf(x)
+		case "apiVersion":
+			e.apiVersion = stringOf(x)
+		case "level":
+			e.level = stringOf(x)
+		case "auditID":
+			e.auditID = stringOf(x)
+		case "stage":
+			e.stage = stringOf(x)
+		case "requestURI":
+			e.requestURI = stringOf(x)
+		case "verb":
+			e.verb = stringOf(x)
+		case "userAgent":
+			e.userAgent = stringOf(x)
+		case "user":
+			if x.Type() == fastjson.TypeObject {
+				e.user = x
+				e.userName = stringOf(x.Get("username"))
+				e.userUID = stringOf(x.Get("uid"))
+				e.userGroups = arrayOf(x.Get("groups"))
+			}
+		case "impersonatedUser":
+			if x.Type() == fastjson.TypeObject {
+				e.impersonated = x
+				e.impName = stringOf(x.Get("username"))
+				e.impUID = stringOf(x.Get("uid"))
+				e.impGroups = arrayOf(x.Get("groups"))
+			}
+		case "sourceIPs":
+			e.sourceIPs = arrayOf(x)
+		case "objectRef":
+			if x.Type() == fastjson.TypeObject {
+				e.objectRef = x
+				e.resource = stringOf(x.Get("resource"))
+				e.subresource = stringOf(x.Get("subresource"))
+				e.namespace = stringOf(x.Get("namespace"))
+				e.name = stringOf(x.Get("name"))
+				e.uid = stringOf(x.Get("uid"))
+				e.apiGroup = stringOf(x.Get("apiGroup"))
+				e.objAPIVersion = stringOf(x.Get("apiVersion"))
+			}
+		case "responseStatus":
+			if x.Type() == fastjson.TypeObject {
+				e.responseStatus = x
+				if c, ok := e.intOf(x.Get("code")); ok {
+					e.code = c
+				}
+				e.statusReason = stringOf(x.Get("reason"))
+				e.statusMessage = stringOf(x.Get("message"))
+			}
+		case "requestObject":
+			e.requestObject = x
+		case "responseObject":
+			e.responseObject = x
+		case "requestReceivedTimestamp":
+			e.requestReceived = stringOf(x)
+		case "stageTimestamp":
+			e.stageTS = stringOf(x)
+		case "timestamp":
+			e.legacyTS = stringOf(x)
+		case "metadata":
+			e.metadata = x
+		case "annotations":
+			if x.Type() == fastjson.TypeObject {
+				e.annotations = x
+				e.decision = stringOf(x.Get("authorization.k8s.io/decision"))
+				e.authzReason = stringOf(x.Get("authorization.k8s.io/reason"))
+			}
+		}
+	})
+}
+
+func arrayOf(v *fastjson.Value) *fastjson.Value {
+	if v == nil || v.Type() != fastjson.TypeArray {
+		return nil
+	}
+	return v
+}
+
+// intOf reads a JSON number that is a plain integer (no fraction or exponent,
+// at most 18 digits). fastjson's own conversions allocate an error on failure.
+func (e *event) intOf(v *fastjson.Value) (int64, bool) {
+	if v == nil || v.Type() != fastjson.TypeNumber {
+		return 0, false
+	}
+	e.num = v.MarshalTo(e.num[:0])
+	s := e.num
+	neg := false
+	if len(s) > 0 && s[0] == '-' {
+		neg = true
+		s = s[1:]
+	}
+	if len(s) == 0 || len(s) > 18 {
+		return 0, false
+	}
+	var n int64
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	if neg {
+		n = -n
+	}
+	return n, true
+}

@@ -1,0 +1,317 @@
+package normalize
+
+import (
+	"encoding/binary"
+	"unicode/utf8"
+)
+
+// This file holds the append-style JSON writer. It never allocates except to
+// grow the caller's buffer, and it always produces valid JSON: strings are
+// escaped here (control characters, '"' and '\'), and invalid UTF-8 becomes
+// U+FFFD so that a single bad byte cannot make a whole batch unparsable.
+
+const hexDigits = "0123456789abcdef"
+
+// appendEscaped appends s, escaped for the inside of a JSON string, without quotes.
+func appendEscaped(dst []byte, s []byte) []byte {
+	start := 0
+	for i := 0; i < len(s); {
+		// Skip 8 plain ASCII bytes at a time: most of an audit event is
+		// ASCII text with nothing to escape.
+		for i+8 <= len(s) && plain8(binary.LittleEndian.Uint64(s[i:])) {
+			i += 8
+		}
+		if i >= len(s) {
+			break
+		}
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			switch c {
+			case '"':
+				dst = append(dst, '\\', '"')
+			case '\\':
+				dst = append(dst, '\\', '\\')
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRune(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, `\ufffd`...)
+			i++
+			start = i
+			continue
+		}
+		i += size
+	}
+	return append(dst, s[start:]...)
+}
+
+const (
+	lo7  = 0x0101010101010101
+	hi7  = 0x8080808080808080
+	quot = 0x2222222222222222 // '"'
+	bsl  = 0x5c5c5c5c5c5c5c5c // '\\'
+	sp   = 0x2020202020202020 // ' '
+)
+
+// plain8 reports whether none of the 8 bytes in x needs attention: no control
+// character, '"', '\\' or non-ASCII byte (SWAR "has byte less than / equal to").
+func plain8(x uint64) bool {
+	q := x ^ quot
+	b := x ^ bsl
+	return ((x-sp)&^x|(q-lo7)&^q|(b-lo7)&^b|x)&hi7 == 0
+}
+
+// appendEscapedString is appendEscaped for a string; the conversion does not
+// copy (the compiler passes the string's bytes through).
+func appendEscapedString(dst []byte, s string) []byte {
+	return appendEscaped(dst, []byte(s))
+}
+
+// appendQuoted appends s as a JSON string.
+func appendQuoted(dst []byte, s []byte) []byte {
+	dst = append(dst, '"')
+	dst = appendEscaped(dst, s)
+	return append(dst, '"')
+}
+
+// appendInt appends a decimal integer.
+func appendInt(dst []byte, v int64) []byte {
+	if v < 0 {
+		dst = append(dst, '-')
+		if v == -v { // math.MinInt64
+			return append(dst, "9223372036854775808"...)
+		}
+		v = -v
+	}
+	var buf [20]byte
+	i := len(buf)
+	for {
+		i--
+		buf[i] = byte('0' + v%10)
+		v /= 10
+		if v == 0 {
+			break
+		}
+	}
+	return append(dst, buf[i:]...)
+}
+
+// validNumber reports whether s is a number under the JSON grammar. fastjson
+// accepts more (NaN, Inf, "1.2.3", "+1"), which must never reach the output.
+func validNumber(s []byte) bool {
+	i := 0
+	if i < len(s) && s[i] == '-' {
+		i++
+	}
+	if i >= len(s) {
+		return false
+	}
+	if s[i] == '0' {
+		i++
+	} else if s[i] >= '1' && s[i] <= '9' {
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+	} else {
+		return false
+	}
+	if i < len(s) && s[i] == '.' {
+		i++
+		d := i
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		if i == d {
+			return false
+		}
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		d := i
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		if i == d {
+			return false
+		}
+	}
+	return i == len(s)
+}
+
+// writer builds one JSON object with comma bookkeeping and rollback, so that
+// an object or array that ends up with no members disappears together with
+// its key ("leave out empty values").
+type writer struct {
+	b     []byte
+	d     int
+	count []int // members written at each level
+	mark  []int // len(b) before the key of the container at each level
+}
+
+// begin starts the top-level object.
+func (w *writer) begin() {
+	w.d = 0
+	if len(w.count) == 0 {
+		// Grown once, on demand, up to the deepest nesting seen; copied
+		// values are bounded by fastjson's MaxDepth.
+		w.count = make([]int, 16)
+		w.mark = make([]int, 16)
+	}
+	w.count[0] = 0
+	w.mark[0] = len(w.b)
+	w.b = append(w.b, '{')
+}
+
+// end closes the top-level object.
+func (w *writer) end() { w.b = append(w.b, '}') }
+
+// sep writes the comma before a member when one is needed and counts it.
+func (w *writer) sep() {
+	if w.count[w.d] > 0 {
+		w.b = append(w.b, ',')
+	}
+	w.count[w.d]++
+}
+
+// key writes a constant key that needs no escaping.
+func (w *writer) key(k string) {
+	w.sep()
+	w.b = append(w.b, '"')
+	w.b = append(w.b, k...)
+	w.b = append(w.b, '"', ':')
+}
+
+// keyBytes writes a key taken from input, escaped.
+func (w *writer) keyBytes(k []byte) {
+	w.sep()
+	w.b = appendQuoted(w.b, k)
+	w.b = append(w.b, ':')
+}
+
+// elem starts an array element.
+func (w *writer) elem() { w.sep() }
+
+func (w *writer) push(open byte, markPos int) {
+	w.d++
+	if w.d == len(w.count) {
+		w.count = append(w.count, 0)
+		w.mark = append(w.mark, 0)
+	}
+	w.count[w.d] = 0
+	w.mark[w.d] = markPos
+	w.b = append(w.b, open)
+}
+
+// open starts an object member named k; close removes it again if it stayed empty.
+func (w *writer) open(k string) {
+	m := len(w.b)
+	w.key(k)
+	w.push('{', m)
+}
+
+// openArr starts an array member named k.
+func (w *writer) openArr(k string) {
+	m := len(w.b)
+	w.key(k)
+	w.push('[', m)
+}
+
+// close ends the current object (or array, with closeArr); when nothing was
+// written inside it, the key and the opener are removed.
+func (w *writer) close() { w.pop('}') }
+
+func (w *writer) closeArr() { w.pop(']') }
+
+func (w *writer) pop(c byte) {
+	if w.count[w.d] == 0 {
+		w.b = w.b[:w.mark[w.d]]
+		w.d--
+		w.count[w.d]--
+		return
+	}
+	w.b = append(w.b, c)
+	w.d--
+}
+
+// str writes k: s, left out when s is empty.
+func (w *writer) str(k string, s []byte) {
+	if len(s) == 0 {
+		return
+	}
+	w.key(k)
+	w.b = appendQuoted(w.b, s)
+}
+
+// strConst writes k: s for a constant s that needs no escaping.
+func (w *writer) strConst(k, s string) {
+	w.key(k)
+	w.b = append(w.b, '"')
+	w.b = append(w.b, s...)
+	w.b = append(w.b, '"')
+}
+
+// strElem writes an array element, left out when empty.
+func (w *writer) strElem(s []byte) {
+	if len(s) == 0 {
+		return
+	}
+	w.elem()
+	w.b = appendQuoted(w.b, s)
+}
+
+// constElem writes a constant array element.
+func (w *writer) constElem(s string) {
+	w.elem()
+	w.b = append(w.b, '"')
+	w.b = append(w.b, s...)
+	w.b = append(w.b, '"')
+}
+
+func (w *writer) int(k string, v int64) {
+	w.key(k)
+	w.b = appendInt(w.b, v)
+}
+
+func (w *writer) boolTrue(k string) {
+	w.key(k)
+	w.b = append(w.b, "true"...)
+}
+
+// time writes k: ns as RFC 3339 with nanoseconds in UTC.
+func (w *writer) time(k string, ns int64) {
+	w.key(k)
+	w.b = append(w.b, '"')
+	w.b = appendTimestamp(w.b, ns)
+	w.b = append(w.b, '"')
+}
+
+// snapshot and restore let a caller drop a member it has written (a body too
+// large to keep).
+type snapshot struct{ pos, count int }
+
+func (w *writer) snapshot() snapshot { return snapshot{len(w.b), w.count[w.d]} }
+
+func (w *writer) restore(s snapshot) {
+	w.b = w.b[:s.pos]
+	w.count[w.d] = s.count
+}

@@ -1,0 +1,148 @@
+package normalize
+
+import "github.com/valyala/fastjson"
+
+// The input shapes a record may take, all resolved here before any document
+// is written:
+//
+//	{"kind":"Event",...}                          one audit event (v1 or v1beta1)
+//	{"kind":"EventList","items":[...]}            the webhook backend's batch
+//	[{...},{...}]                                 a JSON array of any of these
+//	{"records":[...]}                             Azure diagnostic export
+//	{"category":"kube-audit...","properties":{"log":"<event JSON>" | {...}}}   AKS
+//
+// Containers nest at most maxNesting levels deep, and an AKS string payload
+// is parsed once (a string inside that string is an error), so a hostile
+// record cannot make the splitter recurse without bound.
+const maxNesting = 4
+
+// Fixed error texts keep the error path free of formatting.
+const (
+	errEmpty       = "empty record"
+	errInvalidJSON = "invalid JSON: "
+	errNotObject   = "not an audit event: the JSON value is not an object"
+	errKind        = "not an audit event: kind is not Event"
+	errNoFields    = "not an audit event: no auditID, verb, requestURI or audit.k8s.io apiVersion"
+	errNesting     = "record nests containers too deeply"
+	errLogJSON     = "AKS envelope: properties.log is not valid JSON: "
+	errLogNested   = "AKS envelope: properties.log nested inside properties.log"
+	errLogType     = "AKS envelope: properties.log is neither a string nor an object"
+)
+
+func (n *Normalizer) split(record []byte) {
+	rec := trimSpace(record)
+	if len(rec) == 0 {
+		n.pipelineError(record, errEmpty, "")
+		return
+	}
+	v, err := n.p.ParseBytes(rec)
+	if err != nil {
+		n.pipelineError(record, errInvalidJSON, err.Error())
+		return
+	}
+	n.value(v, rec, 0, false)
+}
+
+// value dispatches one parsed value. original is the value's own text when
+// the input holds it as is (the whole record, an AKS string payload), nil
+// when the value is part of a larger document.
+func (n *Normalizer) value(v *fastjson.Value, original []byte, depth int, inner bool) {
+	if depth > maxNesting {
+		n.pipelineErrorValue(v, original, errNesting, "")
+		return
+	}
+	switch v.Type() {
+	case fastjson.TypeArray:
+		for _, item := range v.GetArray() {
+			n.value(item, nil, depth+1, inner)
+		}
+		return
+	case fastjson.TypeObject:
+	default:
+		n.pipelineErrorValue(v, original, errNotObject, "")
+		return
+	}
+
+	kind := stringOf(v.Get("kind"))
+	if len(kind) == 0 || string(kind) == "EventList" {
+		if items := v.Get("items"); items != nil && items.Type() == fastjson.TypeArray {
+			n.value(items, nil, depth, inner)
+			return
+		}
+	}
+	if len(kind) == 0 {
+		if recs := v.Get("records"); recs != nil && recs.Type() == fastjson.TypeArray {
+			n.value(recs, nil, depth, inner)
+			return
+		}
+		if log := v.Get("properties", "log"); log != nil {
+			switch log.Type() {
+			case fastjson.TypeString:
+				if inner {
+					n.pipelineErrorValue(v, original, errLogNested, "")
+					return
+				}
+				text, _ := log.StringBytes()
+				ev, err := n.inner.ParseBytes(text)
+				if err != nil {
+					n.pipelineError(text, errLogJSON, err.Error())
+					return
+				}
+				n.value(ev, trimSpace(text), depth+1, true)
+			case fastjson.TypeObject, fastjson.TypeArray:
+				n.value(log, nil, depth+1, inner)
+			default:
+				n.pipelineErrorValue(v, original, errLogType, "")
+			}
+			return
+		}
+	}
+	if reason := eventCheck(v, kind); reason != "" {
+		n.pipelineErrorValue(v, original, reason, "")
+		return
+	}
+	n.event(v, original)
+}
+
+// eventCheck decides whether an object is an audit event, returning why not.
+// The test is deliberately loose, since a missing field must never drop an
+// event: kind, when present, must be "Event", and the object must carry at
+// least one field that only audit events have (auditID, or verb with
+// requestURI, or an audit.k8s.io apiVersion). Sekoia's samples, for one, have
+// no kind or apiVersion at all.
+func eventCheck(v *fastjson.Value, kind []byte) string {
+	if k := v.Get("kind"); k != nil && string(kind) != "Event" {
+		return errKind
+	}
+	if len(stringOf(v.Get("auditID"))) > 0 {
+		return ""
+	}
+	if len(stringOf(v.Get("verb"))) > 0 && len(stringOf(v.Get("requestURI"))) > 0 {
+		return ""
+	}
+	if av := stringOf(v.Get("apiVersion")); len(kind) > 0 && len(av) > 13 && string(av[:13]) == "audit.k8s.io/" {
+		return ""
+	}
+	return errNoFields
+}
+
+// stringOf returns the bytes of a JSON string, nil for anything else.
+func stringOf(v *fastjson.Value) []byte {
+	if v == nil || v.Type() != fastjson.TypeString {
+		return nil
+	}
+	b, _ := v.StringBytes()
+	return b
+}
+
+func trimSpace(b []byte) []byte {
+	for len(b) > 0 && isSpace(b[0]) {
+		b = b[1:]
+	}
+	for len(b) > 0 && isSpace(b[len(b)-1]) {
+		b = b[:len(b)-1]
+	}
+	return b
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }

@@ -1,0 +1,84 @@
+package normalize
+
+import (
+	"testing"
+	"time"
+)
+
+func TestParseTimestamp(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want string // RFC3339Nano of the result, "" for a failure
+	}{
+		{"2024-01-02T03:04:05Z", "2024-01-02T03:04:05Z"},
+		{"2024-01-02T03:04:05.123456Z", "2024-01-02T03:04:05.123456Z"},
+		{"2024-01-02t03:04:05.123456789123z", "2024-01-02T03:04:05.123456789Z"},
+		{"2024-01-02 03:04:05+02:30", "2024-01-02T00:34:05Z"},
+		{"2024-02-29T23:59:59-01:00", "2024-03-01T00:59:59Z"},
+		{"1970-01-01T00:00:00Z", "1970-01-01T00:00:00Z"},
+		{"1969-12-31T23:59:59.5Z", "1969-12-31T23:59:59.5Z"},
+		{"2016-12-31T23:59:60Z", "2016-12-31T23:59:59Z"},
+		{"2023-02-29T00:00:00Z", ""},
+		{"2024-13-01T00:00:00Z", ""},
+		{"2024-01-02T03:04:05", ""},
+		{"2024-01-02T03:04:05.Z", ""},
+		{"2024-01-02T03:04:05+0200", ""},
+		{"2024-01-02T03:04:05Zjunk", ""},
+		{"9999-01-01T00:00:00Z", ""},
+		{"", ""},
+		{"yesterday at noon, roughly", ""},
+	} {
+		ns, ok := parseTimestamp([]byte(c.in))
+		got := ""
+		if ok {
+			got = time.Unix(0, ns).UTC().Format(time.RFC3339Nano)
+		}
+		if got != c.want {
+			t.Errorf("%q: got %q want %q", c.in, got, c.want)
+		}
+	}
+}
+
+func TestAppendTimestamp(t *testing.T) {
+	for _, ns := range []int64{0, 1, -1, 1700000000123456789, -6795364578871345152, 7258118399999999999, 951782400000000000} {
+		want := time.Unix(0, ns).UTC().Format("2006-01-02T15:04:05.000000000Z")
+		if got := string(appendTimestamp(nil, ns)); got != want {
+			t.Errorf("%d: got %s want %s", ns, got, want)
+		}
+	}
+}
+
+func TestValidIP(t *testing.T) {
+	for s, want := range map[string]bool{
+		"1.2.3.4": true, "255.255.255.255": true, "0.0.0.0": true, "::": true, "::1": true,
+		"2001:db8::1": true, "fe80::1:2:3:4": true, "1:2:3:4:5:6:7:8": true, "::ffff:10.0.0.1": true,
+		"1::": true, "1:2:3:4:5:6:1.2.3.4": true, "ABCD::ef": true,
+		"": false, "99.999.999.999": false, "256.1.1.1": false, "1.2.3": false, "1.2.3.4.5": false,
+		"01.2.3.4": false, "1.2.3.4 ": false, ":": false, ":::": false, "1::2::3": false, "1:2:3:4:5:6:7:8:9": false,
+		"1:2:3:4:5:6:7": false, "12345::": false, "fe80::1%eth0": false, "1:2:3:4:5:6:7::8": false,
+		":1": false, "1:": false, "::1.2.3": false, "g::1": false, "1:2:3:4:5:6:7:1.2.3.4": false, "[::1]": false,
+	} {
+		if got := validIP([]byte(s)); got != want {
+			t.Errorf("%q: %v", s, got)
+		}
+	}
+}
+
+func TestParseUserAgent(t *testing.T) {
+	for _, c := range []struct{ in, name, version, os string }{
+		{"kubectl/v1.20.2 (linux/amd64) kubernetes/faecb19", "kubectl", "v1.20.2", "linux"},
+		{"kube-apiserver/v1.25.8+27e744f (linux/amd64) kubernetes/df8a1b9", "kube-apiserver", "v1.25.8+27e744f", "linux"},
+		{"curl/8.13.0", "curl", "8.13.0", ""},
+		{"Mozilla/5.0 (X11; Linux x86_64)", "Mozilla", "5.0", ""},
+		{"agent", "agent", "", ""},
+		{"/weird", "", "", ""},
+		{"a/b (/x)", "a", "b", ""},
+		{"a/b (os/arch", "a", "b", ""},
+		{"", "", "", ""},
+	} {
+		ua := parseUserAgent([]byte(c.in))
+		if string(ua.name) != c.name || string(ua.version) != c.version || string(ua.os) != c.os {
+			t.Errorf("%q: %q %q %q", c.in, ua.name, ua.version, ua.os)
+		}
+	}
+}

@@ -1,0 +1,144 @@
+package config
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestDefaults(t *testing.T) {
+	c, warns, err := Parse(Map{"url": "https://intake.example/ingest"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(warns) != 0 {
+		t.Errorf("unexpected warnings: %v", warns)
+	}
+	want := Config{Intake: "ndjson", URL: "https://intake.example/ingest", Format: "ecs", Compress: true, CompressLevel: 1,
+		BatchBytes: 5_000_000, BatchEvents: 10_000, Timeout: 30 * time.Second, RetryBudget: 10 * time.Second,
+		TLSVerify: true, SourceKey: "log"}
+	if c.String() != want.String() {
+		t.Errorf("defaults:\n got %s\nwant %s", c, &want)
+	}
+}
+
+func TestParsesEveryKey(t *testing.T) {
+	dir := t.TempDir()
+	ca := filepath.Join(dir, "ca.pem")
+	if err := os.WriteFile(ca, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, _, err := Parse(Map{
+		"Intake": "NDJSON", "url": "https://h:8443/p", "format": "raw", "api_key": "secret-key-123",
+		"headers": "X-Tenant: a, X-Env: prod", "compress": "none", "compress_level": "9",
+		"batch_bytes": "2M", "batch_events": "500", "timeout": "5s", "retry_budget": "1500ms",
+		"tls_verify": "off", "tls_ca_file": ca, "tls_crt_file": ca, "tls_key_file": ca, "tls_server_name": "intake",
+		"source_key": "message", "cluster_name": "prod-eu", "dead_letter_file": "/tmp/dl.ndjson", "event_original": "on",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Intake != "ndjson" || c.Format != "raw" || c.APIKey != "secret-key-123" || c.Compress || c.CompressLevel != 9 ||
+		c.BatchBytes != 2_000_000 || c.BatchEvents != 500 || c.Timeout != 5*time.Second || c.RetryBudget != 1500*time.Millisecond ||
+		c.TLSVerify || c.TLSCAFile != ca || c.TLSServerName != "intake" || c.SourceKey != "message" ||
+		c.ClusterName != "prod-eu" || c.DeadLetterFile != "/tmp/dl.ndjson" || !c.EventOriginal {
+		t.Errorf("parsed wrong: %+v", c)
+	}
+	if len(c.Headers) != 2 || c.Headers[0] != [2]string{"X-Tenant", "a"} || c.Headers[1] != [2]string{"X-Env", "prod"} {
+		t.Errorf("headers: %v", c.Headers)
+	}
+}
+
+func TestBadValuesNameKeyValueAndAccepted(t *testing.T) {
+	cases := []struct {
+		props      Map
+		key, value string
+	}{
+		{Map{"intake": "kafka", "url": "http://x"}, "intake", "kafka"},
+		{Map{"url": "ftp://x"}, "url", "ftp://x"},
+		{Map{"url": ""}, "url", ""},
+		{Map{"url": "http://x", "format": "cef"}, "format", "cef"},
+		{Map{"url": "http://x", "compress": "zstd"}, "compress", "zstd"},
+		{Map{"url": "http://x", "compress_level": "11"}, "compress_level", "11"},
+		{Map{"url": "http://x", "batch_bytes": "lots"}, "batch_bytes", "lots"},
+		{Map{"url": "http://x", "batch_bytes": "-5"}, "batch_bytes", "-5"},
+		{Map{"url": "http://x", "batch_events": "0"}, "batch_events", "0"},
+		{Map{"url": "http://x", "timeout": "soon"}, "timeout", "soon"},
+		{Map{"url": "http://x", "retry_budget": "-1s"}, "retry_budget", "-1s"},
+		{Map{"url": "http://x", "tls_verify": "maybe"}, "tls_verify", "maybe"},
+		{Map{"url": "http://x", "event_original": "2"}, "event_original", "2"},
+		{Map{"url": "http://x", "headers": "no-colon-here"}, "headers", "no-colon-here"},
+		{Map{"url": "http://x", "tls_ca_file": "/nonexistent/ca.pem"}, "tls_ca_file", "/nonexistent/ca.pem"},
+		{Map{"url": "http://x", "http_passwd": "pw"}, "http_user", ""},
+	}
+	for _, tc := range cases {
+		_, _, err := Parse(tc.props)
+		var ce *Error
+		if !errors.As(err, &ce) {
+			t.Errorf("%v: want *Error, got %v", tc.props, err)
+			continue
+		}
+		if ce.Key != tc.key || ce.Value != tc.value || ce.Accepted == "" {
+			t.Errorf("%v: got key=%q value=%q accepted=%q", tc.props, ce.Key, ce.Value, ce.Accepted)
+		}
+		if !strings.Contains(err.Error(), tc.key) {
+			t.Errorf("message %q does not name the key", err)
+		}
+	}
+	if _, _, err := Parse(Map{"url": "http://x", "tls_crt_file": "config.go"}); err == nil {
+		t.Error("a client certificate without its key must fail")
+	}
+}
+
+func TestStdoutNeedsNoURL(t *testing.T) {
+	c, _, err := Parse(Map{"intake": "stdout"})
+	if err != nil || c.Intake != IntakeStdout {
+		t.Fatalf("got %+v, %v", c, err)
+	}
+}
+
+func TestSizesAndDurations(t *testing.T) {
+	for in, want := range map[string]int{"512": 512, "5k": 5000, "5KB": 5000, "1.5M": 1_500_000, "2g": 2_000_000_000} {
+		if got, err := parseSize("k", in); err != nil || got != want {
+			t.Errorf("parseSize(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for in, want := range map[string]time.Duration{"30": 30 * time.Second, "2m": 2 * time.Minute, "1h": time.Hour, "1d": 24 * time.Hour, "250ms": 250 * time.Millisecond, "0.5": 500 * time.Millisecond} {
+		if got, err := parseDuration("k", in); err != nil || got != want {
+			t.Errorf("parseDuration(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+}
+
+func TestWarnsAboutMisspelledKeys(t *testing.T) {
+	_, warns, err := Parse(Map{"url": "http://x", "api-key": "k", "batchbytes": "1M", "endpoint": "http://y"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	joined := strings.Join(warns, "\n")
+	for _, want := range []string{`"api-key"`, `"batchbytes"`, `"endpoint"`} {
+		if !strings.Contains(joined, want) {
+			t.Errorf("no warning for %s in %q", want, joined)
+		}
+	}
+}
+
+func TestStringMasksSecrets(t *testing.T) {
+	c, _, err := Parse(Map{"url": "https://user:hunter2pass@h/p?token=abcdef123456", "api_key": "supersecretkey",
+		"http_user": "bob", "http_passwd": "anothersecret", "headers": "X-Auth: tokentokentoken"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := c.String()
+	for _, secret := range []string{"hunter2pass", "abcdef123456", "supersecretkey", "anothersecret", "tokentokentoken"} {
+		if strings.Contains(s, secret) {
+			t.Errorf("String() leaks %q: %s", secret, s)
+		}
+	}
+	if !strings.Contains(s, "http_user=bob") {
+		t.Errorf("String() should show the user name: %s", s)
+	}
+}

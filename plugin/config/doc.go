@@ -1,0 +1,20 @@
+// Package config turns the key/value properties of one Fluent Bit [OUTPUT] section into a
+// typed, validated Config, once, at Init.
+//
+// Contract:
+//   - Properties are read through Getter (Get(key) returns "" when the key is absent), so
+//     tests feed a map and the plugin feeds Fluent Bit's property lookup. Fluent Bit matches
+//     keys case-insensitively, keeps only the first of a repeated key and expands ${VAR}
+//     before the plugin sees a value.
+//   - Parse fails on any value that cannot work, with an error that names the key, the
+//     value and what is accepted: Fluent Bit then refuses to start, which is the only safe
+//     answer for an audit pipeline misconfigured at deploy time.
+//   - Fluent Bit ignores unknown keys silently and gives a Go plugin no way to list them, so
+//     Parse probes the likely misspellings of every key (dashes, missing underscores) and
+//     returns a warning for each one it finds set.
+//   - Config.String renders the effective configuration for the log with secrets masked.
+//
+// Keys that Fluent Bit keeps for itself (host, port, tls, tls.*, net.*, workers,
+// retry_limit, match, alias, log_level, storage.*) never reach the plugin; that is why TLS
+// settings here are named tls_verify, tls_ca_file and so on.
+package config

@@ -1,0 +1,124 @@
+package config
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// parseBool accepts Fluent Bit's spellings: on/off, true/false, yes/no, 1/0.
+func parseBool(key, v string) (bool, error) {
+	switch strings.ToLower(v) {
+	case "on", "true", "yes", "1":
+		return true, nil
+	case "off", "false", "no", "0":
+		return false, nil
+	}
+	return false, invalid(key, v, "on or off (also true/false, yes/no)")
+}
+
+// parseSize reads a byte count the way Fluent Bit does: a plain number, or a number with
+// k, kb, m, mb, g or gb, decimal (1k = 1000), as flb_utils_size_to_bytes.
+func parseSize(key, v string) (int, error) {
+	s := strings.ToLower(strings.TrimSpace(v))
+	mult := 1
+	for _, u := range []struct {
+		suffix string
+		mult   int
+	}{{"kb", 1000}, {"mb", 1000 * 1000}, {"gb", 1000 * 1000 * 1000}, {"k", 1000}, {"m", 1000 * 1000}, {"g", 1000 * 1000 * 1000}} {
+		if strings.HasSuffix(s, u.suffix) {
+			s, mult = strings.TrimSpace(strings.TrimSuffix(s, u.suffix)), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseFloat(s, 64)
+	if err != nil || n <= 0 || n*float64(mult) > 1<<40 {
+		return 0, invalid(key, v, "a positive size in bytes, optionally with k, m or g (e.g. 5M)")
+	}
+	return int(n * float64(mult)), nil
+}
+
+// parseCount reads a positive whole number.
+func parseCount(key, v string) (int, error) {
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil || n <= 0 {
+		return 0, invalid(key, v, "a positive whole number")
+	}
+	return n, nil
+}
+
+// parseDuration accepts Fluent Bit's time form (a number of seconds with an optional s, m,
+// h or d suffix) and Go's duration form (1500ms, 2m30s), so both habits work.
+func parseDuration(key, v string) (time.Duration, error) {
+	s := strings.ToLower(strings.TrimSpace(v))
+	if d, err := time.ParseDuration(s); err == nil && d > 0 {
+		return d, nil
+	}
+	unit := time.Second
+	switch {
+	case strings.HasSuffix(s, "d"):
+		unit, s = 24*time.Hour, strings.TrimSuffix(s, "d")
+	}
+	n, err := strconv.ParseFloat(s, 64)
+	if err != nil || n <= 0 || n > 1e6 {
+		return 0, invalid(key, v, "a positive duration: seconds (30), or with a unit (500ms, 30s, 2m)")
+	}
+	return time.Duration(n * float64(unit)), nil
+}
+
+// parseHeaders reads extra headers from one key: Fluent Bit hands a Go plugin only the first
+// value of a repeated key, so several headers share one value, separated by commas or
+// semicolons, each `Name: value` (or `Name value`, Fluent Bit's own `header` style).
+func parseHeaders(key, v string) ([][2]string, error) {
+	var out [][2]string
+	for _, part := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ';' }) {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		i := strings.IndexAny(part, ": ")
+		if i <= 0 {
+			return nil, invalid(key, v, "`Name: value` pairs separated by commas")
+		}
+		name, val := strings.TrimSpace(part[:i]), strings.TrimSpace(part[i+1:])
+		if !validHeaderName(name) || val == "" {
+			return nil, invalid(key, v, "`Name: value` pairs separated by commas")
+		}
+		out = append(out, [2]string{name, val})
+	}
+	return out, nil
+}
+
+func validHeaderName(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c == '-' || c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+			return false
+		}
+	}
+	return s != ""
+}
+
+func oneOf(key, v string, accepted ...string) (string, error) {
+	l := strings.ToLower(strings.TrimSpace(v))
+	for _, a := range accepted {
+		if l == a {
+			return a, nil
+		}
+	}
+	return "", invalid(key, v, strings.Join(accepted, ", "))
+}
+
+// Error is a configuration error; its text names the key, the value and what is accepted.
+type Error struct {
+	Key, Value, Accepted string
+}
+
+func (e *Error) Error() string {
+	return fmt.Sprintf("invalid value %q for key %q: accepted: %s", e.Value, e.Key, e.Accepted)
+}
+
+func invalid(key, value, accepted string) error {
+	return &Error{Key: key, Value: value, Accepted: accepted}
+}

@@ -1,0 +1,74 @@
+package deliver
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"net"
+	"strings"
+)
+
+// verdict is what an answer means for the batch that got it.
+type verdict uint8
+
+const (
+	vDelivered verdict = iota // 2xx
+	vRetry                    // transient: retry in the flush, then hand the chunk back
+	vSplit                    // 413: too large, send the halves
+	vReject                   // permanent for this batch: dead-letter it and go on
+	vAuth                     // 401/403: the credential is wrong; never drop, say it loudly
+	vConfig                   // redirect or TLS verification failure: the endpoint is misconfigured
+)
+
+// classify is the one place that maps an intake's answer to what to do with the batch
+// (DESIGN section 3). Intakes with per-item answers (Elasticsearch, Splunk) will read
+// the body in their own step before this.
+func classify(a Answer) verdict {
+	if a.Err != nil {
+		if isTLSConfigError(a.Err) {
+			return vConfig
+		}
+		return vRetry // reset, refused, timeout, DNS: the intake may be back in a moment
+	}
+	s := a.Status
+	switch {
+	case s >= 200 && s < 300:
+		return vDelivered
+	case s == 401 || s == 403:
+		return vAuth
+	case s == 413:
+		return vSplit
+	case s == 408 || s == 429:
+		return vRetry
+	case s >= 500:
+		return vRetry
+	case s >= 400:
+		return vReject
+	case s >= 300 && s < 400:
+		// Redirects are not followed: a POST turned into a GET would lose the body.
+		return vConfig
+	}
+	return vRetry // no status at all: treat as a broken exchange
+}
+
+// isTLSConfigError recognises failures that retrying cannot fix: the intake's
+// certificate does not verify, the endpoint does not speak TLS, or the intake refuses
+// our client certificate (or the lack of one).
+func isTLSConfigError(err error) bool {
+	var (
+		cv *tls.CertificateVerificationError
+		ua x509.UnknownAuthorityError
+		he x509.HostnameError
+		ci x509.CertificateInvalidError
+		rh tls.RecordHeaderError
+		oe *net.OpError
+	)
+	// The intake's TLS alerts come as a net.OpError "remote error" around an unexported
+	// alert type: bad, unsupported, revoked, expired or unknown certificate, unknown CA,
+	// certificate required all name the certificate.
+	if errors.As(err, &oe) && oe.Op == "remote error" && oe.Err != nil && strings.Contains(oe.Err.Error(), "certificate") {
+		return true
+	}
+	return errors.As(err, &cv) || errors.As(err, &ua) || errors.As(err, &he) ||
+		errors.As(err, &ci) || errors.As(err, &rh)
+}

@@ -1,0 +1,78 @@
+package deliver
+
+import (
+	"sync"
+
+	"github.com/klauspost/compress/gzip"
+)
+
+// maxPooled is the largest buffer kept in the pool: a rare giant chunk should not pin
+// its buffers for the life of the process.
+const maxPooled = 16 << 20
+
+// scratch is the per-call working memory of Deliver: the framed body, the gzipped body,
+// the gzip writer (its window and tables are the expensive part), and the dead-letter
+// lines. One Deliver holds one scratch; the pool shares them between calls and workers.
+type scratch struct {
+	body []byte
+	zout sink
+	gz   *gzip.Writer
+	dl   []byte
+}
+
+// sink is an io.Writer appending to a byte slice, so gzip output lands in a reused
+// buffer without bytes.Buffer's extra bookkeeping.
+type sink struct{ b []byte }
+
+func (s *sink) Write(p []byte) (int, error) {
+	s.b = append(s.b, p...)
+	return len(p), nil
+}
+
+// scratchPool hands out scratch for one gzip level.
+type scratchPool struct {
+	level int
+	pool  sync.Pool
+}
+
+func (p *scratchPool) get() *scratch {
+	if sc, ok := p.pool.Get().(*scratch); ok {
+		return sc
+	}
+	return new(scratch)
+}
+
+func (p *scratchPool) put(sc *scratch) {
+	if cap(sc.body) > maxPooled {
+		sc.body = nil
+	}
+	if cap(sc.zout.b) > maxPooled {
+		sc.zout.b = nil
+	}
+	if cap(sc.dl) > maxPooled {
+		sc.dl = nil
+	}
+	p.pool.Put(sc)
+}
+
+// gzip compresses body into the scratch's output buffer and returns it; the result is
+// valid until the next call.
+func (p *scratchPool) gzip(sc *scratch, body []byte) ([]byte, error) {
+	sc.zout.b = sc.zout.b[:0]
+	if sc.gz == nil {
+		gz, err := gzip.NewWriterLevel(&sc.zout, p.level)
+		if err != nil {
+			return nil, err
+		}
+		sc.gz = gz
+	} else {
+		sc.gz.Reset(&sc.zout)
+	}
+	if _, err := sc.gz.Write(body); err != nil {
+		return nil, err
+	}
+	if err := sc.gz.Close(); err != nil {
+		return nil, err
+	}
+	return sc.zout.b, nil
+}

@@ -1,0 +1,214 @@
+package deliver
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Logger is the part of plugin/logging.Logger that Deliver uses, so tests can pass
+// logging.Discard() or a recorder.
+type Logger interface {
+	Errorf(format string, args ...any)
+	Warnf(format string, args ...any)
+	Infof(format string, args ...any)
+	Debugf(format string, args ...any)
+}
+
+// Poster sends one request body and reports the intake's answer. The HTTP transport is
+// one; tests and benchmarks replace it through Options.Poster. body is only valid during
+// the call: a Poster must not keep it.
+type Poster interface {
+	Post(ctx context.Context, body []byte, contentEncoding string) Answer
+}
+
+// Answer is what came back for one request.
+type Answer struct {
+	Status     int           // HTTP status; 0 when Err is set
+	RetryAfter time.Duration // from a Retry-After header (seconds or HTTP date), 0 if none
+	Body       []byte        // the first few KB of the answer, for logs and dead-letter reasons
+	Err        error         // transport error: reset, timeout, refused, TLS
+}
+
+// Defaults, chosen for the generic ndjson intake (DESIGN section 6).
+const (
+	DefaultBatchBytes    = 5_000_000 // uncompressed body bytes per request
+	DefaultBatchEvents   = 10_000    // documents per request; with ~1.5 KB documents the byte cap binds first
+	DefaultTimeout       = 30 * time.Second
+	DefaultRetryBudget   = 10 * time.Second
+	DefaultCompressLevel = 1 // fastest: CPU inside the flush matters more than a few % of bytes
+	DefaultBackoff       = 250 * time.Millisecond
+	DefaultBackoffMax    = 5 * time.Second
+)
+
+// Options configure a Sender. The config package fills them from the [OUTPUT] section;
+// zero values take the defaults above, except the booleans, which are taken literally.
+type Options struct {
+	// Intake names the wire format: "ndjson" (the default when empty) or "stdout".
+	Intake string
+	// URL is the http:// or https:// endpoint (not used by stdout).
+	URL string
+	// APIKey is sent as "Authorization: Bearer <key>". When HTTPUser is set as well, the
+	// API key wins and basic auth is not sent (New logs a warning).
+	APIKey string
+	// HTTPUser and HTTPPasswd are sent as basic auth when APIKey is empty.
+	HTTPUser, HTTPPasswd string
+	// Headers are extra request headers, added before the plugin's own (Content-Type,
+	// Content-Encoding, Authorization when set), which therefore win.
+	Headers [][2]string
+	// Compress gzips request bodies (Content-Encoding: gzip). stdout never compresses.
+	Compress bool
+	// CompressLevel is the gzip level, 1 (fastest, default) to 9 (smallest).
+	CompressLevel int
+	// BatchBytes caps the uncompressed body of one request (framing included).
+	BatchBytes int
+	// BatchEvents caps the documents in one request.
+	BatchEvents int
+	// Timeout bounds one request: connect, TLS, send, answer headers and body.
+	Timeout time.Duration
+	// RetryBudget is the total time one Deliver may spend retrying requests (backoff waits
+	// plus the retried attempts) before it hands the chunk back with Retry. A negative
+	// value disables in-flush retries.
+	RetryBudget time.Duration
+	// BackoffInitial is the first wait before a retry (doubling, with jitter, up to
+	// BackoffMax). Tests shorten them.
+	BackoffInitial, BackoffMax time.Duration
+	// TLSVerify checks the intake's certificate. It is taken literally: the config layer
+	// defaults it to true, and New warns when an https URL is used without it.
+	TLSVerify bool
+	// TLSCAFile adds PEM CA certificates to the system roots; TLSCrtFile and TLSKeyFile are
+	// a PEM client certificate and key (both or neither); TLSServerName overrides the name
+	// checked in the server certificate (and sent as SNI).
+	TLSCAFile, TLSCrtFile, TLSKeyFile, TLSServerName string
+	// DeadLetterFile receives permanently rejected documents as NDJSON with the reason;
+	// "" = log and count only.
+	DeadLetterFile string
+	// Stdout is where intake stdout writes (nil = os.Stdout).
+	Stdout io.Writer
+	// Poster replaces the HTTP transport when non-nil (tests, benchmarks).
+	Poster Poster
+	// Logger receives the plugin's log lines (nil = nothing is logged).
+	Logger Logger
+}
+
+// intakes maps an intake name to its framing. Adding an intake means adding a framing
+// here (and, if it answers per item, teaching classify about it).
+var intakes = map[string]framing{
+	"ndjson": ndjsonFraming{},
+	"stdout": ndjsonFraming{},
+}
+
+// normalize fills defaults and checks what can be checked without touching files.
+func (o *Options) normalize() (framing, error) {
+	o.Intake = strings.ToLower(strings.TrimSpace(o.Intake))
+	if o.Intake == "" {
+		o.Intake = "ndjson"
+	}
+	fr, ok := intakes[o.Intake]
+	if !ok {
+		return nil, fmt.Errorf("intake %q is not supported (ndjson, stdout)", o.Intake)
+	}
+	lim := fr.limits()
+	var err error
+	if o.BatchBytes, err = capValue("batch_bytes", o.BatchBytes, lim.defBytes, lim.maxBytes, o.Intake); err != nil {
+		return nil, err
+	}
+	if o.BatchEvents, err = capValue("batch_events", o.BatchEvents, lim.defEvents, lim.maxEvents, o.Intake); err != nil {
+		return nil, err
+	}
+	switch {
+	case o.CompressLevel == 0:
+		o.CompressLevel = DefaultCompressLevel
+	case o.CompressLevel < 1 || o.CompressLevel > 9:
+		return nil, fmt.Errorf("compress_level %d is out of range 1..9", o.CompressLevel)
+	}
+	if o.Timeout < 0 {
+		return nil, fmt.Errorf("timeout %s is negative", o.Timeout)
+	}
+	if o.Timeout == 0 {
+		o.Timeout = DefaultTimeout
+	}
+	if o.RetryBudget == 0 {
+		o.RetryBudget = DefaultRetryBudget
+	}
+	if o.BackoffInitial <= 0 {
+		o.BackoffInitial = DefaultBackoff
+	}
+	if o.BackoffMax <= 0 {
+		o.BackoffMax = DefaultBackoffMax
+	}
+	if o.BackoffMax < o.BackoffInitial {
+		o.BackoffMax = o.BackoffInitial
+	}
+	if (o.TLSCrtFile == "") != (o.TLSKeyFile == "") {
+		return nil, fmt.Errorf("tls_crt_file and tls_key_file go together: set both or neither")
+	}
+	if err := checkHeaders(o.Headers); err != nil {
+		return nil, err
+	}
+	if o.Intake == "stdout" {
+		o.Compress = false
+		return fr, nil
+	}
+	if o.Poster != nil && o.URL == "" {
+		return fr, nil // a test transport needs no endpoint
+	}
+	u, err := url.Parse(o.URL)
+	switch {
+	case o.URL == "":
+		return nil, fmt.Errorf("url is required for intake %s", o.Intake)
+	case err != nil:
+		return nil, fmt.Errorf("url %q: %v", o.URL, err)
+	case u.Scheme != "http" && u.Scheme != "https":
+		return nil, fmt.Errorf("url %q: scheme must be http or https", o.URL)
+	case u.Host == "":
+		return nil, fmt.Errorf("url %q has no host", o.URL)
+	}
+	return fr, nil
+}
+
+// capValue applies a default and an intake's hard limit to a size option.
+func capValue(key string, v, def, max int, intake string) (int, error) {
+	switch {
+	case v < 0:
+		return 0, fmt.Errorf("%s %d is negative", key, v)
+	case v == 0:
+		return def, nil
+	case max > 0 && v > max:
+		return 0, fmt.Errorf("%s %d is above what intake %s accepts (%d)", key, v, intake, max)
+	}
+	return v, nil
+}
+
+// checkHeaders refuses header names and values that net/http would refuse at every
+// request: caught here they fail Init with a clear message instead of retrying forever.
+func checkHeaders(hs [][2]string) error {
+	for _, h := range hs {
+		if h[0] == "" {
+			return fmt.Errorf("headers: empty header name")
+		}
+		for i := 0; i < len(h[0]); i++ {
+			if !isTokenChar(h[0][i]) {
+				return fmt.Errorf("headers: invalid header name %q", h[0])
+			}
+		}
+		for i := 0; i < len(h[1]); i++ {
+			if c := h[1][i]; (c < ' ' && c != '\t') || c == 0x7f {
+				return fmt.Errorf("headers: header %s has a control character in its value", h[0])
+			}
+		}
+	}
+	return nil
+}
+
+// isTokenChar reports whether c may appear in an HTTP header name (RFC 9110 token).
+func isTokenChar(c byte) bool {
+	switch {
+	case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		return true
+	}
+	return strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
+}

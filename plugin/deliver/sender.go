@@ -1,0 +1,164 @@
+package deliver
+
+import (
+	"fmt"
+	"context"
+	"os"
+	"sync/atomic"
+
+	"github.com/k8saudit/k8saudit/plugin/logging"
+)
+
+// Result is the outcome of one Deliver, mapped by the plugin to a Fluent Bit code.
+type Result int
+
+const (
+	Delivered Result = iota // FLB_OK: every document accepted or set aside
+	Retry                   // FLB_RETRY: keep the chunk and call again later
+	Failed                  // FLB_ERROR: nothing more can be done for the chunk
+)
+
+func (r Result) String() string {
+	switch r {
+	case Delivered:
+		return "delivered"
+	case Retry:
+		return "retry"
+	case Failed:
+		return "failed"
+	}
+	return "unknown"
+}
+
+// Stats are the Sender's counters since New.
+type Stats struct {
+	Delivered    uint64 // documents accepted by the intake
+	DeadLettered uint64 // documents permanently rejected (written to the dead-letter file, or only logged without one)
+	Requests     uint64 // requests sent, every attempt counted
+	Retries      uint64 // attempts that repeated a request after a retryable answer
+	Skipped      uint64 // requests not sent because the same body was already done
+	SkippedDocs  uint64 // documents in those requests
+	BytesSent    uint64 // request body bytes on the wire (compressed when gzip is on)
+	BytesRaw     uint64 // the same bodies before compression
+}
+
+type counters struct {
+	delivered, deadLettered, requests, retries, skipped, skippedDocs, bytesSent, bytesRaw atomic.Uint64
+}
+
+// Sender delivers chunks to one intake. It is safe for concurrent use.
+type Sender struct {
+	o       Options
+	fr      framing
+	poster  Poster
+	http    *httpPoster // nil unless the real transport is in use
+	log     Logger
+	pool    scratchPool
+	mem     *memory
+	dl      *deadLetter // nil without a dead-letter file
+	stats   counters
+	inFlush bool // whether retryable answers are retried in the flush (not for stdout)
+}
+
+// New checks the options, builds the transport (TLS from the URL scheme) and opens the
+// dead-letter file. The error names the option at fault.
+func New(o Options) (*Sender, error) {
+	if o.Logger == nil {
+		o.Logger = logging.Discard()
+	}
+	fr, err := o.normalize()
+	if err != nil {
+		return nil, err
+	}
+	s := &Sender{o: o, fr: fr, log: o.Logger, mem: newMemory(memoryEntries), inFlush: o.RetryBudget > 0}
+	s.pool.level = o.CompressLevel
+	switch {
+	case o.Intake == "stdout":
+		w := o.Stdout
+		if w == nil {
+			w = os.Stdout
+		}
+		s.poster = &stdoutPoster{w: w}
+		s.inFlush = false
+	case o.Poster != nil:
+		s.poster = o.Poster
+	default:
+		hp, err := newHTTPPoster(&s.o, fr)
+		if err != nil {
+			return nil, err
+		}
+		s.poster, s.http = hp, hp
+		if isHTTPS(o.URL) && !o.TLSVerify {
+			s.log.Warnf("tls_verify is off: the intake's certificate is not checked")
+		}
+		if !isHTTPS(o.URL) && (o.TLSCAFile != "" || o.TLSCrtFile != "" || o.TLSServerName != "") {
+			s.log.Warnf("tls_* options are ignored: url %s is not https", o.URL)
+		}
+		if o.APIKey != "" && o.HTTPUser != "" {
+			s.log.Warnf("api_key and http_user are both set: sending the API key (Bearer), not basic auth")
+		}
+	}
+	if o.DeadLetterFile != "" {
+		if s.dl, err = openDeadLetter(o.DeadLetterFile); err != nil {
+			if s.http != nil {
+				s.http.close()
+			}
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+func isHTTPS(u string) bool { return len(u) >= 8 && (u[:8] == "https://" || u[:8] == "HTTPS://") }
+
+// Deliver sends the documents of one chunk and returns what Fluent Bit should do with
+// it. It returns only when every request is settled: nothing runs after it.
+func (s *Sender) Deliver(ctx context.Context, docs *Docs) Result {
+	if docs == nil || docs.Len() == 0 {
+		return Delivered
+	}
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	f := flush{s: s, ctx: ctx, docs: docs, sc: s.pool.get()}
+	defer s.pool.put(f.sc)
+	return f.run()
+}
+
+// Stats returns a snapshot of the counters.
+func (s *Sender) Stats() Stats {
+	c := &s.stats
+	return Stats{
+		Delivered:    c.delivered.Load(),
+		DeadLettered: c.deadLettered.Load(),
+		Requests:     c.requests.Load(),
+		Retries:      c.retries.Load(),
+		Skipped:      c.skipped.Load(),
+		SkippedDocs:  c.skippedDocs.Load(),
+		BytesSent:    c.bytesSent.Load(),
+		BytesRaw:     c.bytesRaw.Load(),
+	}
+}
+
+// Close releases idle connections and closes the dead-letter file. Deliver must not be
+// running or called afterwards.
+func (s *Sender) Close() error {
+	if s.http != nil {
+		s.http.close()
+	}
+	if s.dl != nil {
+		return s.dl.close()
+	}
+	return nil
+}
+
+// ForgetDelivered clears the memory of accepted requests, so that the next Deliver of the
+// same documents takes the whole path again. Benchmarks and allocation tests use it to
+// measure a fresh chunk's cost with the same bytes; the plugin never calls it.
+func (s *Sender) ForgetDelivered() { s.mem.reset() }
+
+// String renders the counters for the log.
+func (st Stats) String() string {
+	return fmt.Sprintf("delivered=%d dead_lettered=%d requests=%d retries=%d skipped_requests=%d skipped_docs=%d bytes_raw=%d bytes_sent=%d",
+		st.Delivered, st.DeadLettered, st.Requests, st.Retries, st.Skipped, st.SkippedDocs, st.BytesRaw, st.BytesSent)
+}

@@ -1,0 +1,294 @@
+package deliver
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+)
+
+func TestClassify(t *testing.T) {
+	cases := []struct {
+		a    Answer
+		want verdict
+	}{
+		{Answer{Status: 200}, vDelivered}, {Answer{Status: 201}, vDelivered}, {Answer{Status: 202}, vDelivered}, {Answer{Status: 204}, vDelivered},
+		{Answer{Status: 408}, vRetry}, {Answer{Status: 429}, vRetry}, {Answer{Status: 500}, vRetry}, {Answer{Status: 502}, vRetry},
+		{Answer{Status: 503}, vRetry}, {Answer{Status: 504}, vRetry}, {Answer{Status: 599}, vRetry},
+		{Answer{Status: 413}, vSplit},
+		{Answer{Status: 400}, vReject}, {Answer{Status: 404}, vReject}, {Answer{Status: 409}, vReject}, {Answer{Status: 422}, vReject},
+		{Answer{Status: 401}, vAuth}, {Answer{Status: 403}, vAuth},
+		{Answer{Status: 301}, vConfig}, {Answer{Status: 308}, vConfig},
+		{Answer{Err: syscall.ECONNRESET}, vRetry}, {Answer{Err: syscall.ECONNREFUSED}, vRetry},
+		{Answer{Err: context.DeadlineExceeded}, vRetry}, {Answer{Err: io.ErrUnexpectedEOF}, vRetry},
+		{Answer{}, vRetry},
+	}
+	for _, c := range cases {
+		if got := classify(c.a); got != c.want {
+			t.Errorf("classify(%+v) = %d, want %d", c.a, got, c.want)
+		}
+	}
+}
+
+func TestParseRetryAfter(t *testing.T) {
+	now := time.Date(2026, 3, 14, 9, 0, 0, 0, time.UTC)
+	cases := map[string]time.Duration{
+		"":                              0,
+		"1":                             time.Second,
+		" 30 ":                          30 * time.Second,
+		"0":                             0,
+		"-5":                            0,
+		"soon":                          0,
+		"Sat, 14 Mar 2026 09:00:07 GMT": 7 * time.Second,
+		"Sat, 14 Mar 2026 08:59:00 GMT": 0,
+		"99999999999":                   24 * time.Hour,
+	}
+	for in, want := range cases {
+		if got := parseRetryAfter(in, now); got != want {
+			t.Errorf("parseRetryAfter(%q) = %s, want %s", in, got, want)
+		}
+	}
+}
+
+func TestBackoff(t *testing.T) {
+	initial, max := 250*time.Millisecond, 2*time.Second
+	for attempt, nominal := range []time.Duration{250, 500, 1000, 2000, 2000, 2000} {
+		nominal *= time.Millisecond
+		for range 50 {
+			d := backoff(attempt, initial, max)
+			if d < nominal/2 || d > nominal {
+				t.Fatalf("attempt %d: %s outside [%s, %s]", attempt, d, nominal/2, nominal)
+			}
+		}
+	}
+	if d := backoff(1000, initial, max); d > max {
+		t.Errorf("no cap: %s", d)
+	}
+}
+
+func TestMemory(t *testing.T) {
+	m := newMemory(64)
+	ref := map[uint64]bool{}
+	var order []uint64
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := 0; i < 20000; i++ {
+		// Small key space with clustered low bits to exercise probing and shifts.
+		h := uint64(rng.IntN(300))<<20 | uint64(rng.IntN(4)) + 1
+		if m.has(h) != ref[h] {
+			t.Fatalf("step %d: has(%x) = %v, want %v", i, h, !ref[h], ref[h])
+		}
+		if ref[h] {
+			continue
+		}
+		m.add(h)
+		ref[h] = true
+		order = append(order, h)
+		if len(order) > 64 { // FIFO: the oldest goes
+			delete(ref, order[0])
+			order = order[1:]
+		}
+	}
+	for h := range ref {
+		if !m.has(h) {
+			t.Fatalf("lost %x", h)
+		}
+	}
+	m.reset()
+	if m.has(order[len(order)-1]) {
+		t.Error("reset kept entries")
+	}
+}
+
+func TestMemorySeesBodiesNotDocs(t *testing.T) {
+	m := newMemory(8)
+	a, b := m.hash([]byte("{\"a\":1}\n")), m.hash([]byte("{\"a\":2}\n"))
+	if a == b || a == 0 {
+		t.Fatal("hash")
+	}
+}
+
+// arrayFraming is the JSON-array framing Datadog and Sekoia /jsons will use; here it
+// checks that batching counts the envelope and separators.
+type arrayFraming struct{}
+
+func (arrayFraming) contentType() string           { return "application/json" }
+func (arrayFraming) appendOpen(dst []byte) []byte  { return append(dst, '[') }
+func (arrayFraming) appendClose(dst []byte) []byte { return append(dst, ']') }
+func (arrayFraming) envelopeLen() int              { return 2 }
+func (arrayFraming) docLen(doc []byte, first bool) int {
+	if first {
+		return len(doc)
+	}
+	return len(doc) + 1
+}
+func (arrayFraming) appendDoc(dst, doc []byte, first bool) []byte {
+	if !first {
+		dst = append(dst, ',')
+	}
+	return append(dst, doc...)
+}
+func (arrayFraming) limits() limits {
+	return limits{defBytes: 5_000_000, defEvents: 1000, maxEvents: 1000}
+}
+
+func TestBatchingWithFraming(t *testing.T) {
+	docs := new(Docs)
+	for _, d := range []string{`{"a":1}`, `{"b":22}`, `{"c":333}`, `{"d":4444}`, strings.Repeat("x", 40), `{}`} {
+		docs.Append([]byte(d))
+	}
+	for _, fr := range []framing{ndjsonFraming{}, arrayFraming{}} {
+		for _, maxBytes := range []int{1, 10, 20, 25, 40, 1000} {
+			for _, maxEvents := range []int{1, 2, 3, 100} {
+				var all []byte
+				for i := 0; i < docs.Len(); {
+					j := nextBatch(fr, docs, i, maxBytes, maxEvents)
+					if j <= i {
+						t.Fatalf("no progress at %d", i)
+					}
+					body := frame(nil, fr, docs, i, j)
+					if j-i > maxEvents || (len(body) > maxBytes && j-i != 1) {
+						t.Errorf("%T bytes %d events %d: batch [%d,%d) of %d bytes", fr, maxBytes, maxEvents, i, j, len(body))
+					}
+					// Greedy: the next document would not have fitted.
+					if j < docs.Len() && j-i < maxEvents && len(frame(nil, fr, docs, i, j+1)) <= maxBytes {
+						t.Errorf("%T: batch [%d,%d) stopped early", fr, i, j)
+					}
+					all = append(all, body...)
+					i = j
+				}
+				if _, ok := fr.(ndjsonFraming); ok && !bytes.Equal(all, frame(nil, fr, docs, 0, docs.Len())) {
+					t.Errorf("batches do not add up to the documents")
+				}
+			}
+		}
+	}
+}
+
+func TestDocs(t *testing.T) {
+	var d Docs
+	d.Append([]byte(`{"a":1}` + "\n"))
+	d.AppendWith(func(dst []byte) []byte { return append(dst, `{"b":2}`...) })
+	d.Append([]byte(`{"c":3}`))
+	if d.Len() != 3 || string(d.Doc(0)) != `{"a":1}` || string(d.Doc(1)) != `{"b":2}` || string(d.Doc(2)) != `{"c":3}` {
+		t.Errorf("docs %q %q %q", d.Doc(0), d.Doc(1), d.Doc(2))
+	}
+	// Doc must not let a caller's append overwrite the next document.
+	_ = append(d.Doc(0), 'X')
+	if string(d.Doc(1)) != `{"b":2}` {
+		t.Error("Doc aliases past its end")
+	}
+	d.Reset()
+	if d.Len() != 0 || d.Bytes() != 0 {
+		t.Error("reset")
+	}
+}
+
+func TestAppendJSONString(t *testing.T) {
+	got := string(appendJSONString(nil, "a\"b\\c\nd\x01e\xffé"))
+	want := `"a\"b\\c\nd\u0001e` + "\uFFFDé" + `"`
+	if got != want {
+		t.Errorf("got %s want %s", got, want)
+	}
+}
+
+type failWriter struct{ fail bool }
+
+func (w *failWriter) Write(p []byte) (int, error) {
+	if w.fail {
+		return 0, errors.New("broken pipe")
+	}
+	return len(p), nil
+}
+
+func TestStdout(t *testing.T) {
+	var buf bytes.Buffer
+	s, err := New(Options{Intake: "stdout", Stdout: &buf, Compress: true, BatchEvents: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	docs := mkDocs(0, 5, 50)
+	if r := s.Deliver(context.Background(), docs); r != Delivered {
+		t.Fatalf("result %v", r)
+	}
+	if want := string(frame(nil, ndjsonFraming{}, docs, 0, 5)); buf.String() != want {
+		t.Errorf("stdout %q, want %q", buf.String(), want)
+	}
+	if st := s.Stats(); st.Requests != 3 || st.Delivered != 5 {
+		t.Errorf("stats %+v (one write per batch)", st)
+	}
+
+	w := &failWriter{fail: true}
+	s2, _ := New(Options{Intake: "stdout", Stdout: w})
+	defer s2.Close()
+	start := time.Now()
+	if r := s2.Deliver(context.Background(), docs); r != Retry {
+		t.Fatalf("failed write: %v, want retry", r)
+	}
+	if time.Since(start) > time.Second || s2.Stats().Requests != 1 {
+		t.Errorf("a failed stdout write was retried in the flush")
+	}
+	w.fail = false
+	if r := s2.Deliver(context.Background(), docs); r != Delivered {
+		t.Errorf("after recovery: %v", r)
+	}
+}
+
+func TestPoolCeiling(t *testing.T) {
+	var p scratchPool
+	sc := &scratch{body: make([]byte, 0, maxPooled+1), zout: sink{b: make([]byte, 0, 1024)}, dl: make([]byte, 0, maxPooled+1)}
+	p.put(sc)
+	if sc.body != nil || sc.dl != nil || cap(sc.zout.b) != 1024 {
+		t.Errorf("oversized buffers kept in the pool: %d %d %d", cap(sc.body), cap(sc.dl), cap(sc.zout.b))
+	}
+}
+
+// lockedBuffer fails the test if two writes overlap.
+type lockedBuffer struct {
+	busy atomic.Bool
+	buf  bytes.Buffer
+	t    *testing.T
+}
+
+func (w *lockedBuffer) Write(p []byte) (int, error) {
+	if !w.busy.CompareAndSwap(false, true) {
+		w.t.Error("concurrent writes to stdout")
+	}
+	defer w.busy.Store(false)
+	return w.buf.Write(p)
+}
+
+func TestStdoutConcurrent(t *testing.T) {
+	w := &lockedBuffer{t: t}
+	s, err := New(Options{Intake: "stdout", Stdout: w, BatchEvents: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for g := 0; g < 6; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if r := s.Deliver(context.Background(), mkDocs(g*100, 40, 80)); r != Delivered {
+				t.Error(r)
+			}
+		}()
+	}
+	wg.Wait()
+	lines := strings.Split(strings.TrimSuffix(w.buf.String(), "\n"), "\n")
+	if len(lines) != 240 {
+		t.Fatalf("%d lines, want 240", len(lines))
+	}
+	for _, l := range lines {
+		if !strings.HasPrefix(l, `{"id":`) || !strings.HasSuffix(l, `"}`) {
+			t.Fatalf("torn line %q", l)
+		}
+	}
+}

@@ -1,0 +1,17 @@
+// Package instance is the core of one [OUTPUT] section of the plugin, free of cgo so that it
+// tests with CGO_ENABLED=0: it owns the validated config, the sender and a pool of per-flush
+// scratch, and turns one Fluent Bit chunk into one acknowledgement.
+//
+// Contract of Flush:
+//   - The chunk bytes belong to Fluent Bit and are read only during the call; nothing
+//     refers to them after it returns (the sender copies documents before it keeps them).
+//   - Every record is read, normalized (a malformed line becomes a pipeline_error document,
+//     never a stuck chunk) and handed to the sender in chunk order.
+//   - The answer is OK once every document is delivered or deliberately set aside
+//     (dead-letter file), Retry when anything retryable remains, and Error only when the
+//     chunk can never be delivered. The mapping to Fluent Bit's codes is the shim's.
+//   - Flush is safe for concurrent use: with `workers N` Fluent Bit calls it from several
+//     threads at once with the same instance. Each call takes its own scratch from a pool.
+//   - In steady state a flush allocates nothing per event: the reader, the normalizer, the
+//     document buffer and the gzip writer are reused.
+package instance

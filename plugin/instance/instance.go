@@ -1,0 +1,178 @@
+package instance
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sync"
+	"sync/atomic"
+
+	"github.com/k8saudit/k8saudit/normalize"
+	"github.com/k8saudit/k8saudit/plugin/chunk"
+	"github.com/k8saudit/k8saudit/plugin/config"
+	"github.com/k8saudit/k8saudit/plugin/deliver"
+	"github.com/k8saudit/k8saudit/plugin/logging"
+)
+
+// Code is the outcome of one flush.
+type Code int
+
+const (
+	OK    Code = iota // every document delivered or set aside: Fluent Bit may delete the chunk
+	Retry             // something retryable remains: Fluent Bit must hand the chunk back later
+	Error             // the chunk can never be delivered
+)
+
+func (c Code) String() string {
+	switch c {
+	case OK:
+		return "ok"
+	case Retry:
+		return "retry"
+	}
+	return "error"
+}
+
+// maxPooledDocBytes bounds the document buffer a scratch may keep between flushes, so that one
+// giant chunk does not pin its memory for the life of the process.
+const maxPooledDocBytes = 64 << 20
+
+// Instance is one configured output.
+type Instance struct {
+	cfg      *config.Config
+	log      *logging.Logger
+	sender   *deliver.Sender
+	normOpts normalize.Options
+	scratch  sync.Pool
+
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	records        atomic.Uint64
+	documents      atomic.Uint64
+	pipelineErrors atomic.Uint64
+	chunkErrors    atomic.Uint64
+	closeOnce      sync.Once
+}
+
+// scratch is what one flush needs; a pool hands each concurrent flush its own.
+type scratch struct {
+	reader chunk.Reader
+	norm   *normalize.Normalizer
+	docs   deliver.Docs
+}
+
+// New builds an instance from a validated config. poster, when non-nil, replaces the
+// network transport (tests and benchmarks).
+func New(cfg *config.Config, log *logging.Logger, poster deliver.Poster) (*Instance, error) {
+	format, err := normalize.ParseFormat(cfg.Format)
+	if err != nil {
+		return nil, err
+	}
+	sender, err := deliver.New(deliver.Options{
+		Intake:         cfg.Intake,
+		URL:            cfg.URL,
+		APIKey:         cfg.APIKey,
+		HTTPUser:       cfg.HTTPUser,
+		HTTPPasswd:     cfg.HTTPPasswd,
+		Headers:        cfg.Headers,
+		Compress:       cfg.Compress,
+		CompressLevel:  cfg.CompressLevel,
+		BatchBytes:     cfg.BatchBytes,
+		BatchEvents:    cfg.BatchEvents,
+		Timeout:        cfg.Timeout,
+		RetryBudget:    cfg.RetryBudget,
+		TLSVerify:      cfg.TLSVerify,
+		TLSCAFile:      cfg.TLSCAFile,
+		TLSCrtFile:     cfg.TLSCrtFile,
+		TLSKeyFile:     cfg.TLSKeyFile,
+		TLSServerName:  cfg.TLSServerName,
+		DeadLetterFile: cfg.DeadLetterFile,
+		Poster:         poster,
+		Logger:         log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	in := &Instance{
+		cfg:      cfg,
+		log:      log,
+		sender:   sender,
+		normOpts: normalize.Options{Format: format, ClusterName: cfg.ClusterName, EventOriginal: cfg.EventOriginal},
+	}
+	in.ctx, in.cancel = context.WithCancel(context.Background())
+	in.scratch.New = func() any { return &scratch{norm: normalize.New(in.normOpts)} }
+	return in, nil
+}
+
+// Flush reads, normalizes and delivers one chunk. See the package doc for the contract.
+func (in *Instance) Flush(data []byte) Code {
+	sc := in.scratch.Get().(*scratch)
+	defer in.release(sc)
+
+	sc.docs.Reset()
+	sc.reader.Reset(data, in.cfg.SourceKey)
+	var records, pipelineErrors uint64
+	for {
+		rec, err := sc.reader.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			// The host built this chunk, so a malformed one is a host bug or memory damage:
+			// ship what was readable and say loudly what was not, rather than drop it all.
+			in.chunkErrors.Add(1)
+			in.log.Errorf("chunk unreadable after %d records (%v): the rest of the chunk (%d bytes) is skipped", records, err, len(data))
+			break
+		}
+		records++
+		for _, doc := range sc.norm.Normalize(rec.Body, rec.Time) {
+			if doc.Error {
+				pipelineErrors++
+			}
+			sc.docs.Append(doc.JSON)
+		}
+	}
+	in.records.Add(records)
+	in.pipelineErrors.Add(pipelineErrors)
+	if sc.docs.Len() == 0 {
+		return OK
+	}
+	in.documents.Add(uint64(sc.docs.Len()))
+	switch in.sender.Deliver(in.ctx, &sc.docs) {
+	case deliver.Delivered:
+		return OK
+	case deliver.Retry:
+		return Retry
+	}
+	return Error
+}
+
+func (in *Instance) release(sc *scratch) {
+	if sc.docs.Bytes() > maxPooledDocBytes {
+		return
+	}
+	in.scratch.Put(sc)
+}
+
+// Close stops waits in progress, closes the sender and logs the instance's totals. It is
+// safe to call more than once.
+func (in *Instance) Close() error {
+	var err error
+	in.closeOnce.Do(func() {
+		in.cancel()
+		err = in.sender.Close()
+		in.log.Infof("exit: %s", in.Summary())
+	})
+	return err
+}
+
+// Summary is a one-line account of what the instance has done.
+func (in *Instance) Summary() string {
+	s := in.sender.Stats()
+	return fmt.Sprintf("records=%d documents=%d pipeline_errors=%d unreadable_chunks=%d %s",
+		in.records.Load(), in.documents.Load(), in.pipelineErrors.Load(), in.chunkErrors.Load(), s)
+}
+
+// Logger is the instance's logger, for the shim's own lines.
+func (in *Instance) Logger() *logging.Logger { return in.log }

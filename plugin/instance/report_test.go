@@ -1,0 +1,100 @@
+package instance
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"testing"
+
+	"github.com/klauspost/compress/gzip"
+	"github.com/valyala/fastjson"
+
+	"github.com/k8saudit/k8saudit/plugin/chunk"
+	"github.com/k8saudit/k8saudit/plugin/config"
+)
+
+// TestThroughputReport is what `make bench` prints: the whole flush path (chunk bytes to
+// gzipped batches, no network) against the machine's own limits on the same bytes —
+// fastjson parsing every event and nothing else, and gzip of the raw lines and nothing
+// else. The ratios, not the absolute times, say where the plugin stands.
+func TestThroughputReport(t *testing.T) {
+	if os.Getenv("K8SAUDIT_BENCH") == "" {
+		t.Skip("set K8SAUDIT_BENCH=1 (make bench) to print the throughput report")
+	}
+	for _, name := range []string{"v5-tail-raw", "v5-tail-json", "v5-http-eventlist"} {
+		data := readFixture(t, "chunks", name+".msgpack")
+		events, lines := eventsOf(t, data)
+		inputBytes := 0
+		for _, l := range lines {
+			inputBytes += len(l)
+		}
+
+		flush := testing.Benchmark(func(b *testing.B) {
+			in := newInstance(b, config.Map{"url": "http://intake.invalid/"}, discard{})
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				in.sender.ForgetDelivered() // take the whole path every time, as a new chunk would
+				in.Flush(data)
+			}
+		})
+		parse := testing.Benchmark(func(b *testing.B) {
+			var p fastjson.Parser
+			for i := 0; i < b.N; i++ {
+				for _, l := range lines {
+					if _, err := p.ParseBytes(l); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+		})
+		zip := testing.Benchmark(func(b *testing.B) {
+			zw, _ := gzip.NewWriterLevel(io.Discard, 1)
+			for i := 0; i < b.N; i++ {
+				zw.Reset(io.Discard)
+				for _, l := range lines {
+					_, _ = zw.Write(l)
+					_, _ = zw.Write([]byte{'\n'})
+				}
+				_ = zw.Close()
+			}
+		})
+		mbps := func(r testing.BenchmarkResult) float64 {
+			return float64(inputBytes) * float64(r.N) / r.T.Seconds() / 1e6
+		}
+		evps := func(r testing.BenchmarkResult) float64 { return float64(events*r.N) / r.T.Seconds() }
+		fmt.Printf("%-18s %4d events, %7d input bytes (JSON lines)\n", name, events, inputBytes)
+		fmt.Printf("  flush path (read+normalize+batch+gzip) %8.1f MB/s %9.0f events/s  %6.2f allocs/event\n",
+			mbps(flush), evps(flush), float64(flush.AllocsPerOp())/float64(events))
+		fmt.Printf("  fastjson parse-only                   %8.1f MB/s %9.0f events/s\n", mbps(parse), evps(parse))
+		fmt.Printf("  gzip-only (level 1)                   %8.1f MB/s\n", mbps(zip))
+		fmt.Printf("  ratio flush/parse-only %.2f   ratio flush/gzip-only %.2f\n\n", mbps(flush)/mbps(parse), mbps(flush)/mbps(zip))
+	}
+}
+
+// eventsOf returns how many audit events a chunk holds and the JSON text of each record.
+func eventsOf(t testing.TB, data []byte) (int, [][]byte) {
+	var r chunk.Reader
+	r.Reset(data, "log")
+	var lines [][]byte
+	events := 0
+	var p fastjson.Parser
+	for {
+		rec, err := r.Next()
+		if err != nil {
+			break
+		}
+		line := bytes.Clone(rec.Body)
+		lines = append(lines, line)
+		v, err := p.ParseBytes(line)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if items := v.GetArray("items"); items != nil {
+			events += len(items)
+		} else {
+			events++
+		}
+	}
+	return events, lines
+}

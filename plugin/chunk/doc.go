@@ -33,7 +33,9 @@
 // that is not a map at all is rendered as JSON too.
 //
 // Rendering: maps become objects (a key that is not a str or bin becomes the
-// JSON string of its rendered value, e.g. 1 → "1"), arrays arrays, str and bin
+// JSON string of its rendered value, e.g. 1 → "1"; within such a key, nested
+// non-string keys are quoted but not escaped again, which keeps the output
+// linear in the input), arrays arrays, str and bin
 // JSON strings (invalid UTF-8 becomes U+FFFD, control characters, U+2028 and
 // U+2029 are escaped), integers exact, floats in the shortest form that
 // round-trips (NaN and ±Inf become null), nil null. An EventTime value becomes

@@ -434,3 +434,19 @@ func TestTruncatedEverywhere(t *testing.T) {
 		}
 	}
 }
+
+// A str body is the chunk's own bytes, not a copy: that is the zero-copy
+// promise, and the reason a Body must not outlive the flush.
+func TestRawBodyAliasesChunk(t *testing.T) {
+	chunk := chunktest.RawLines([][]byte{[]byte("line")}, "log", testTime)
+	var r Reader
+	r.Reset(chunk, "log")
+	rec, err := r.Next()
+	if err != nil {
+		t.Fatal(err)
+	}
+	end := len(chunk) - len(rec.Body)
+	if &rec.Body[0] != &chunk[end] {
+		t.Error("Body is a copy, not a slice of the chunk")
+	}
+}

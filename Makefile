@@ -31,7 +31,7 @@ vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 
 test: vet build
-	$(GO) test -race -count=1 ./...
+	K8SAUDIT_SO=$(CURDIR)/$(SO) $(GO) test -race -count=1 ./...
 	CGO_ENABLED=0 $(GO) test -count=1 $(NOCGO_PKGS)
 
 bench:

@@ -110,4 +110,3 @@ func (m *memory) reset() {
 	m.n, m.next = 0, 0
 	m.mu.Unlock()
 }
-

@@ -1,8 +1,8 @@
 package deliver
 
 import (
-	"fmt"
 	"context"
+	"fmt"
 	"os"
 	"sync/atomic"
 

@@ -11,6 +11,7 @@ import (
 	"github.com/k8saudit/k8saudit/plugin/chunk"
 	"github.com/k8saudit/k8saudit/plugin/config"
 	"github.com/k8saudit/k8saudit/plugin/deliver"
+	"github.com/k8saudit/k8saudit/plugin/freelist"
 	"github.com/k8saudit/k8saudit/plugin/logging"
 )
 
@@ -33,6 +34,10 @@ func (c Code) String() string {
 	return "error"
 }
 
+// maxIdleScratch is how many flush scratches stay allocated between flushes: enough for
+// the workers Fluent Bit runs concurrently in a typical config.
+const maxIdleScratch = 4
+
 // maxPooledDocBytes bounds the document buffer a scratch may keep between flushes, so that one
 // giant chunk does not pin its memory for the life of the process.
 const maxPooledDocBytes = 64 << 20
@@ -43,7 +48,7 @@ type Instance struct {
 	log      *logging.Logger
 	sender   *deliver.Sender
 	normOpts normalize.Options
-	scratch  sync.Pool
+	scratch  *freelist.List[scratch]
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -101,13 +106,13 @@ func New(cfg *config.Config, log *logging.Logger, poster deliver.Poster) (*Insta
 		normOpts: normalize.Options{Format: format, ClusterName: cfg.ClusterName, EventOriginal: cfg.EventOriginal},
 	}
 	in.ctx, in.cancel = context.WithCancel(context.Background())
-	in.scratch.New = func() any { return &scratch{norm: normalize.New(in.normOpts)} }
+	in.scratch = freelist.New(maxIdleScratch, func() *scratch { return &scratch{norm: normalize.New(in.normOpts)} })
 	return in, nil
 }
 
 // Flush reads, normalizes and delivers one chunk. See the package doc for the contract.
 func (in *Instance) Flush(data []byte) Code {
-	sc := in.scratch.Get().(*scratch)
+	sc := in.scratch.Get()
 	defer in.release(sc)
 
 	sc.docs.Reset()

@@ -19,7 +19,7 @@ BUILD_HARNESS = $(CC) -O2 -Wall -Wextra -o $(HARNESS) test/harness/harness.c -ld
 
 NOCGO_PKGS = $(shell $(GO) list ./... | grep -v '/plugin$$')
 
-.PHONY: build test vet bench fuzz run clean
+.PHONY: build test vet bench fuzz run clean so docker
 
 build:
 	@mkdir -p $(OUT)
@@ -51,3 +51,15 @@ run: build
 
 clean:
 	rm -rf $(OUT)
+
+# The plugin alone, with the one build command above: what the Dockerfile's build stage runs.
+so:
+	@mkdir -p $(OUT)
+	$(BUILD_SO)
+
+# The image: the official Fluent Bit image with the plugin and conf/ (see Dockerfile). Needs a
+# docker engine and access to the registries of the base images.
+IMAGE ?= ghcr.io/k8saudit/k8saudit
+TAG   ?= 0.1.0
+docker:
+	docker build -t $(IMAGE):$(TAG) .

@@ -1,0 +1,20 @@
+// Package deploy checks what k8saudit ships for deployment, without a cluster, a registry or
+// a docker engine:
+//
+//   - every Fluent Bit configuration in conf/ (classic and YAML, and the one the Helm values
+//     add) keeps the settings an audit pipeline needs (workers, retry_limit, filesystem
+//     buffer, tail's buffer_max_size and offsets DB), and the k8saudit [OUTPUT] keys it
+//     sets are accepted by the plugin's Init through the proxy harness (and ship a sample
+//     event to a test intake); with FLUENT_BIT set, Fluent Bit itself loads each one with
+//     the plugin (--dry-run);
+//   - every Kubernetes manifest in conf/kubernetes/ decodes strictly (an unknown field is an
+//     error) into the Kubernetes API types, and the API server's webhook kubeconfig into
+//     client-go's kubeconfig type;
+//   - every key of conf/helm/values.yaml exists in the fluent/fluent-bit chart's own defaults,
+//     and the Kubernetes objects in it decode strictly;
+//   - the Dockerfile's build stage runs the Makefile's build command (`make so` = BUILD_SO),
+//     with the Go version of go.mod, and the image is what the manifests reference.
+//
+// Environment: K8SAUDIT_SO names a built plugin to use (make test sets it; otherwise the test
+// builds one), FLUENT_BIT a fluent-bit binary for the --dry-run checks.
+package deploy

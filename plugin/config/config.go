@@ -4,8 +4,11 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/k8saudit/k8saudit/plugin/deliver"
 )
 
 // Getter reads one property of the [OUTPUT] section; "" means absent.
@@ -32,9 +35,22 @@ func (m Map) Get(key string) string {
 
 // Intakes the plugin can ship to.
 const (
-	IntakeNDJSON = "ndjson"
-	IntakeStdout = "stdout"
+	IntakeNDJSON        = "ndjson"
+	IntakeElasticsearch = "elasticsearch" // also OpenSearch and Sematext
+	IntakeDatadog       = "datadog"
+	IntakeSplunk        = "splunk"
+	IntakeSekoia        = "sekoia"
+	IntakeStdout        = "stdout"
 )
+
+var intakes = []string{IntakeNDJSON, IntakeElasticsearch, IntakeDatadog, IntakeSplunk, IntakeSekoia, IntakeStdout}
+
+// intakeKeys are the keys that only mean something for one intake.
+var intakeKeys = map[string]string{
+	"index": IntakeElasticsearch, "pipeline": IntakeElasticsearch,
+	"dd_source": IntakeDatadog, "dd_service": IntakeDatadog, "dd_tags": IntakeDatadog, "dd_hostname": IntakeDatadog,
+	"splunk_index": IntakeSplunk, "splunk_sourcetype": IntakeSplunk, "splunk_source": IntakeSplunk, "splunk_host": IntakeSplunk,
+}
 
 // Config is the validated configuration of one output instance.
 type Config struct {
@@ -60,6 +76,14 @@ type Config struct {
 	ClusterName    string
 	DeadLetterFile string
 	EventOriginal  bool
+
+	// elasticsearch
+	Index    string // index, data stream or alias; for Sematext the Logs App token
+	Pipeline string // ingest pipeline (empty: the index's default)
+	// datadog
+	DDSource, DDService, DDTags, DDHostname string
+	// splunk
+	SplunkIndex, SplunkSourcetype, SplunkSource, SplunkHost string
 }
 
 // Keys lists every key Parse reads, in the order the README documents them.
@@ -68,13 +92,14 @@ var Keys = []string{
 	"compress", "compress_level", "batch_bytes", "batch_events", "timeout", "retry_budget",
 	"tls_verify", "tls_ca_file", "tls_crt_file", "tls_key_file", "tls_server_name",
 	"source_key", "cluster_name", "dead_letter_file", "event_original",
+	"index", "pipeline",
+	"dd_source", "dd_service", "dd_tags", "dd_hostname",
+	"splunk_index", "splunk_sourcetype", "splunk_source", "splunk_host",
 }
 
-// Defaults per intake: the documented request limits of the intake (generic NDJSON
-// receivers commonly cap bodies near 5 MB).
+// Defaults. batch_bytes and batch_events default to the intake's documented request
+// limits (deliver.IntakeLimits), and may be lowered but not raised above its maxima.
 const (
-	defaultBatchBytes  = 5_000_000
-	defaultBatchEvents = 10_000
 	defaultTimeout     = 30 * time.Second
 	defaultRetryBudget = 10 * time.Second
 )
@@ -88,8 +113,6 @@ func Parse(g Getter) (*Config, []string, error) {
 		Format:        "ecs",
 		Compress:      true,
 		CompressLevel: 1,
-		BatchBytes:    defaultBatchBytes,
-		BatchEvents:   defaultBatchEvents,
 		Timeout:       defaultTimeout,
 		RetryBudget:   defaultRetryBudget,
 		TLSVerify:     true,
@@ -97,10 +120,12 @@ func Parse(g Getter) (*Config, []string, error) {
 	}
 	var err error
 	if v := get("intake"); v != "" {
-		if c.Intake, err = oneOf("intake", v, IntakeNDJSON, IntakeStdout); err != nil {
+		if c.Intake, err = oneOf("intake", v, intakes...); err != nil {
 			return nil, nil, err
 		}
 	}
+	lim, _ := deliver.IntakeLimits(c.Intake)
+	c.BatchBytes, c.BatchEvents = lim.DefaultBytes, lim.DefaultEvents
 	if v := get("format"); v != "" {
 		if c.Format, err = oneOf("format", v, "ecs", "raw"); err != nil {
 			return nil, nil, err
@@ -132,10 +157,16 @@ func Parse(g Getter) (*Config, []string, error) {
 		if c.BatchBytes, err = parseSize("batch_bytes", v); err != nil {
 			return nil, nil, err
 		}
+		if lim.MaxBytes > 0 && c.BatchBytes > lim.MaxBytes {
+			return nil, nil, invalid("batch_bytes", v, "at most "+strconv.Itoa(lim.MaxBytes)+" bytes for intake "+c.Intake+" ("+lim.Source+")")
+		}
 	}
 	if v := get("batch_events"); v != "" {
 		if c.BatchEvents, err = parseCount("batch_events", v); err != nil {
 			return nil, nil, err
+		}
+		if lim.MaxEvents > 0 && c.BatchEvents > lim.MaxEvents {
+			return nil, nil, invalid("batch_events", v, "at most "+strconv.Itoa(lim.MaxEvents)+" documents for intake "+c.Intake+" ("+lim.Source+")")
 		}
 	}
 	if v := get("timeout"); v != "" {
@@ -174,7 +205,66 @@ func Parse(g Getter) (*Config, []string, error) {
 		c.SourceKey = v
 	}
 	c.ClusterName, c.DeadLetterFile = get("cluster_name"), get("dead_letter_file")
+	if err := parseIntakeKeys(get, c); err != nil {
+		return nil, nil, err
+	}
 	return c, warnings(g, c), nil
+}
+
+// parseIntakeKeys reads the keys of one intake and checks what that intake needs.
+func parseIntakeKeys(get func(string) string, c *Config) error {
+	c.Index, c.Pipeline = get("index"), get("pipeline")
+	c.DDSource, c.DDService, c.DDTags, c.DDHostname = get("dd_source"), get("dd_service"), get("dd_tags"), get("dd_hostname")
+	c.SplunkIndex, c.SplunkSourcetype, c.SplunkSource, c.SplunkHost = get("splunk_index"), get("splunk_sourcetype"), get("splunk_source"), get("splunk_host")
+	switch c.Intake {
+	case IntakeElasticsearch:
+		if c.Index == "" {
+			return invalid("index", "", "the index, data stream or alias to write to (required for intake elasticsearch; for Sematext, the Logs App token)")
+		}
+		if strings.ContainsAny(c.Index, " \"\\/*?<>|,#") || c.Index != strings.ToLower(c.Index) && !looksLikeToken(c.Index) {
+			return invalid("index", c.Index, "a lowercase index or data stream name without spaces or \\/*?\"<>|,#")
+		}
+	case IntakeDatadog:
+		if c.DDSource == "" {
+			c.DDSource = deliver.DefaultDDSource
+		}
+		if c.APIKey == "" {
+			return invalid("api_key", "", "the Datadog API key (required for intake datadog; sent as DD-API-KEY)")
+		}
+		if c.HTTPUser != "" {
+			return invalid("http_user", c.HTTPUser, "nothing: Datadog takes api_key only")
+		}
+	case IntakeSplunk:
+		if c.SplunkSourcetype == "" {
+			c.SplunkSourcetype = deliver.DefaultSplunkSourcetype
+		}
+		if c.APIKey == "" && c.HTTPUser == "" {
+			return invalid("api_key", "", "the HEC token (required for intake splunk; sent as Authorization: Splunk <token>)")
+		}
+	case IntakeSekoia:
+		if c.APIKey == "" && c.HTTPUser == "" {
+			return invalid("api_key", "", "the Sekoia intake key (required for intake sekoia; sent as X-SEKOIAIO-INTAKE-KEY)")
+		}
+	}
+	return nil
+}
+
+// looksLikeToken: Sematext's Logs App tokens (UUIDs) are used as the index name; accept
+// them in any case.
+func looksLikeToken(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i, r := range s {
+		if i == 8 || i == 13 || i == 18 || i == 23 {
+			if r != '-' {
+				return false
+			}
+		} else if !strings.ContainsRune("0123456789abcdefABCDEF", r) {
+			return false
+		}
+	}
+	return true
 }
 
 func parseURL(v, intake string) (string, error) {
@@ -210,16 +300,27 @@ func warnings(g Getter, c *Config) []string {
 	if !c.TLSVerify {
 		out = append(out, "tls_verify is off: the intake's certificate is not checked")
 	}
+	for _, key := range Keys {
+		if owner, ok := intakeKeys[key]; ok && owner != c.Intake && g.Get(key) != "" {
+			out = append(out, fmt.Sprintf("key %q is only used by intake %s and is ignored with intake %s", key, owner, c.Intake))
+		}
+	}
 	return out
 }
 
 // synonyms are names other outputs use for our keys.
 var synonyms = map[string][]string{
 	"url":         {"uri", "endpoint"},
-	"api_key":     {"apikey", "http_api_key", "token"},
+	"api_key":     {"apikey", "http_api_key", "token", "splunk_token", "intake_key"},
 	"http_passwd": {"http_password"},
 	"headers":     {"header"},
 	"compress":    {"compression"},
+	// Fluent Bit's out_es and out_splunk names
+	"index":             {"logstash_prefix"},
+	"splunk_index":      {"event_index"},
+	"splunk_sourcetype": {"event_sourcetype"},
+	"splunk_source":     {"event_source"},
+	"splunk_host":       {"event_host"},
 }
 
 // misspellings lists the spellings of key that Fluent Bit would silently ignore.
@@ -275,6 +376,31 @@ func (c *Config) String() string {
 		kv("dead_letter_file", c.DeadLetterFile)
 	}
 	kv("event_original", c.EventOriginal)
+	switch c.Intake {
+	case IntakeElasticsearch:
+		if looksLikeToken(c.Index) {
+			kv("index", mask(c.Index)) // a Sematext token
+		} else {
+			kv("index", c.Index)
+		}
+		if c.Pipeline != "" {
+			kv("pipeline", c.Pipeline)
+		}
+	case IntakeDatadog:
+		kv("dd_source", c.DDSource)
+		for _, f := range [][2]string{{"dd_service", c.DDService}, {"dd_tags", c.DDTags}, {"dd_hostname", c.DDHostname}} {
+			if f[1] != "" {
+				kv(f[0], f[1])
+			}
+		}
+	case IntakeSplunk:
+		kv("splunk_sourcetype", c.SplunkSourcetype)
+		for _, f := range [][2]string{{"splunk_index", c.SplunkIndex}, {"splunk_source", c.SplunkSource}, {"splunk_host", c.SplunkHost}} {
+			if f[1] != "" {
+				kv(f[0], f[1])
+			}
+		}
+	}
 	return strings.TrimSpace(b.String())
 }
 

@@ -142,3 +142,115 @@ func TestStringMasksSecrets(t *testing.T) {
 		t.Errorf("String() should show the user name: %s", s)
 	}
 }
+
+func TestIntakeDefaultsFromDocumentedLimits(t *testing.T) {
+	cases := []struct {
+		props         Map
+		bytes, events int
+	}{
+		{Map{"url": "http://x"}, 5_000_000, 10_000},
+		{Map{"intake": "elasticsearch", "url": "http://x", "index": "logs-k8s.audit-default"}, 10_000_000, 10_000},
+		{Map{"intake": "datadog", "url": "https://http-intake.logs.datadoghq.eu", "api_key": "k"}, 5_000_000, 1000},
+		{Map{"intake": "splunk", "url": "https://hec:8088", "api_key": "k"}, 1_000_000, 10_000},
+		{Map{"intake": "sekoia", "url": "https://intake.sekoia.io", "api_key": "k"}, 9_437_184, 10_000},
+		{Map{"intake": "datadog", "url": "http://x", "api_key": "k", "batch_bytes": "1M", "batch_events": "200"}, 1_000_000, 200},
+	}
+	for _, tc := range cases {
+		c, _, err := Parse(tc.props)
+		if err != nil {
+			t.Fatalf("%v: %v", tc.props, err)
+		}
+		if c.BatchBytes != tc.bytes || c.BatchEvents != tc.events {
+			t.Errorf("%v: batch_bytes %d batch_events %d, want %d %d", tc.props, c.BatchBytes, c.BatchEvents, tc.bytes, tc.events)
+		}
+	}
+}
+
+func TestIntakeMaximaCannotBeExceeded(t *testing.T) {
+	cases := []struct {
+		props      Map
+		key, limit string
+	}{
+		{Map{"intake": "datadog", "url": "http://x", "api_key": "k", "batch_bytes": "6M"}, "batch_bytes", "5000000"},
+		{Map{"intake": "datadog", "url": "http://x", "api_key": "k", "batch_events": "1001"}, "batch_events", "1000"},
+		{Map{"intake": "sekoia", "url": "http://x", "api_key": "k", "batch_bytes": "11M"}, "batch_bytes", "10485760"},
+		{Map{"intake": "elasticsearch", "url": "http://x", "index": "a", "batch_bytes": "200M"}, "batch_bytes", "104857600"},
+		{Map{"intake": "splunk", "url": "http://x", "api_key": "k", "batch_bytes": "1g"}, "batch_bytes", "838860800"},
+	}
+	for _, tc := range cases {
+		_, _, err := Parse(tc.props)
+		var ce *Error
+		if !errors.As(err, &ce) || ce.Key != tc.key || !strings.Contains(err.Error(), tc.limit) {
+			t.Errorf("%v: error %v, want one naming %s and the limit %s", tc.props, err, tc.key, tc.limit)
+		}
+	}
+	// The maxima themselves are accepted.
+	if _, _, err := Parse(Map{"intake": "datadog", "url": "http://x", "api_key": "k", "batch_bytes": "5M", "batch_events": "1000"}); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestIntakeKeys(t *testing.T) {
+	c, warns, err := Parse(Map{"intake": "elasticsearch", "url": "https://es:9200", "index": "logs-kubernetes.audit-prod", "pipeline": "k8s-audit", "dd_tags": "env:x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Index != "logs-kubernetes.audit-prod" || c.Pipeline != "k8s-audit" {
+		t.Errorf("%+v", c)
+	}
+	if len(warns) != 1 || !strings.Contains(warns[0], `"dd_tags" is only used by intake datadog`) {
+		t.Errorf("warnings %v", warns)
+	}
+	if !strings.Contains(c.String(), "index=logs-kubernetes.audit-prod") || !strings.Contains(c.String(), "pipeline=k8s-audit") {
+		t.Errorf("String() %s", c)
+	}
+	// Sematext: the token is the index, and it is masked in the log.
+	tok := "0a1b2c3d-4e5f-6789-abcd-ef0123456789"
+	c, _, err = Parse(Map{"intake": "elasticsearch", "url": "https://logsene-receiver.sematext.com", "index": tok})
+	if err != nil || c.Index != tok || strings.Contains(c.String(), tok) {
+		t.Errorf("sematext: %v %s", err, c)
+	}
+
+	c, _, err = Parse(Map{"intake": "datadog", "url": "https://http-intake.logs.datadoghq.com", "api_key": "k", "dd_service": "kube-apiserver", "dd_tags": "env:prod,team:sec", "dd_hostname": "cp-1"})
+	if err != nil || c.DDSource != "kubernetes.audit" || c.DDService != "kube-apiserver" || c.DDTags != "env:prod,team:sec" || c.DDHostname != "cp-1" {
+		t.Errorf("datadog: %v %+v", err, c)
+	}
+	c, _, err = Parse(Map{"intake": "splunk", "url": "https://hec:8088", "api_key": "k", "splunk_index": "k8s", "splunk_source": "apiserver", "splunk_host": "cp-1"})
+	if err != nil || c.SplunkSourcetype != "kube:apiserver:audit" || c.SplunkIndex != "k8s" || c.SplunkSource != "apiserver" || c.SplunkHost != "cp-1" {
+		t.Errorf("splunk: %v %+v", err, c)
+	}
+	c, _, err = Parse(Map{"intake": "splunk", "url": "https://hec:8088", "api_key": "k", "splunk_sourcetype": "_json"})
+	if err != nil || c.SplunkSourcetype != "_json" {
+		t.Errorf("splunk sourcetype: %v %+v", err, c)
+	}
+	if _, warns, _ := Parse(Map{"intake": "splunk", "url": "http://x", "api_key": "k", "event_index": "main"}); len(warns) != 1 || !strings.Contains(warns[0], `"splunk_index"`) {
+		t.Errorf("out_splunk's key name not flagged: %v", warns)
+	}
+}
+
+func TestIntakeRequirements(t *testing.T) {
+	cases := []struct {
+		props Map
+		key   string
+	}{
+		{Map{"intake": "elasticsearch", "url": "http://x"}, "index"},
+		{Map{"intake": "elasticsearch", "url": "http://x", "index": "Bad Index"}, "index"},
+		{Map{"intake": "datadog", "url": "http://x"}, "api_key"},
+		{Map{"intake": "datadog", "url": "http://x", "api_key": "k", "http_user": "u"}, "http_user"},
+		{Map{"intake": "splunk", "url": "http://x"}, "api_key"},
+		{Map{"intake": "sekoia", "url": "http://x"}, "api_key"},
+	}
+	for _, tc := range cases {
+		_, _, err := Parse(tc.props)
+		var ce *Error
+		if !errors.As(err, &ce) || ce.Key != tc.key {
+			t.Errorf("%v: error %v, want one naming %s", tc.props, err, tc.key)
+		}
+	}
+	// Splunk and Sekoia also take the key as a basic-auth password.
+	for _, in := range []string{"splunk", "sekoia"} {
+		if _, _, err := Parse(Map{"intake": in, "url": "http://x", "http_user": "x", "http_passwd": "key"}); err != nil {
+			t.Errorf("%s with basic auth: %v", in, err)
+		}
+	}
+}

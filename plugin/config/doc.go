@@ -13,6 +13,10 @@
 //     Parse probes the likely misspellings of every key (dashes, missing underscores) and
 //     returns a warning for each one it finds set.
 //   - Config.String renders the effective configuration for the log with secrets masked.
+//   - batch_bytes and batch_events default to the intake's documented limits
+//     (deliver.IntakeLimits); a value above the intake's hard maximum is an error that
+//     names the limit and where it comes from. Intake keys (index, pipeline, dd_*,
+//     splunk_*) are checked for the intake that uses them and warned about otherwise.
 //
 // Keys that Fluent Bit keeps for itself (host, port, tls, tls.*, net.*, workers,
 // retry_limit, match, alias, log_level, storage.*) never reach the plugin; that is why TLS

@@ -1,16 +1,17 @@
 package deliver
 
 // nextBatch returns the end of the batch that starts at document start: as many
-// documents as fit in maxBytes (framing included) and maxEvents. The first document is
-// always taken, even when it alone is larger than maxBytes: it is sent alone and the
-// intake decides (413 puts it in the dead-letter file). The cut depends only on the
-// documents and the limits, which is what makes the idempotence memory work.
-func nextBatch(fr framing, docs *Docs, start, maxBytes, maxEvents int) int {
+// documents as fit in maxBytes (framing included) and maxEvents, stopping before a
+// document larger than maxDoc (0 = no such cap), which is set aside on its own. The
+// first document is always taken, even when it alone is larger than maxBytes: it is sent
+// alone and the intake decides (413 puts it in the dead-letter file). The cut depends
+// only on the documents and the limits, which is what makes the idempotence memory work.
+func nextBatch(fr framing, docs *Docs, start, maxBytes, maxEvents, maxDoc int) int {
 	size := fr.envelopeLen()
 	end := start
 	for end < docs.Len() && end-start < maxEvents {
-		n := fr.docLen(docs.Doc(end), end == start)
-		if end > start && size+n > maxBytes {
+		n := fr.docLen(docs, end, end == start)
+		if end > start && (size+n > maxBytes || (maxDoc > 0 && n > maxDoc)) {
 			break
 		}
 		size += n
@@ -19,11 +20,11 @@ func nextBatch(fr framing, docs *Docs, start, maxBytes, maxEvents int) int {
 	return end
 }
 
-// frame appends the body for documents [i, j) to dst.
-func frame(dst []byte, fr framing, docs *Docs, i, j int) []byte {
+// frame appends the body for the documents of sel, in that order, to dst.
+func frame(dst []byte, fr framing, docs *Docs, sel []int32) []byte {
 	dst = fr.appendOpen(dst)
-	for k := i; k < j; k++ {
-		dst = fr.appendDoc(dst, docs.Doc(k), k == i)
+	for p, k := range sel {
+		dst = fr.appendDoc(dst, docs, int(k), p == 0)
 	}
 	return fr.appendClose(dst)
 }

@@ -13,7 +13,8 @@ func realisticDocs(n int) *Docs {
 	for i := 0; i < n; i++ {
 		d.Append(fmt.Appendf(nil, `{"@timestamp":"2026-03-14T09:%02d:%02d.%06dZ","event":{"kind":"event","module":"kubernetes","dataset":"kubernetes.audit_logs","id":"6f0c%04x-2b1e-4c8a-9f4d-%012x","code":"6f0c%04x-2b1e-4c8a-9f4d-%012x","action":"patch","category":["api"],"type":["change","allowed"],"outcome":"success","start":"2026-03-14T09:%02d:%02d.%06dZ","end":"2026-03-14T09:%02d:%02d.%06dZ","duration":4211000,"reason":"RBAC: allowed by ClusterRoleBinding \"system:controller:deployment-controller\" of ClusterRole \"system:controller:deployment-controller\" to ServiceAccount \"deployment-controller/kube-system\""},"user":{"name":"system:serviceaccount:kube-system:deployment-controller","id":"0b5e8f1c-1d2a-4e7b-8a39-5c2d1f7e9a%02d","roles":["system:serviceaccounts","system:serviceaccounts:kube-system","system:authenticated"]},"related":{"user":["system:serviceaccount:kube-system:deployment-controller"],"ip":["10.0.%d.%d"]},"source":{"ip":"10.0.%d.%d","address":"10.0.%d.%d"},"user_agent":{"original":"kube-controller-manager/v1.31.2 (linux/amd64) kubernetes/5864a46/system:serviceaccount:kube-system:deployment-controller","name":"kube-controller-manager","version":"v1.31.2","os":{"name":"linux"}},"url":{"original":"/apis/apps/v1/namespaces/payments/replicasets/checkout-7d9c6b5f4%d/status","path":"/apis/apps/v1/namespaces/payments/replicasets/checkout-7d9c6b5f4%d/status"},"http":{"request":{"method":"PATCH"},"response":{"status_code":200}},"orchestrator":{"type":"kubernetes","cluster":{"name":"prod-eu-west-1"},"namespace":"payments","resource":{"type":"replicasets","name":"checkout-7d9c6b5f4%d","id":"c1f3a2b4-5d6e-4f70-8a9b-0c1d2e3f4a%02d"},"api_version":"apps/v1"},"kubernetes":{"audit":{"level":"Metadata","stage":"ResponseComplete","annotations":{"authorization_k8s_io/decision":"allow"}}},"labels":{"redacted":false}}`,
 			i/60%60, i%60, i*7919%1000000, i, i, i, i, i/60%60, i%60, i*7919%1000000, i/60%60, i%60, (i*7919+4211)%1000000,
-			i%100, i%250, i%200, i%250, i%200, i%250, i%200, i%10, i%10, i%10, i%100))
+			i%100, i%250, i%200, i%250, i%200, i%250, i%200, i%10, i%10, i%10, i%100),
+			Meta{AuditID: fmt.Appendf(nil, "6f0c%04x-2b1e-4c8a-9f4d-%012x", i, i), Stage: []byte("ResponseComplete"), Time: 1773478800e9 + int64(i)*1e9 + 123456789})
 	}
 	return d
 }
@@ -77,5 +78,32 @@ func BenchmarkDeliverPlain(b *testing.B) {
 	for b.Loop() {
 		s.mem.reset()
 		s.Deliver(context.Background(), docs)
+	}
+}
+
+// Every intake's framing (action lines, envelopes, escaping, timestamps, hash ids)
+// allocates nothing per document.
+func TestFramingAllocations(t *testing.T) {
+	docs := realisticDocs(500)
+	noID := new(Docs)
+	for k := 0; k < 100; k++ {
+		noID.Append(docs.Doc(k), Meta{})
+	}
+	sel := make([]int32, docs.Len())
+	for k := range sel {
+		sel[k] = int32(k)
+	}
+	for _, fr := range testFramings(t) {
+		buf := frame(nil, fr, docs, sel)
+		allocs := testing.AllocsPerRun(10, func() {
+			for i := 0; i < docs.Len(); {
+				i = nextBatch(fr, docs, i, 200_000, 1000, 300_000)
+			}
+			buf = frame(buf[:0], fr, docs, sel)
+			buf = frame(buf[:0], fr, noID, sel[:100])
+		})
+		if allocs != 0 {
+			t.Errorf("%T: %v allocations per chunk", fr, allocs)
+		}
 	}
 }

@@ -17,12 +17,13 @@ const (
 	vSplit                    // 413: too large, send the halves
 	vReject                   // permanent for this batch: dead-letter it and go on
 	vAuth                     // 401/403: the credential is wrong; never drop, say it loudly
-	vConfig                   // redirect or TLS verification failure: the endpoint is misconfigured
+	vConfig                   // redirect, TLS verification failure, or an answer naming a configuration error
+	vItems                    // the answer speaks per document (set by an intake's items hook, never by classify)
 )
 
 // classify is the one place that maps an intake's answer to what to do with the batch
-// (DESIGN section 3). Intakes with per-item answers (Elasticsearch, Splunk) will read
-// the body in their own step before this.
+// (DESIGN section 3). Intakes with per-item answers (Elasticsearch bulk items, Splunk's
+// invalid-event-number) refine its verdict in their items hook, right after it.
 func classify(a Answer) verdict {
 	if a.Err != nil {
 		if isTLSConfigError(a.Err) {

@@ -52,21 +52,22 @@ func (d *deadLetter) close() error {
 	return err
 }
 
-// appendDeadLetter appends the dead-letter lines of documents [i, j):
+// appendDeadLetter appends the dead-letter line of one document:
 // {"time":"<RFC3339>","reason":"...","status":N,"document":<doc>}
-func appendDeadLetter(dst []byte, docs *Docs, i, j int, now time.Time, reason string, status int) []byte {
-	for k := i; k < j; k++ {
-		dst = append(dst, `{"time":"`...)
-		dst = now.UTC().AppendFormat(dst, time.RFC3339)
-		dst = append(dst, `","reason":`...)
-		dst = appendJSONString(dst, reason)
-		dst = append(dst, `,"status":`...)
-		dst = strconv.AppendInt(dst, int64(status), 10)
-		dst = append(dst, `,"document":`...)
-		dst = append(dst, docs.Doc(k)...)
-		dst = append(dst, "}\n"...)
+func appendDeadLetter(dst, doc []byte, now time.Time, reason string, status int) []byte {
+	dst = append(dst, `{"time":"`...)
+	dst = now.UTC().AppendFormat(dst, time.RFC3339)
+	dst = append(dst, `","reason":`...)
+	dst = appendJSONString(dst, reason)
+	dst = append(dst, `,"status":`...)
+	dst = strconv.AppendInt(dst, int64(status), 10)
+	dst = append(dst, `,"document":`...)
+	if isObject(doc) {
+		dst = append(dst, doc...)
+	} else {
+		dst = appendJSONBytes(dst, doc)
 	}
-	return dst
+	return append(dst, "}\n"...)
 }
 
 // reasonFor is the status and the start of the intake's answer on one line, for the

@@ -203,8 +203,8 @@ func Test413SingleDocumentDeadLettered(t *testing.T) {
 	s := mustNew(t, o)
 	docs := mkDocs(0, 4, 300)
 	big := mkDocs(4, 1, 5000)
-	docs.Append(big.Doc(0))
-	docs.Append(mkDocs(5, 1, 300).Doc(0))
+	docs.Append(big.Doc(0), Meta{})
+	docs.Append(mkDocs(5, 1, 300).Doc(0), Meta{})
 	if r := s.Deliver(context.Background(), docs); r != Delivered {
 		t.Fatalf("result %v", r)
 	}
@@ -465,7 +465,7 @@ func TestBatchCaps(t *testing.T) {
 		if i == 50 {
 			size = 8000
 		}
-		docs.Append(mkDocs(i, 1, size).Doc(0))
+		docs.Append(mkDocs(i, 1, size).Doc(0), Meta{})
 	}
 	if r := s.Deliver(context.Background(), docs); r != Delivered {
 		t.Fatalf("result %v", r)

@@ -15,12 +15,30 @@
 //     written to the dead-letter file. The other batches of the chunk are still delivered
 //     first, so that dropping the chunk loses only what could not be set aside.
 //
+// # Intakes
+//
+// Each intake is one file (intake_*.go): its framing, limits (IntakeLimits, shared with
+// the config package), path, credential header and, where the intake answers per
+// document, an items hook.
+//
+//	ndjson         POST url, one document per line, Authorization: Bearer <api_key> or basic
+//	elasticsearch  POST <url>/_bulk?filter_path=…[&pipeline=…], {"create":{"_index","_id"}} + document;
+//	               _id = auditID-stage (SHA-256 of the document without an auditID);
+//	               Authorization: ApiKey <api_key>, basic, or none (Sematext: index = token)
+//	datadog        POST <url>/api/v2/logs, JSON array of {ddsource,service,ddtags,hostname,timestamp(ms),…document}, DD-API-KEY
+//	splunk         POST <url>/services/collector/event, {"time","host","source","sourcetype","index","event":document} per line,
+//	               Authorization: Splunk <api_key>
+//	sekoia         POST <url>/jsons, JSON array of the documents as JSON strings, X-SEKOIAIO-INTAKE-KEY
+//	stdout         NDJSON to standard output
+//
 // # Batches
 //
 // The documents are cut, in order, into requests of at most Options.BatchBytes
 // uncompressed body bytes and Options.BatchEvents documents, framed for the intake (for
 // ndjson: each document followed by "\n"). A document larger than BatchBytes on its own is
-// sent alone. The cut depends only on the documents and the options, so a chunk that comes
+// sent alone. A document larger than the intake's per-event limit (Datadog 1 MB, Sekoia
+// 250,000 bytes, as framed) is never sent: it goes to the dead-letter file with the reason
+// (the intake would truncate or discard it). The cut depends only on the documents and the options, so a chunk that comes
 // back from Fluent Bit forms the same requests again. Bodies are gzipped
 // (Content-Encoding: gzip) when Options.Compress is set.
 //
@@ -41,6 +59,14 @@
 //	                             the chunk goes on (the chunk can still be Delivered)
 //	401, 403                     the credential is wrong: an error line says so and the
 //	                             chunk is handed back with Retry, never dropped
+//	Elasticsearch 2xx with       per item: 2xx and 409 (create) delivered; 408/429/5xx items
+//	"errors":true                alone form the next request after a backoff (within the
+//	                             budget); 401/403 items keep the chunk (Retry, loud); other
+//	                             4xx items are dead-lettered with "bulk item <status>
+//	                             <type>: <reason>"; an unreadable answer retries the request
+//	Splunk 400 with              events before N were indexed, N is dead-lettered with its
+//	invalid-event-number N       HEC code and text, the events after N are sent again at once;
+//	                             HEC codes 7, 10, 11, 14, 16 (configuration) keep the chunk
 //	3xx, TLS verification        the endpoint or a certificate is misconfigured: an error
 //	failures, client             line says so and the chunk is handed back with Retry
 //	certificate refused
@@ -64,13 +90,18 @@
 //
 // # Idempotence
 //
-// A Sender remembers the hashes of the last 4096 request bodies (uncompressed) that the
-// intake accepted or that were set aside in the dead-letter file; a parent batch that was
-// split is remembered once all its halves are done. Before sending a request whose body is
-// remembered, Deliver skips it and counts it in Stats.Skipped. Since batching is
-// deterministic, a chunk retried by Fluent Bit re-forms the same requests and only the
-// ones not yet done are sent. The memory lives in the process: identical bodies are
-// identical audit events, so skipping them never loses an event.
+// A Sender remembers the hashes of the last 4096 request bodies (uncompressed) whose
+// documents are all done (accepted or set aside); a parent batch that was split, or
+// answered per item, is remembered once all its documents are done. Before sending a
+// request whose body is remembered, Deliver skips it and counts it in Stats.Skipped.
+// Bodies only partly done when a flush ends (a 413 split with one half accepted, a bulk
+// answer with items still to retry, a Splunk partial answer) are remembered, up to 1024
+// of them, with a bitmap of their done documents (progress.go): the chunk retried by
+// Fluent Bit re-forms the same request, and only its rest is sent. Since batching is
+// deterministic this holds for every intake, ids or not; Elasticsearch adds its own
+// guarantee, since a resent document is answered 409 (Stats.Already). The memories live
+// in the process: identical bodies are identical audit events, so skipping them never
+// loses an event; a restart or an evicted entry can only resend (at-least-once).
 //
 // # Concurrency
 //

@@ -1,34 +1,65 @@
 package deliver
 
-// Docs holds the documents of one chunk, in order, in one flat buffer so that appending
-// a document costs no allocation once the buffers have grown to the chunk's size. The
+// Meta is what the intakes need to know about a document besides its JSON: the audit
+// event's identity (Elasticsearch _id) and its time (Splunk time, Datadog timestamp).
+// The slices are copied by Append; the caller may reuse them.
+type Meta struct {
+	AuditID []byte // the event's auditID; empty when it has none
+	Stage   []byte // its stage (RequestReceived, ResponseStarted, ResponseComplete, Panic)
+	Time    int64  // Unix nanoseconds of the document's @timestamp; 0 = unknown
+}
+
+// Docs holds the documents of one chunk, in order, in flat buffers so that appending a
+// document costs no allocation once the buffers have grown to the chunk's size. The
 // caller owns it and reuses it from flush to flush (Reset); Deliver only reads it.
 type Docs struct {
-	buf  []byte
-	ends []int // ends[i] is the end offset of document i in buf
+	buf   []byte
+	ends  []int // ends[i] is the end offset of document i in buf
+	keys  []byte
+	kends []int   // kends[i] is the end offset of document i's key in keys
+	times []int64 // Meta.Time of document i
 }
 
 // Reset empties d and keeps its buffers.
 func (d *Docs) Reset() {
 	d.buf = d.buf[:0]
 	d.ends = d.ends[:0]
+	d.keys = d.keys[:0]
+	d.kends = d.kends[:0]
+	d.times = d.times[:0]
 }
 
-// Append copies doc, a compact JSON object. A trailing newline or carriage return is
-// dropped, since the framing adds its own separators.
-func (d *Docs) Append(doc []byte) {
+// Append copies doc, a compact JSON object, and its metadata. A trailing newline or
+// carriage return is dropped, since the framing adds its own separators.
+func (d *Docs) Append(doc []byte, m Meta) {
 	d.buf = append(d.buf, trimEOL(doc)...)
 	d.ends = append(d.ends, len(d.buf))
+	d.appendMeta(m)
 }
 
 // AppendWith lets a normalizer write a document straight into d: f appends one document
 // to dst and returns the extended slice (append-style, like AppendECS). It saves the copy
 // Append makes.
-func (d *Docs) AppendWith(f func(dst []byte) []byte) {
+func (d *Docs) AppendWith(f func(dst []byte) []byte, m Meta) {
 	start := len(d.buf)
 	b := f(d.buf)
 	d.buf = b[:start+len(trimEOL(b[start:]))]
 	d.ends = append(d.ends, len(d.buf))
+	d.appendMeta(m)
+}
+
+// appendMeta records the document's key, auditID "-" stage (just auditID without a
+// stage, nothing without an auditID), and its time.
+func (d *Docs) appendMeta(m Meta) {
+	if len(m.AuditID) > 0 {
+		d.keys = append(d.keys, m.AuditID...)
+		if len(m.Stage) > 0 {
+			d.keys = append(d.keys, '-')
+			d.keys = append(d.keys, m.Stage...)
+		}
+	}
+	d.kends = append(d.kends, len(d.keys))
+	d.times = append(d.times, m.Time)
 }
 
 // Len is the number of documents.
@@ -42,6 +73,18 @@ func (d *Docs) Doc(i int) []byte {
 	}
 	return d.buf[start:d.ends[i]:d.ends[i]]
 }
+
+// Key returns document i's identity, auditID "-" stage, or nil when it has no auditID.
+func (d *Docs) Key(i int) []byte {
+	start := 0
+	if i > 0 {
+		start = d.kends[i-1]
+	}
+	return d.keys[start:d.kends[i]:d.kends[i]]
+}
+
+// Time returns document i's time in Unix nanoseconds (0 = unknown).
+func (d *Docs) Time(i int) int64 { return d.times[i] }
 
 // Bytes is the total size of the documents, without framing.
 func (d *Docs) Bytes() int { return len(d.buf) }

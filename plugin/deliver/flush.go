@@ -2,6 +2,7 @@ package deliver
 
 import (
 	"context"
+	"strconv"
 	"time"
 )
 
@@ -15,20 +16,37 @@ const (
 )
 
 // flush is the state of one Deliver call. It lives on Deliver's stack.
+//
+// A request is a selection of documents (indices into docs, in chunk order): a batch as
+// cut by nextBatch, a half of a batch refused with 413, or the documents of a per-item
+// answer that are still to be sent. done[k] says document k is settled (accepted or set
+// aside) in this call or an earlier one of the same chunk.
 type flush struct {
-	s     *Sender
-	ctx   context.Context
-	docs  *Docs
-	sc    *scratch
-	spent time.Duration // retry time used so far, against Options.RetryBudget
+	s          *Sender
+	ctx        context.Context
+	docs       *Docs
+	sc         *scratch
+	spent      time.Duration // retry time used so far, against Options.RetryBudget
+	itemRounds int           // per-item retry rounds so far (backoff exponent)
 }
 
 func (f *flush) run() Result {
 	s := f.s
+	n := f.docs.Len()
+	f.sc.idx = f.sc.idx[:0]
+	f.sc.done = append(f.sc.done[:0], make([]bool, n)...)
+	maxDoc := s.lim.MaxDocBytes
 	failed := false
-	for start := 0; start < f.docs.Len(); {
-		end := nextBatch(s.fr, f.docs, start, s.o.BatchBytes, s.o.BatchEvents)
-		switch f.send(start, end) {
+	for start := 0; start < n; {
+		var r outcome
+		end := start + 1
+		if maxDoc > 0 && s.in.fr.docLen(f.docs, start, true) > maxDoc {
+			r = f.tooBig(start, maxDoc)
+		} else {
+			end = nextBatch(s.in.fr, f.docs, start, s.o.BatchBytes, s.o.BatchEvents, maxDoc)
+			r = f.send(f.span(start, end))
+		}
+		switch r {
 		case outStop:
 			// The rest of the chunk waits for Fluent Bit's retry: the intake is not
 			// taking requests now, and each further batch would spend its own timeout.
@@ -44,63 +62,238 @@ func (f *flush) run() Result {
 	return Delivered
 }
 
-// send delivers documents [i, j) as one request, splitting on 413.
-func (f *flush) send(i, j int) outcome {
+// span returns the selection [i, j), stored in the scratch's index arena.
+func (f *flush) span(i, j int) []int32 {
+	at := len(f.sc.idx)
+	for k := i; k < j; k++ {
+		f.sc.idx = append(f.sc.idx, int32(k))
+	}
+	return f.sc.idx[at:]
+}
+
+// frameHash frames sel into the scratch body and returns the body's hash.
+func (f *flush) frameHash(sel []int32) uint64 {
+	f.sc.body = frame(f.sc.body[:0], f.s.in.fr, f.docs, sel)
+	return f.s.mem.hash(f.sc.body)
+}
+
+func (f *flush) markDone(sel []int32) {
+	for _, k := range sel {
+		f.sc.done[k] = true
+	}
+}
+
+// send delivers the documents of sel as one request, unless the same body is already
+// done; a body partly done by an earlier call sends only its rest.
+func (f *flush) send(sel []int32) outcome {
 	s := f.s
-	f.sc.body = frame(f.sc.body[:0], s.fr, f.docs, i, j)
-	body := f.sc.body
-	h := s.mem.hash(body)
+	h := f.frameHash(sel)
 	if s.mem.has(h) {
+		f.markDone(sel)
 		s.stats.skipped.Add(1)
-		s.stats.skippedDocs.Add(uint64(j - i))
+		s.stats.skippedDocs.Add(uint64(len(sel)))
 		return outDone
 	}
-	a, v := f.post(body)
+	var r outcome
+	if bits, ok := s.prog.load(h, f.sc.bits[:0]); ok && len(bits)*64 >= len(sel) {
+		f.sc.bits = bits
+		at := len(f.sc.idx)
+		for p, k := range sel {
+			if bits[p/64]&(1<<(p%64)) != 0 {
+				f.sc.done[k] = true
+			} else {
+				f.sc.idx = append(f.sc.idx, k)
+			}
+		}
+		rest := f.sc.idx[at:]
+		s.stats.skippedDocs.Add(uint64(len(sel) - len(rest)))
+		r = outDone
+		if len(rest) > 0 {
+			r = f.send(rest)
+		}
+	} else {
+		r = f.attempt(sel, f.sc.body)
+	}
+	f.record(h, sel)
+	return r
+}
+
+// record remembers how far sel got: a body whose documents are all done is skipped next
+// time; one partly done is resumed from its rest.
+func (f *flush) record(h uint64, sel []int32) {
+	s := f.s
+	done := 0
+	for _, k := range sel {
+		if f.sc.done[k] {
+			done++
+		}
+	}
+	switch {
+	case done == len(sel):
+		s.mem.add(h)
+		s.prog.drop(h)
+	case done > 0:
+		bits := f.sc.bits[:0]
+		for w := 0; w < (len(sel)+63)/64; w++ {
+			bits = append(bits, 0)
+		}
+		for p, k := range sel {
+			if f.sc.done[k] {
+				bits[p/64] |= 1 << (p % 64)
+			}
+		}
+		f.sc.bits = bits
+		s.prog.store(h, bits)
+	}
+}
+
+// attempt sends body (the framing of sel) and acts on the answer.
+func (f *flush) attempt(sel []int32, body []byte) outcome {
+	s := f.s
+	n := len(sel)
+	a, v := f.post(body, n)
 	switch v {
 	case vDelivered:
-		s.stats.delivered.Add(uint64(j - i))
-		s.mem.add(h)
+		f.markDone(sel)
+		s.stats.delivered.Add(uint64(n))
 		return outDone
+	case vItems:
+		return f.items(sel, a)
 	case vSplit:
-		if j-i == 1 {
-			return f.reject(h, i, j, a, reasonFor("too large: the intake refused this document alone with ", a))
+		if n == 1 {
+			return f.reject(sel, a, reasonFor("too large: the intake refused this document alone with ", a))
 		}
 		// Halves, not a size guess: the intake's limit is unknown, and halving finds it
 		// in log2(n) rounds while keeping the order of the documents.
-		mid := i + (j-i)/2
-		s.log.Debugf("intake answered 413 for %d documents (%d bytes): splitting", j-i, len(body))
-		r1 := f.send(i, mid)
+		s.log.Debugf("intake answered 413 for %d documents (%d bytes): splitting", n, len(body))
+		mid := n / 2
+		r1 := f.send(sel[:mid])
 		if r1 == outStop {
 			return outStop
 		}
-		r2 := f.send(mid, j)
+		r2 := f.send(sel[mid:])
 		if r2 == outStop {
 			return outStop
 		}
 		if r1 == outDone && r2 == outDone {
-			s.mem.add(h) // a retried chunk then skips the whole batch without a 413 round
 			return outDone
 		}
 		return outFailed
 	case vReject:
-		return f.reject(h, i, j, a, reasonFor("", a))
+		return f.reject(sel, a, reasonFor("", a))
 	case vAuth:
 		s.log.Errorf("CREDENTIAL REJECTED by the intake (HTTP %d): check api_key, http_user, http_passwd; nothing is dropped, the chunk is kept for retry (answer: %s)", a.Status, reasonFor("", a))
 		return outStop
 	case vConfig:
-		if a.Err != nil {
+		switch {
+		case a.Err != nil:
 			s.log.Errorf("cannot reach the intake securely: %v; check url, tls_ca_file, tls_server_name, tls_verify; the chunk is kept for retry", a.Err)
-		} else {
+		case a.Status >= 300 && a.Status < 400:
 			s.log.Errorf("the intake answered a redirect (HTTP %d): set url to the final endpoint; the chunk is kept for retry", a.Status)
+		default:
+			s.log.Errorf("the intake refused the configuration (%s): check url, index and the intake's settings; nothing is dropped, the chunk is kept for retry", reasonFor("HTTP ", a))
 		}
 		return outStop
 	}
 	return outStop // vRetry after the budget, or cancelled
 }
 
+// items acts on a per-item answer to sel: fates[p] is the fate of document sel[p].
+// Settled documents are counted, rejected ones dead-lettered with their own reason, and
+// the rest is sent again as a request of its own (after a backoff when the intake asked
+// for a retry, at once for documents it did not look at).
+func (f *flush) items(sel []int32, a Answer) outcome {
+	s := f.s
+	fates := f.sc.fates[:len(sel)]
+	var delivered, already, rejected int
+	wait, auth := false, -1
+	at := len(f.sc.idx)
+	for p, k := range sel {
+		switch fates[p].fate {
+		case fDone:
+			f.sc.done[k] = true
+			delivered++
+		case fAlready:
+			f.sc.done[k] = true
+			delivered++
+			already++
+		case fRetry:
+			f.sc.idx = append(f.sc.idx, k)
+			wait = true
+		case fResend:
+			f.sc.idx = append(f.sc.idx, k)
+		case fReject:
+			rejected++
+		case fAuth:
+			if auth < 0 {
+				auth = p
+			}
+		}
+	}
+	rest := f.sc.idx[at:]
+	s.stats.delivered.Add(uint64(delivered))
+	s.stats.already.Add(uint64(already))
+	failed := false
+	if rejected > 0 {
+		now := time.Now()
+		f.sc.dl = f.sc.dl[:0]
+		first := ""
+		for p, k := range sel {
+			if fates[p].fate == fReject {
+				f.sc.dl = appendDeadLetter(f.sc.dl, f.docs.Doc(int(k)), now, fates[p].reason, fates[p].status)
+				if first == "" {
+					first = fates[p].reason
+				}
+			}
+		}
+		if f.setAside(rejected, first, f.sc.dl) {
+			for p, k := range sel {
+				if fates[p].fate == fReject {
+					f.sc.done[k] = true
+				}
+			}
+		} else {
+			failed = true
+		}
+	}
+	if auth >= 0 {
+		s.log.Errorf("PERMISSION REFUSED by the intake for some documents (%s): check the credential's privileges (e.g. create_doc on the index); nothing is dropped, the chunk is kept for retry", fates[auth].reason)
+		return outStop
+	}
+	if len(rest) == 0 {
+		if failed {
+			return outFailed
+		}
+		return outDone
+	}
+	if wait {
+		d := backoff(f.itemRounds, s.o.BackoffInitial, s.o.BackoffMax)
+		f.itemRounds++
+		if a.RetryAfter > 0 {
+			d = a.RetryAfter
+		}
+		if !s.inFlush || d > s.o.RetryBudget-f.spent {
+			s.log.Warnf("intake asked to retry %d of %d documents; the chunk goes back to Fluent Bit for a later retry", len(rest), len(sel))
+			return outStop
+		}
+		s.log.Debugf("intake asked to retry %d of %d documents: retrying them in %s", len(rest), len(sel), d)
+		if !sleep(f.ctx, d) {
+			return outStop
+		}
+		f.spent += d
+		s.stats.retries.Add(1)
+	}
+	r := f.send(rest)
+	if r == outDone && failed {
+		return outFailed
+	}
+	return r
+}
+
 // post sends one body, retrying retryable answers within the flush's budget. It returns
-// the last answer and its verdict; vRetry means the retries are over.
-func (f *flush) post(body []byte) (Answer, verdict) {
+// the last answer and its verdict; vRetry means the retries are over. For intakes that
+// answer per item, vItems means the scratch's fates hold one fate per document.
+func (f *flush) post(body []byte, n int) (Answer, verdict) {
 	s := f.s
 	payload, enc := body, ""
 	if s.o.Compress {
@@ -121,6 +314,10 @@ func (f *flush) post(body []byte) (Answer, verdict) {
 		s.stats.bytesSent.Add(uint64(len(payload)))
 		s.stats.bytesRaw.Add(uint64(len(body)))
 		v := classify(a)
+		if s.in.items != nil {
+			f.sc.fates = append(f.sc.fates[:0], make([]itemFate, n)...)
+			v = s.in.items(a, v, f.sc.fates)
+		}
 		if attempt == 0 && v != vRetry {
 			return a, v
 		}
@@ -159,26 +356,57 @@ func (f *flush) giveUp(a Answer, attempts int) {
 	f.s.log.Warnf("intake %s after %d attempt(s); the chunk goes back to Fluent Bit for a later retry", describe(a), attempts)
 }
 
-// reject sets documents [i, j) aside: into the dead-letter file, or only logged and
-// counted without one.
-func (f *flush) reject(h uint64, i, j int, a Answer, reason string) outcome {
+// reject sets the documents of sel aside with one reason: into the dead-letter file, or
+// only logged and counted without one.
+func (f *flush) reject(sel []int32, a Answer, reason string) outcome {
+	now := time.Now()
+	f.sc.dl = f.sc.dl[:0]
+	for _, k := range sel {
+		f.sc.dl = appendDeadLetter(f.sc.dl, f.docs.Doc(int(k)), now, reason, a.Status)
+	}
+	if !f.setAside(len(sel), reason, f.sc.dl) {
+		return outFailed
+	}
+	f.markDone(sel)
+	return outDone
+}
+
+// tooBig sets aside document k, which is larger than the intake takes per event: it is
+// never sent (the intake would truncate or drop it).
+func (f *flush) tooBig(k, maxDoc int) outcome {
 	s := f.s
-	n := j - i
+	sel := f.span(k, k+1)
+	h := f.frameHash(sel)
+	if s.mem.has(h) {
+		f.markDone(sel)
+		s.stats.skipped.Add(1)
+		s.stats.skippedDocs.Add(1)
+		return outDone
+	}
+	size := s.in.fr.docLen(f.docs, k, true)
+	reason := "not sent: the document is " + strconv.Itoa(size) + " bytes as framed, above the " +
+		strconv.Itoa(maxDoc) + " bytes intake " + s.o.Intake + " takes per event"
+	r := f.reject(sel, Answer{}, reason)
+	f.record(h, sel)
+	return r
+}
+
+// setAside writes n documents' dead-letter lines (or, without a dead-letter file, logs
+// and counts them). It reports whether they are set aside.
+func (f *flush) setAside(n int, reason string, lines []byte) bool {
+	s := f.s
 	if s.dl == nil {
 		s.log.Warnf("intake rejected %d document(s) permanently (%s); no dead_letter_file: they are dropped", n, reason)
 		s.stats.deadLettered.Add(uint64(n))
-		s.mem.add(h)
-		return outDone
+		return true
 	}
-	f.sc.dl = appendDeadLetter(f.sc.dl[:0], f.docs, i, j, time.Now(), reason, a.Status)
-	if err := s.dl.write(f.sc.dl); err != nil {
+	if err := s.dl.write(lines); err != nil {
 		s.log.Errorf("intake rejected %d document(s) permanently (%s) and writing them to dead_letter_file %s failed: %v", n, reason, s.dl.path, err)
-		return outFailed
+		return false
 	}
 	s.log.Warnf("intake rejected %d document(s) permanently (%s); written to %s", n, reason, s.dl.path)
 	s.stats.deadLettered.Add(uint64(n))
-	s.mem.add(h)
-	return outDone
+	return true
 }
 
 // describe is an answer in a few words for the logs.

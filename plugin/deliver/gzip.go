@@ -14,10 +14,14 @@ const maxPooled = 16 << 20
 // the gzip writer (its window and tables are the expensive part), and the dead-letter
 // lines. One Deliver holds one scratch; the pool shares them between calls and workers.
 type scratch struct {
-	body []byte
-	zout sink
-	gz   *gzip.Writer
-	dl   []byte
+	body  []byte
+	zout  sink
+	gz    *gzip.Writer
+	dl    []byte
+	idx   []int32    // selections of documents: the arena send's requests are cut from
+	done  []bool     // done[k]: document k is settled
+	fates []itemFate // a per-item answer, one per document of the request
+	bits  []uint64   // a progress bitmap being read or written
 }
 
 // sink is an io.Writer appending to a byte slice, so gzip output lands in a reused
@@ -51,6 +55,16 @@ func (p *scratchPool) put(sc *scratch) {
 	}
 	if cap(sc.dl) > maxPooled {
 		sc.dl = nil
+	}
+	if cap(sc.idx) > maxPooled/4 {
+		sc.idx = nil
+	}
+	if cap(sc.done) > maxPooled {
+		sc.done = nil
+	}
+	clear(sc.fates[:cap(sc.fates)]) // do not pin the reasons of an old answer
+	if cap(sc.fates) > maxPooled/32 {
+		sc.fates = nil
 	}
 	p.pool.Put(sc)
 }

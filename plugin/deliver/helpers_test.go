@@ -50,7 +50,7 @@ func mkDocs(first, n, size int) *Docs {
 		if pad := size - len(doc) - 2; pad > 0 {
 			doc += strings.Repeat("x", pad)
 		}
-		d.Append([]byte(doc + `"}`))
+		d.Append([]byte(doc+`"}`), Meta{AuditID: fmt.Appendf(nil, "audit-%d", first+i), Stage: []byte("ResponseComplete"), Time: 1773478800e9 + int64(first+i)*1e6})
 	}
 	return d
 }

@@ -22,9 +22,14 @@ type httpPoster struct {
 	host        string      // a Host header from Options.Headers, which net/http takes from req.Host
 	header      http.Header // extra headers and auth, built once
 	contentType string
+	keep        int // bytes of an answer kept (whole bulk answers for per-item intakes)
 }
 
-func newHTTPPoster(o *Options, fr framing) (*httpPoster, error) {
+func newHTTPPoster(o *Options, in *intakeDef) (*httpPoster, error) {
+	endpoint, err := in.endpoint(o.URL)
+	if err != nil {
+		return nil, err
+	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tc, err := tlsConfig(o)
 	if err != nil {
@@ -43,9 +48,10 @@ func newHTTPPoster(o *Options, fr framing) (*httpPoster, error) {
 			// A 301/302 would turn the POST into a GET without body: let classify see it.
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},
-		url:         o.URL,
+		url:         endpoint,
 		header:      make(http.Header),
-		contentType: fr.contentType(),
+		contentType: in.fr.contentType(),
+		keep:        max(in.answerKeep, answerKeep),
 	}
 	p.header.Set("User-Agent", userAgent)
 	for _, h := range o.Headers {
@@ -56,6 +62,8 @@ func newHTTPPoster(o *Options, fr framing) (*httpPoster, error) {
 		p.header.Add(h[0], h[1])
 	}
 	switch {
+	case o.APIKey != "" && in.credential != "":
+		p.header.Set(in.credential, in.scheme+o.APIKey)
 	case o.APIKey != "":
 		p.header.Set("Authorization", "Bearer "+o.APIKey)
 	case o.HTTPUser != "":
@@ -82,7 +90,7 @@ func (p *httpPoster) Post(ctx context.Context, body []byte, contentEncoding stri
 		return Answer{Err: err}
 	}
 	defer resp.Body.Close()
-	b, _ := io.ReadAll(io.LimitReader(resp.Body, answerKeep))
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, int64(p.keep)))
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, answerDrain))
 	return Answer{
 		Status:     resp.StatusCode,

@@ -47,12 +47,15 @@ const (
 // Options configure a Sender. The config package fills them from the [OUTPUT] section;
 // zero values take the defaults above, except the booleans, which are taken literally.
 type Options struct {
-	// Intake names the wire format: "ndjson" (the default when empty) or "stdout".
+	// Intake names the wire format: "ndjson" (the default when empty), "elasticsearch"
+	// (also OpenSearch and Sematext), "datadog", "splunk", "sekoia" or "stdout".
 	Intake string
 	// URL is the http:// or https:// endpoint (not used by stdout).
 	URL string
-	// APIKey is sent as "Authorization: Bearer <key>". When HTTPUser is set as well, the
-	// API key wins and basic auth is not sent (New logs a warning).
+	// APIKey is the intake's credential, sent the intake's way: "Authorization: Bearer
+	// <key>" (ndjson), "Authorization: ApiKey <key>" (elasticsearch), DD-API-KEY,
+	// "Authorization: Splunk <token>", X-SEKOIAIO-INTAKE-KEY. When HTTPUser is set as
+	// well, the API key wins and basic auth is not sent (New logs a warning).
 	APIKey string
 	// HTTPUser and HTTPPasswd are sent as basic auth when APIKey is empty.
 	HTTPUser, HTTPPasswd string
@@ -63,10 +66,20 @@ type Options struct {
 	Compress bool
 	// CompressLevel is the gzip level, 1 (fastest, default) to 9 (smallest).
 	CompressLevel int
-	// BatchBytes caps the uncompressed body of one request (framing included).
+	// BatchBytes caps the uncompressed body of one request (framing included); 0 takes
+	// the intake's default, and more than the intake's maximum is an error (Limits).
 	BatchBytes int
-	// BatchEvents caps the documents in one request.
+	// BatchEvents caps the documents in one request, likewise.
 	BatchEvents int
+	// Index is the Elasticsearch index, data stream or alias (Sematext: the Logs App
+	// token); Pipeline an ingest pipeline (empty: the index's default).
+	Index, Pipeline string
+	// DDSource (default DefaultDDSource), DDService, DDTags ("k:v,k:v") and DDHostname
+	// are Datadog's reserved attributes, added to every entry when set.
+	DDSource, DDService, DDTags, DDHostname string
+	// SplunkIndex, SplunkSourcetype (default DefaultSplunkSourcetype), SplunkSource and
+	// SplunkHost are HEC envelope fields, added to every event when set.
+	SplunkIndex, SplunkSourcetype, SplunkSource, SplunkHost string
 	// Timeout bounds one request: connect, TLS, send, answer headers and body.
 	Timeout time.Duration
 	// RetryBudget is the total time one Deliver may spend retrying requests (backoff waits
@@ -94,29 +107,22 @@ type Options struct {
 	Logger Logger
 }
 
-// intakes maps an intake name to its framing. Adding an intake means adding a framing
-// here (and, if it answers per item, teaching classify about it).
-var intakes = map[string]framing{
-	"ndjson": ndjsonFraming{},
-	"stdout": ndjsonFraming{},
-}
-
 // normalize fills defaults and checks what can be checked without touching files.
-func (o *Options) normalize() (framing, error) {
+func (o *Options) normalize() (*intakeDef, error) {
 	o.Intake = strings.ToLower(strings.TrimSpace(o.Intake))
 	if o.Intake == "" {
 		o.Intake = "ndjson"
 	}
-	fr, ok := intakes[o.Intake]
+	build, ok := builders[o.Intake]
 	if !ok {
-		return nil, fmt.Errorf("intake %q is not supported (ndjson, stdout)", o.Intake)
+		return nil, fmt.Errorf("intake %q is not supported (%s)", o.Intake, strings.Join(Intakes(), ", "))
 	}
-	lim := fr.limits()
+	lim := limitsByIntake[o.Intake]
 	var err error
-	if o.BatchBytes, err = capValue("batch_bytes", o.BatchBytes, lim.defBytes, lim.maxBytes, o.Intake); err != nil {
+	if o.BatchBytes, err = capValue("batch_bytes", o.BatchBytes, lim.DefaultBytes, lim.MaxBytes, o.Intake, lim.Source); err != nil {
 		return nil, err
 	}
-	if o.BatchEvents, err = capValue("batch_events", o.BatchEvents, lim.defEvents, lim.maxEvents, o.Intake); err != nil {
+	if o.BatchEvents, err = capValue("batch_events", o.BatchEvents, lim.DefaultEvents, lim.MaxEvents, o.Intake, lim.Source); err != nil {
 		return nil, err
 	}
 	switch {
@@ -149,12 +155,19 @@ func (o *Options) normalize() (framing, error) {
 	if err := checkHeaders(o.Headers); err != nil {
 		return nil, err
 	}
+	in, err := build(o)
+	if err != nil {
+		return nil, err
+	}
+	if in.noBasic && o.HTTPUser != "" {
+		return nil, fmt.Errorf("http_user: intake %s has no basic auth; set api_key", o.Intake)
+	}
 	if o.Intake == "stdout" {
 		o.Compress = false
-		return fr, nil
+		return in, nil
 	}
 	if o.Poster != nil && o.URL == "" {
-		return fr, nil // a test transport needs no endpoint
+		return in, nil // a test transport needs no endpoint
 	}
 	u, err := url.Parse(o.URL)
 	switch {
@@ -167,18 +180,18 @@ func (o *Options) normalize() (framing, error) {
 	case u.Host == "":
 		return nil, fmt.Errorf("url %q has no host", o.URL)
 	}
-	return fr, nil
+	return in, nil
 }
 
 // capValue applies a default and an intake's hard limit to a size option.
-func capValue(key string, v, def, max int, intake string) (int, error) {
+func capValue(key string, v, def, max int, intake, source string) (int, error) {
 	switch {
 	case v < 0:
 		return 0, fmt.Errorf("%s %d is negative", key, v)
 	case v == 0:
 		return def, nil
 	case max > 0 && v > max:
-		return 0, fmt.Errorf("%s %d is above what intake %s accepts (%d)", key, v, intake, max)
+		return 0, fmt.Errorf("%s %d is above what intake %s accepts (%d; %s)", key, v, intake, max, source)
 	}
 	return v, nil
 }

@@ -32,7 +32,8 @@ func (r Result) String() string {
 
 // Stats are the Sender's counters since New.
 type Stats struct {
-	Delivered    uint64 // documents accepted by the intake
+	Delivered    uint64 // documents accepted by the intake (Already included)
+	Already      uint64 // documents the intake already had (Elasticsearch 409 on create)
 	DeadLettered uint64 // documents permanently rejected (written to the dead-letter file, or only logged without one)
 	Requests     uint64 // requests sent, every attempt counted
 	Retries      uint64 // attempts that repeated a request after a retryable answer
@@ -43,18 +44,20 @@ type Stats struct {
 }
 
 type counters struct {
-	delivered, deadLettered, requests, retries, skipped, skippedDocs, bytesSent, bytesRaw atomic.Uint64
+	delivered, already, deadLettered, requests, retries, skipped, skippedDocs, bytesSent, bytesRaw atomic.Uint64
 }
 
 // Sender delivers chunks to one intake. It is safe for concurrent use.
 type Sender struct {
 	o       Options
-	fr      framing
+	in      *intakeDef
+	lim     Limits
 	poster  Poster
 	http    *httpPoster // nil unless the real transport is in use
 	log     Logger
 	pool    scratchPool
 	mem     *memory
+	prog    *progress
 	dl      *deadLetter // nil without a dead-letter file
 	stats   counters
 	inFlush bool // whether retryable answers are retried in the flush (not for stdout)
@@ -66,11 +69,11 @@ func New(o Options) (*Sender, error) {
 	if o.Logger == nil {
 		o.Logger = logging.Discard()
 	}
-	fr, err := o.normalize()
+	in, err := o.normalize()
 	if err != nil {
 		return nil, err
 	}
-	s := &Sender{o: o, fr: fr, log: o.Logger, mem: newMemory(memoryEntries), inFlush: o.RetryBudget > 0}
+	s := &Sender{o: o, in: in, lim: in.fr.limits(), log: o.Logger, mem: newMemory(memoryEntries), prog: newProgress(progressEntries), inFlush: o.RetryBudget > 0}
 	s.pool.level = o.CompressLevel
 	switch {
 	case o.Intake == "stdout":
@@ -83,7 +86,7 @@ func New(o Options) (*Sender, error) {
 	case o.Poster != nil:
 		s.poster = o.Poster
 	default:
-		hp, err := newHTTPPoster(&s.o, fr)
+		hp, err := newHTTPPoster(&s.o, in)
 		if err != nil {
 			return nil, err
 		}
@@ -95,7 +98,7 @@ func New(o Options) (*Sender, error) {
 			s.log.Warnf("tls_* options are ignored: url %s is not https", o.URL)
 		}
 		if o.APIKey != "" && o.HTTPUser != "" {
-			s.log.Warnf("api_key and http_user are both set: sending the API key (Bearer), not basic auth")
+			s.log.Warnf("api_key and http_user are both set: sending the API key, not basic auth")
 		}
 	}
 	if o.DeadLetterFile != "" {
@@ -130,6 +133,7 @@ func (s *Sender) Stats() Stats {
 	c := &s.stats
 	return Stats{
 		Delivered:    c.delivered.Load(),
+		Already:      c.already.Load(),
 		DeadLettered: c.deadLettered.Load(),
 		Requests:     c.requests.Load(),
 		Retries:      c.retries.Load(),
@@ -155,10 +159,13 @@ func (s *Sender) Close() error {
 // ForgetDelivered clears the memory of accepted requests, so that the next Deliver of the
 // same documents takes the whole path again. Benchmarks and allocation tests use it to
 // measure a fresh chunk's cost with the same bytes; the plugin never calls it.
-func (s *Sender) ForgetDelivered() { s.mem.reset() }
+func (s *Sender) ForgetDelivered() {
+	s.mem.reset()
+	s.prog.reset()
+}
 
 // String renders the counters for the log.
 func (st Stats) String() string {
-	return fmt.Sprintf("delivered=%d dead_lettered=%d requests=%d retries=%d skipped_requests=%d skipped_docs=%d bytes_raw=%d bytes_sent=%d",
-		st.Delivered, st.DeadLettered, st.Requests, st.Retries, st.Skipped, st.SkippedDocs, st.BytesRaw, st.BytesSent)
+	return fmt.Sprintf("delivered=%d already=%d dead_lettered=%d requests=%d retries=%d skipped_requests=%d skipped_docs=%d bytes_raw=%d bytes_sent=%d",
+		st.Delivered, st.Already, st.DeadLettered, st.Requests, st.Retries, st.Skipped, st.SkippedDocs, st.BytesRaw, st.BytesSent)
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"strings"
@@ -114,56 +115,69 @@ func TestMemorySeesBodiesNotDocs(t *testing.T) {
 	}
 }
 
-// arrayFraming is the JSON-array framing Datadog and Sekoia /jsons will use; here it
-// checks that batching counts the envelope and separators.
-type arrayFraming struct{}
+// frameRange frames documents [i, j).
+func frameRange(fr framing, docs *Docs, i, j int) []byte {
+	sel := make([]int32, 0, j-i)
+	for k := i; k < j; k++ {
+		sel = append(sel, int32(k))
+	}
+	return frame(nil, fr, docs, sel)
+}
 
-func (arrayFraming) contentType() string           { return "application/json" }
-func (arrayFraming) appendOpen(dst []byte) []byte  { return append(dst, '[') }
-func (arrayFraming) appendClose(dst []byte) []byte { return append(dst, ']') }
-func (arrayFraming) envelopeLen() int              { return 2 }
-func (arrayFraming) docLen(doc []byte, first bool) int {
-	if first {
-		return len(doc)
+// testFramings are the framings of every intake with their metadata fields set.
+func testFramings(t *testing.T) []framing {
+	t.Helper()
+	var out []framing
+	for _, o := range []Options{
+		{Intake: "ndjson"},
+		{Intake: "elasticsearch", Index: "logs-k8s.audit-default"},
+		{Intake: "datadog", APIKey: "k", DDService: "kube-apiserver", DDTags: "env:prod", DDHostname: "cp-1"},
+		{Intake: "datadog", APIKey: "k"},
+		{Intake: "splunk", APIKey: "k", SplunkIndex: "audit", SplunkSource: "kube", SplunkHost: "cp-1"},
+		{Intake: "sekoia", APIKey: "k"},
+	} {
+		in, err := builders[o.Intake](&o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, in.fr)
 	}
-	return len(doc) + 1
-}
-func (arrayFraming) appendDoc(dst, doc []byte, first bool) []byte {
-	if !first {
-		dst = append(dst, ',')
-	}
-	return append(dst, doc...)
-}
-func (arrayFraming) limits() limits {
-	return limits{defBytes: 5_000_000, defEvents: 1000, maxEvents: 1000}
+	return out
 }
 
 func TestBatchingWithFraming(t *testing.T) {
 	docs := new(Docs)
-	for _, d := range []string{`{"a":1}`, `{"b":22}`, `{"c":333}`, `{"d":4444}`, strings.Repeat("x", 40), `{}`} {
-		docs.Append([]byte(d))
+	for i, d := range []string{`{"a":1}`, `{"b":22}`, `{"c":"3\"3\u00e9"}`, `{"d":4444}`, strings.Repeat("x", 40), `{}`, "\"\x01\u2028\xff"} {
+		m := Meta{Time: int64(i) * 1_500_000_123}
+		if i%2 == 0 {
+			m.AuditID, m.Stage = []byte(fmt.Sprintf("id-%d\"", i)), []byte("ResponseComplete")
+		}
+		docs.Append([]byte(d), m)
 	}
-	for _, fr := range []framing{ndjsonFraming{}, arrayFraming{}} {
+	for _, fr := range testFramings(t) {
 		for _, maxBytes := range []int{1, 10, 20, 25, 40, 1000} {
 			for _, maxEvents := range []int{1, 2, 3, 100} {
 				var all []byte
 				for i := 0; i < docs.Len(); {
-					j := nextBatch(fr, docs, i, maxBytes, maxEvents)
+					j := nextBatch(fr, docs, i, maxBytes, maxEvents, 0)
 					if j <= i {
 						t.Fatalf("no progress at %d", i)
 					}
-					body := frame(nil, fr, docs, i, j)
+					body := frameRange(fr, docs, i, j)
+					if want := fr.envelopeLen() + sumDocLen(fr, docs, i, j); len(body) != want {
+						t.Errorf("%T: body of %d bytes, docLen says %d", fr, len(body), want)
+					}
 					if j-i > maxEvents || (len(body) > maxBytes && j-i != 1) {
 						t.Errorf("%T bytes %d events %d: batch [%d,%d) of %d bytes", fr, maxBytes, maxEvents, i, j, len(body))
 					}
 					// Greedy: the next document would not have fitted.
-					if j < docs.Len() && j-i < maxEvents && len(frame(nil, fr, docs, i, j+1)) <= maxBytes {
+					if j < docs.Len() && j-i < maxEvents && len(frameRange(fr, docs, i, j+1)) <= maxBytes {
 						t.Errorf("%T: batch [%d,%d) stopped early", fr, i, j)
 					}
 					all = append(all, body...)
 					i = j
 				}
-				if _, ok := fr.(ndjsonFraming); ok && !bytes.Equal(all, frame(nil, fr, docs, 0, docs.Len())) {
+				if _, ok := fr.(ndjsonFraming); ok && !bytes.Equal(all, frameRange(fr, docs, 0, docs.Len())) {
 					t.Errorf("batches do not add up to the documents")
 				}
 			}
@@ -171,11 +185,22 @@ func TestBatchingWithFraming(t *testing.T) {
 	}
 }
 
+func sumDocLen(fr framing, docs *Docs, i, j int) int {
+	n := 0
+	for k := i; k < j; k++ {
+		n += fr.docLen(docs, k, k == i)
+	}
+	return n
+}
+
 func TestDocs(t *testing.T) {
 	var d Docs
-	d.Append([]byte(`{"a":1}` + "\n"))
-	d.AppendWith(func(dst []byte) []byte { return append(dst, `{"b":2}`...) })
-	d.Append([]byte(`{"c":3}`))
+	d.Append([]byte(`{"a":1}`+"\n"), Meta{AuditID: []byte("a1"), Stage: []byte("RequestReceived"), Time: 7})
+	d.AppendWith(func(dst []byte) []byte { return append(dst, `{"b":2}`...) }, Meta{AuditID: []byte("b2")})
+	d.Append([]byte(`{"c":3}`), Meta{})
+	if string(d.Key(0)) != "a1-RequestReceived" || string(d.Key(1)) != "b2" || d.Key(2) != nil && len(d.Key(2)) != 0 || d.Time(0) != 7 || d.Time(2) != 0 {
+		t.Errorf("meta %q %q %q %d", d.Key(0), d.Key(1), d.Key(2), d.Time(0))
+	}
 	if d.Len() != 3 || string(d.Doc(0)) != `{"a":1}` || string(d.Doc(1)) != `{"b":2}` || string(d.Doc(2)) != `{"c":3}` {
 		t.Errorf("docs %q %q %q", d.Doc(0), d.Doc(1), d.Doc(2))
 	}
@@ -218,7 +243,7 @@ func TestStdout(t *testing.T) {
 	if r := s.Deliver(context.Background(), docs); r != Delivered {
 		t.Fatalf("result %v", r)
 	}
-	if want := string(frame(nil, ndjsonFraming{}, docs, 0, 5)); buf.String() != want {
+	if want := string(frameRange(ndjsonFraming{}, docs, 0, 5)); buf.String() != want {
 		t.Errorf("stdout %q, want %q", buf.String(), want)
 	}
 	if st := s.Stats(); st.Requests != 3 || st.Delivered != 5 {

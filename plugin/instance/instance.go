@@ -75,26 +75,36 @@ func New(cfg *config.Config, log *logging.Logger, poster deliver.Poster) (*Insta
 		return nil, err
 	}
 	sender, err := deliver.New(deliver.Options{
-		Intake:         cfg.Intake,
-		URL:            cfg.URL,
-		APIKey:         cfg.APIKey,
-		HTTPUser:       cfg.HTTPUser,
-		HTTPPasswd:     cfg.HTTPPasswd,
-		Headers:        cfg.Headers,
-		Compress:       cfg.Compress,
-		CompressLevel:  cfg.CompressLevel,
-		BatchBytes:     cfg.BatchBytes,
-		BatchEvents:    cfg.BatchEvents,
-		Timeout:        cfg.Timeout,
-		RetryBudget:    cfg.RetryBudget,
-		TLSVerify:      cfg.TLSVerify,
-		TLSCAFile:      cfg.TLSCAFile,
-		TLSCrtFile:     cfg.TLSCrtFile,
-		TLSKeyFile:     cfg.TLSKeyFile,
-		TLSServerName:  cfg.TLSServerName,
-		DeadLetterFile: cfg.DeadLetterFile,
-		Poster:         poster,
-		Logger:         log,
+		Intake:           cfg.Intake,
+		URL:              cfg.URL,
+		APIKey:           cfg.APIKey,
+		HTTPUser:         cfg.HTTPUser,
+		HTTPPasswd:       cfg.HTTPPasswd,
+		Headers:          cfg.Headers,
+		Compress:         cfg.Compress,
+		CompressLevel:    cfg.CompressLevel,
+		BatchBytes:       cfg.BatchBytes,
+		BatchEvents:      cfg.BatchEvents,
+		Index:            cfg.Index,
+		Pipeline:         cfg.Pipeline,
+		DDSource:         cfg.DDSource,
+		DDService:        cfg.DDService,
+		DDTags:           cfg.DDTags,
+		DDHostname:       cfg.DDHostname,
+		SplunkIndex:      cfg.SplunkIndex,
+		SplunkSource:     cfg.SplunkSource,
+		SplunkSourcetype: cfg.SplunkSourcetype,
+		SplunkHost:       cfg.SplunkHost,
+		Timeout:          cfg.Timeout,
+		RetryBudget:      cfg.RetryBudget,
+		TLSVerify:        cfg.TLSVerify,
+		TLSCAFile:        cfg.TLSCAFile,
+		TLSCrtFile:       cfg.TLSCrtFile,
+		TLSKeyFile:       cfg.TLSKeyFile,
+		TLSServerName:    cfg.TLSServerName,
+		DeadLetterFile:   cfg.DeadLetterFile,
+		Poster:           poster,
+		Logger:           log,
 	})
 	if err != nil {
 		return nil, err
@@ -135,7 +145,7 @@ func (in *Instance) Flush(data []byte) Code {
 			if doc.Error {
 				pipelineErrors++
 			}
-			sc.docs.Append(doc.JSON)
+			sc.docs.Append(doc.JSON, deliver.Meta{AuditID: doc.AuditID, Stage: doc.Stage, Time: doc.Time})
 		}
 	}
 	in.records.Add(records)

@@ -1,0 +1,117 @@
+package deliver
+
+import (
+	"fmt"
+	"net/url"
+	"sort"
+	"strings"
+)
+
+// intakeDef is what the core knows about one intake: its framing and limits, where and how
+// a request goes, and, for intakes that answer per document, how to read that answer.
+type intakeDef struct {
+	name string
+	fr   framing
+	// path is appended to the url unless the url already ends with it (or with one of
+	// alsoPaths); query is added to the url's query, already encoded.
+	path      string
+	alsoPaths []string
+	query     string
+	// credential is the header that carries Options.APIKey ("" = Bearer api_key, or basic
+	// auth when only http_user is set). scheme prefixes the key ("ApiKey ", "Splunk ").
+	credential, scheme string
+	// noBasic: the intake has no basic auth (http_user is refused at New).
+	noBasic bool
+	// items reads an answer that may speak per document (nil: whole-request answers only).
+	// It returns vItems after filling fates (one per document of the request, in order),
+	// or a verdict for the whole request (v unchanged, vRetry for an unreadable answer,
+	// vConfig for an answer that names a configuration error).
+	items func(a Answer, v verdict, fates []itemFate) verdict
+	// answerKeep is how much of an answer is read; per-item answers need all of it.
+	answerKeep int
+}
+
+// fate is what a per-item answer says about one document.
+type fate uint8
+
+const (
+	fDone    fate = iota // accepted
+	fAlready             // the intake already had it (Elasticsearch 409 on create): delivered
+	fRetry               // transient for this document: resend it, with the others, after a backoff
+	fResend              // not processed (Splunk, after the invalid event): resend it now
+	fReject              // permanent: dead-letter it with the reason
+	fAuth                // permission refused for this document: keep the chunk, say it loudly
+)
+
+// itemFate is one document's fate with the intake's status and reason.
+type itemFate struct {
+	fate   fate
+	status int
+	reason string
+}
+
+// builders make an intake from the options (after defaults): one per intake name.
+var builders = map[string]func(o *Options) (*intakeDef, error){
+	"ndjson":        newNDJSON,
+	"stdout":        newNDJSON,
+	"elasticsearch": newElasticsearch,
+	"datadog":       newDatadog,
+	"splunk":        newSplunk,
+	"sekoia":        newSekoia,
+}
+
+// limitsByIntake are the documented limits, shared with the config package.
+var limitsByIntake = map[string]Limits{
+	"ndjson":        ndjsonLimits,
+	"stdout":        ndjsonLimits,
+	"elasticsearch": esLimits,
+	"datadog":       ddLimits,
+	"splunk":        splunkLimits,
+	"sekoia":        sekoiaLimits,
+}
+
+// IntakeLimits returns the request limits of an intake (defaults and hard maxima).
+func IntakeLimits(name string) (Limits, bool) {
+	l, ok := limitsByIntake[strings.ToLower(strings.TrimSpace(name))]
+	return l, ok
+}
+
+// Intakes lists the supported intake names, sorted.
+func Intakes() []string {
+	out := make([]string, 0, len(builders))
+	for k := range builders {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func newNDJSON(*Options) (*intakeDef, error) {
+	return &intakeDef{name: "ndjson", fr: ndjsonFraming{}, answerKeep: answerKeep}, nil
+}
+
+// endpoint is the request URL: base with the intake's path and query.
+func (in *intakeDef) endpoint(base string) (string, error) {
+	u, err := url.Parse(base)
+	if err != nil {
+		return "", fmt.Errorf("url %q: %v", base, err)
+	}
+	if in.path != "" {
+		p := strings.TrimRight(u.Path, "/")
+		has := strings.HasSuffix(p, in.path)
+		for _, alt := range in.alsoPaths {
+			has = has || strings.HasSuffix(p, alt)
+		}
+		if !has {
+			u.Path = p + in.path
+			u.RawPath = ""
+		}
+	}
+	if in.query != "" {
+		if u.RawQuery != "" {
+			u.RawQuery += "&"
+		}
+		u.RawQuery += in.query
+	}
+	return u.String(), nil
+}

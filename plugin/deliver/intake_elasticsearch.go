@@ -1,0 +1,189 @@
+package deliver
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"unicode/utf8"
+)
+
+// Elasticsearch, OpenSearch and Sematext: POST <url>/_bulk, NDJSON pairs of an action line
+// and the document, with `create` and a deterministic _id so that a resent document is
+// answered 409 (already indexed) instead of being indexed twice. `create` is also the
+// only action data streams accept.
+//
+//	{"create":{"_index":"<index>","_id":"<auditID>-<stage>"}}
+//	<document>
+//
+// Documents without an auditID (pipeline_error documents) get the hex SHA-256 of the
+// document (first 16 bytes) as _id: identical documents are then one document.
+// Sematext takes its Logs App token as the index and no credential header.
+
+var esLimits = Limits{
+	DefaultBytes:  10_000_000,
+	DefaultEvents: DefaultBatchEvents,
+	MaxBytes:      100 << 20,
+	Source:        "Elasticsearch's default http.max_content_length of 100mb per request",
+}
+
+// esFilterPath keeps bulk answers small: per item, only the status and the error.
+const esFilterPath = "errors,items.*.status,items.*.error.type,items.*.error.reason,items.*.error.caused_by.reason"
+
+// esMaxID is Elasticsearch's limit on _id (bytes); longer keys fall back to the hash.
+const esMaxID = 512
+
+// esAnswerKeep bounds a bulk answer read in full (about 30 bytes per item with
+// esFilterPath, plus error texts). A longer answer cannot be read per item: the request
+// is retried, and the documents it indexed are then answered 409.
+const esAnswerKeep = 32 << 20
+
+type esFraming struct {
+	prefix []byte // {"create":{"_index":"<index>","_id":
+}
+
+func newElasticsearch(o *Options) (*intakeDef, error) {
+	if o.Index == "" {
+		return nil, fmt.Errorf("index is required for intake elasticsearch: the index or data stream to write to (for Sematext, the Logs App token)")
+	}
+	fr := esFraming{}
+	fr.prefix = append(fr.prefix, `{"create":{"_index":`...)
+	fr.prefix = appendJSONBytes(fr.prefix, []byte(o.Index))
+	fr.prefix = append(fr.prefix, `,"_id":`...)
+	q := url.Values{}
+	q.Set("filter_path", esFilterPath)
+	if o.Pipeline != "" {
+		q.Set("pipeline", o.Pipeline)
+	}
+	return &intakeDef{
+		name: "elasticsearch", fr: fr,
+		path: "/_bulk", query: q.Encode(),
+		credential: "Authorization", scheme: "ApiKey ",
+		items:      esItems,
+		answerKeep: esAnswerKeep,
+	}, nil
+}
+
+func (esFraming) contentType() string           { return "application/x-ndjson" }
+func (esFraming) appendOpen(dst []byte) []byte  { return dst }
+func (esFraming) appendClose(dst []byte) []byte { return dst }
+func (esFraming) envelopeLen() int              { return 0 }
+func (esFraming) limits() Limits                { return esLimits }
+
+func (f esFraming) docLen(d *Docs, k int, _ bool) int {
+	id := 2 + 2*sha256.Size/2 // quoted 32 hex digits
+	if key := d.Key(k); len(key) > 0 && len(key) <= esMaxID {
+		id = jsonStringLen(key)
+	}
+	return len(f.prefix) + id + len("}}\n") + len(d.Doc(k)) + 1
+}
+
+func (f esFraming) appendDoc(dst []byte, d *Docs, k int, _ bool) []byte {
+	dst = append(dst, f.prefix...)
+	doc := d.Doc(k)
+	if key := d.Key(k); len(key) > 0 && len(key) <= esMaxID {
+		dst = appendJSONBytes(dst, key)
+	} else {
+		sum := sha256.Sum256(doc)
+		var h [sha256.Size]byte
+		hex.Encode(h[:], sum[:sha256.Size/2])
+		dst = append(dst, '"')
+		dst = append(dst, h[:]...)
+		dst = append(dst, '"')
+	}
+	dst = append(dst, "}}\n"...)
+	dst = append(dst, doc...)
+	return append(dst, '\n')
+}
+
+// esItem is one item of a bulk answer, under its action name.
+type esItem struct {
+	Status int `json:"status"`
+	Error  *struct {
+		Type     string `json:"type"`
+		Reason   string `json:"reason"`
+		CausedBy *struct {
+			Reason string `json:"reason"`
+		} `json:"caused_by"`
+	} `json:"error"`
+}
+
+// esItems reads a bulk answer. A 2xx answer with "errors":false delivers the request; with
+// "errors":true each item decides for its document:
+//
+//	2xx                      delivered
+//	409 (create)             already indexed: delivered
+//	408, 429, 5xx, none      retried alone after a backoff
+//	401, 403                 permission refused (e.g. no create_doc on the index): kept, loud
+//	other 4xx                dead-lettered with "<status> <type>: <reason>"
+//
+// An answer that cannot be read (not JSON, cut short, or with a different number of
+// items) retries the request: the documents it did index come back 409.
+func esItems(a Answer, v verdict, fates []itemFate) verdict {
+	if v != vDelivered {
+		return v
+	}
+	var head struct {
+		Errors *bool `json:"errors"`
+	}
+	if err := json.Unmarshal(a.Body, &head); err != nil || head.Errors == nil {
+		return vRetry
+	}
+	if !*head.Errors {
+		return vDelivered
+	}
+	var full struct {
+		Items []map[string]esItem `json:"items"`
+	}
+	if err := json.Unmarshal(a.Body, &full); err != nil || len(full.Items) != len(fates) {
+		return vRetry
+	}
+	for i, m := range full.Items {
+		var it esItem
+		for _, v := range m { // one action per item
+			it = v
+		}
+		fates[i] = esFate(it)
+	}
+	return vItems
+}
+
+func esFate(it esItem) itemFate {
+	s := it.Status
+	switch {
+	case s >= 200 && s < 300:
+		return itemFate{fate: fDone, status: s}
+	case s == 409:
+		return itemFate{fate: fAlready, status: s}
+	case s == 0 || s == 408 || s == 429 || s >= 500:
+		return itemFate{fate: fRetry, status: s, reason: esReason(it)}
+	case s == 401 || s == 403:
+		return itemFate{fate: fAuth, status: s, reason: esReason(it)}
+	}
+	return itemFate{fate: fReject, status: s, reason: esReason(it)}
+}
+
+func esReason(it esItem) string {
+	r := fmt.Sprintf("bulk item %d", it.Status)
+	if e := it.Error; e != nil {
+		r += " " + e.Type + ": " + e.Reason
+		if e.CausedBy != nil && e.CausedBy.Reason != "" {
+			r += " (caused by: " + e.CausedBy.Reason + ")"
+		}
+	}
+	return clip(r, 300)
+}
+
+// clip cuts s to at most n bytes on a character boundary, on one line.
+func clip(s string, n int) string {
+	s = oneLine([]byte(s))
+	if len(s) <= n {
+		return s
+	}
+	b := []byte(s[:n])
+	for len(b) > 0 && !utf8.Valid(b) {
+		b = b[:len(b)-1]
+	}
+	return string(b) + "…"
+}

@@ -5,6 +5,7 @@
 #                plugin/, and the built .so driven end to end through the harness
 #   make bench   throughput of the flush path against fastjson parse-only and gzip-only
 #   make fuzz    a short smoke of every fuzz target
+#   make soak    100,000 events through the .so into a flaky intake, with figures
 #   make run     the plugin inside Fluent Bit on conf/sample/audit.log, printing ECS events
 
 GO        ?= go
@@ -19,7 +20,7 @@ BUILD_HARNESS = $(CC) -O2 -Wall -Wextra -o $(HARNESS) test/harness/harness.c -ld
 
 NOCGO_PKGS = $(shell $(GO) list ./... | grep -v '/plugin$$')
 
-.PHONY: build test vet bench fuzz run clean so docker
+.PHONY: build test vet bench fuzz run clean so docker soak
 
 build:
 	@mkdir -p $(OUT)
@@ -45,6 +46,10 @@ fuzz:
 	    CGO_ENABLED=0 $(GO) test -run='^$$' -fuzz="^$$target$$" -fuzztime=$(FUZZTIME) $$pkg || exit 1; \
 	  done; \
 	done
+
+# 100,000 events through the built .so into a flaky intake (5xx, resets, 413), with figures.
+soak: build
+	K8SAUDIT_SO=$(CURDIR)/$(SO) $(GO) test -count=1 -run='^TestSoakFlakyIntake$$' -v ./test | grep -E 'soak:|^(--- |ok|FAIL)'
 
 run: build
 	@build/run.sh

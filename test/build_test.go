@@ -168,6 +168,7 @@ type result struct {
 	stderr    []byte
 	summaries []summary
 	elapsed   time.Duration
+	rusage    any // the harness process's resource usage (*syscall.Rusage on Linux)
 }
 
 // String is what a failing test prints: the command and the end of its stderr.
@@ -194,6 +195,9 @@ func runHarness(t testing.TB, timeout time.Duration, args ...string) *result {
 	start := time.Now()
 	err := cmd.Run()
 	r := &result{args: args, stdout: stdout.Bytes(), stderr: stderr.Bytes(), elapsed: time.Since(start)}
+	if cmd.ProcessState != nil {
+		r.rusage = cmd.ProcessState.SysUsage()
+	}
 	var ee *exec.ExitError
 	switch {
 	case err == nil:

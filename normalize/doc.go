@@ -35,6 +35,31 @@
 // in both formats; a test holds that. The pipeline_error path may allocate
 // (fastjson builds its parse error with fmt).
 //
+// Bodies (requestObject, responseObject: 80% of a RequestResponse log's
+// bytes) never go through fastjson: strip.go replaces them with markers
+// before the parse and scan.go validates and copies each one, sanitized, in
+// the same pass, so writing a body is one memmove (see those files). A body
+// that is not strict JSON sends its record down the old road, a full
+// fastjson parse with bodies rendered from the tree; both roads give
+// documents of the same meaning. The parsed event (event.go) is complete
+// before anything is written: a per-event hook (policy, redaction) goes in
+// Normalizer.event, between extract and the writers; bodies are then known
+// by their text (body.raw, bodyBuf) and parsed only on demand (bodies.go).
+//
+// # Limits
+//
+// Options.MaxEventBytes (default 1 MiB; the plugin's max_event_bytes) bounds
+// an ECS document: one that would be larger loses responseObject, then
+// requestObject, then the end of event.original, until it fits, and gets
+// labels.truncated: true; every other field is kept. A body whose text alone
+// exceeds the bound is never copied in full (the scanner stops writing it
+// and goes on only validating), so a 10 MB body costs the bound, not 10 MB,
+// in every buffer; only a record whose other fields alone exceed the bound
+// (megabytes of URI or annotations) yields a larger document. In format
+// raw, a body over the bound is left out of the event (raw has no place for
+// a marker). Records taking the old road (invalid bodies) are bounded by
+// their own size.
+//
 // # Output
 //
 // Every document is one compact JSON object, valid UTF-8 (invalid bytes
@@ -69,25 +94,57 @@
 //	                  impersonatedUser, sourceIPs, userAgent, objectRef, responseStatus,
 //	                  requestObject, responseObject, requestReceivedTimestamp,
 //	                  stageTimestamp, timestamp, annotations (see fields_audit.go)
-//	labels            truncated: a body over MaxBodyBytes was left out
+//	labels            truncated: a body or the end of event.original was left out to keep
+//	                  the document within MaxEventBytes
 //
 // event.outcome: a status code >= 400 is failure, 100..399 success; without a
 // code, a "forbid" decision is failure, "allow" is success except at stage
 // RequestReceived; otherwise unknown.
 //
+// Bodies are copied exactly (empty values kept: an empty string in a patch
+// means something), with metadata.managedFields left out at any depth,
+// whitespace left out, escapes kept as written, raw control characters
+// escaped and invalid UTF-8 made U+FFFD. The other members of
+// kubernetes.audit leave out empty values.
+//
 // # Deliberate differences from peers
 //
-//   - Sekoia copies the authorization decision into event.outcome; here the
-//     outcome follows the response code (an allowed request can still 404 or
-//     500), and the decision goes to event.type (allowed/denied).
-//   - Sekoia puts the impersonated user in user.name; here user.name is always
-//     the authenticated caller and the impersonated one is user.effective.
-//   - Sekoia keeps the query string in url.path; here it is split into url.query.
-//   - Elastic sets @timestamp at read time and source.ip to the whole list;
-//     here @timestamp is the event's own time and source.ip one valid address
-//     (an entry such as 99.999.999.999 is skipped, not indexed).
-//   - Elastic's orchestrator.api_version is the audit API version; here it is
-//     the object's group/version.
+// peers_test.go compares every field of the Sekoia and Elastic expected
+// documents in ../shared/fixtures with ours: equal where the meaning agrees,
+// and where it does not, on purpose:
+//
+//	peer     their field                     ours                          why
+//	Sekoia   event.outcome, action.outcome   event.type allowed/denied     they copy the authorization decision; an allowed
+//	                                                                       request can still 404 or 500, so our
+//	                                                                       event.outcome follows the response code
+//	Sekoia   user.name, user.roles           user.effective.*              they name the impersonated user; ours is always
+//	                                                                       the authenticated caller (their user.id is the
+//	                                                                       caller's, as ours)
+//	Sekoia   url.path                        url.original                  they keep the query string; ours is in url.query
+//	Sekoia   related.ip, related.user        a superset                    they keep the first IP and their user.name; ours
+//	                                                                       every valid IP and both users' names and uids
+//	Sekoia   user_agent.name, .device.name   not set                       their user-agent library ("Other" for every
+//	                                                                       Kubernetes client); ours is the client's name
+//	Sekoia   kubernetes.spec.*               kubernetes.audit.requestObject.spec.*
+//	                                                                       they leave out empty values; bodies are exact here
+//	Elastic  @timestamp                      not compared                  read time there; the event's own time here
+//	Elastic  source.ip, client.ip (lists)    source.ip, related.ip         one valid address in source.ip (an entry such as
+//	                                                                       99.999.999.999 would fail the whole document)
+//	Elastic  orchestrator.api_version        kubernetes.audit.apiVersion   the audit API version there; the object's
+//	                                                                       group/version here
+//	Elastic  event.original (AKS envelope)   event.original                the whole line there; the event here
+//	Elastic  kubernetes.audit.aks_metadata   not kept                      envelope fields; ours ships the event only
+//	Elastic  GKE LogEntry (protoPayload)     pipeline_error                not an audit.k8s.io Event
+//
+// # Tests
+//
+// Golden files (testdata/golden, go test ./normalize -update) hold the
+// output for every shared fixture byte for byte; reference_test.go is a
+// slow normalizer on encoding/json that the fast one must agree with on
+// every fixture, the fuzz corpus and every fuzz input it can read
+// (differential_test.go, FuzzNormalize); TestZeroAllocs holds the
+// allocation promise; K8SAUDIT_BENCH=1 go test -run Ratio ./normalize
+// prints normalize and fastjson parse-only throughput on the same bytes.
 //
 // Format raw re-emits each event (each EventList item, each envelope payload)
 // as compact JSON with the same escaping guarantees; numbers that fastjson

@@ -7,14 +7,16 @@ import (
 )
 
 // event writes the document for one audit event in the configured format.
-func (n *Normalizer) event(v *fastjson.Value, original []byte) {
+// e, filled by extract, is the parsed event: a per-event hook (policy,
+// redaction) belongs between extract and the writers.
+func (n *Normalizer) event(v *fastjson.Value, original []byte, marked bool) {
 	e := &n.ev
-	e.extract(v)
+	e.extract(v, marked)
 	start := len(n.w.b)
 	var ts int64
 	if n.opt.Format == Raw {
 		ts = n.timestamp(e)
-		n.w.b = appendValue(n.w.b, v, false)
+		n.w.b = n.appendValue(n.w.b, v, marked, false)
 	} else {
 		ts = n.writeECS(e, original)
 	}
@@ -118,10 +120,46 @@ func outcome(e *event) string {
 	return outcomeUnknown
 }
 
-// writeECS writes the ECS document and returns its @timestamp.
+// cuts says what a document leaves out to stay within MaxEventBytes.
+type cuts struct {
+	noResp, noReq bool // leave out responseObject, requestObject
+	origMax       int  // bytes of event.original kept
+	origCut       bool // origMax was lowered to fit
+}
+
+// writeECS writes the ECS document and returns its @timestamp. A document
+// over MaxEventBytes is written again with less, in this order:
+// responseObject (the largest body as a rule), requestObject, then the end
+// of event.original. Only oversized events pay for the second writing.
 func (n *Normalizer) writeECS(e *event, original []byte) int64 {
+	start := len(n.w.b)
+	c := cuts{origMax: n.maxEvent}
+	for {
+		n.w.b = n.w.b[:start]
+		ts := n.writeECSOnce(e, original, &c)
+		size := len(n.w.b) - start
+		switch {
+		case size <= n.maxEvent:
+		case n.wroteResp && !c.noResp:
+			c.noResp = true
+			continue
+		case n.wroteReq && !c.noReq:
+			c.noReq = true
+			continue
+		case n.origLen > 0 && !c.origCut:
+			c.origCut = true
+			c.origMax = max(0, n.origLen-(size-n.maxEvent))
+			continue
+		}
+		return ts
+	}
+}
+
+// writeECSOnce writes the ECS document with the cuts c.
+func (n *Normalizer) writeECSOnce(e *event, original []byte, c *cuts) int64 {
 	w := &n.w
-	n.truncated = false
+	n.truncated = c.noResp || c.noReq
+	n.wroteReq, n.wroteResp, n.origLen = false, false, 0
 	w.begin()
 
 	ts := n.timestamp(e)
@@ -168,10 +206,13 @@ func (n *Normalizer) writeECS(e *event, original []byte) int64 {
 	w.str("reason", e.authzReason)
 	if n.opt.EventOriginal {
 		if original == nil {
-			n.scratch = appendValue(n.scratch[:0], e.v, false)
+			n.scratch = n.appendValue(n.scratch[:0], e.v, e.marked, false)
 			original = n.scratch
 		}
-		w.str("original", original)
+		kept, cut := boundUTF8(original, c.origMax)
+		n.truncated = n.truncated || cut
+		n.origLen = len(kept)
+		w.str("original", kept)
 	}
 	w.close()
 
@@ -278,10 +319,10 @@ func (n *Normalizer) writeECS(e *event, original []byte) int64 {
 	}
 	name := e.name
 	if len(name) == 0 {
-		name = metadataName(e.responseObject)
+		name = n.bodyName(e.responseObject, e.resp)
 	}
 	if len(name) == 0 {
-		name = metadataName(e.requestObject)
+		name = n.bodyName(e.requestObject, e.req)
 	}
 	w.str("name", name)
 	w.str("id", e.uid)
@@ -299,7 +340,7 @@ func (n *Normalizer) writeECS(e *event, original []byte) int64 {
 	w.close()
 
 	// container.image.name
-	n.collectImages(e.requestObject)
+	n.collectImages(n.requestTree(e))
 	if len(n.imgs) > 0 {
 		w.open("container")
 		w.open("image")
@@ -312,7 +353,7 @@ func (n *Normalizer) writeECS(e *event, original []byte) int64 {
 		w.close()
 	}
 
-	n.writeAudit(e)
+	n.writeAudit(e, c)
 
 	if n.truncated {
 		w.open("labels")
@@ -371,12 +412,4 @@ func appendUnique(list [][]byte, s []byte) [][]byte {
 		}
 	}
 	return append(list, s)
-}
-
-// metadataName reads metadata.name of a body that is an object.
-func metadataName(v *fastjson.Value) []byte {
-	if v == nil || v.Type() != fastjson.TypeObject {
-		return nil
-	}
-	return stringOf(v.Get("metadata", "name"))
 }

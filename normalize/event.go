@@ -7,7 +7,8 @@ import "github.com/valyala/fastjson"
 // memory; *fastjson.Value fields are nil when absent. Every field is checked
 // for its JSON type: a field of the wrong type counts as absent.
 type event struct {
-	v *fastjson.Value
+	v      *fastjson.Value
+	marked bool // v comes from a stripped parse: bodies are markers (strip.go)
 
 	kind, apiVersion, level, auditID, stage, requestURI, verb, userAgent []byte
 
@@ -28,7 +29,10 @@ type event struct {
 	statusReason   []byte
 	statusMessage  []byte
 
+	// A body is either a marker's index in Normalizer.bodies (req, resp;
+	// -1 when none) or, in an unmarked tree, a value.
 	requestObject, responseObject *fastjson.Value
+	req, resp                     int
 
 	requestReceived, stageTS, legacyTS []byte // as written
 	annotations, metadata              *fastjson.Value
@@ -37,13 +41,14 @@ type event struct {
 	num []byte // scratch for number text, kept across events
 }
 
-func (e *event) reset(v *fastjson.Value) {
-	*e = event{v: v, code: -1, num: e.num[:0]}
+func (e *event) reset(v *fastjson.Value, marked bool) {
+	*e = event{v: v, marked: marked, code: -1, req: -1, resp: -1, num: e.num[:0]}
 }
 
-// extract fills e from the event object v.
-func (e *event) extract(v *fastjson.Value) {
-	e.reset(v)
+// extract fills e from the event object v. A member given twice counts
+// once, the last one winning.
+func (e *event) extract(v *fastjson.Value, marked bool) {
+	e.reset(v, marked)
 	o, _ := v.Object()
 	o.Visit(func(k []byte, x *fastjson.Value) {
 		switch string(k) {
@@ -100,9 +105,9 @@ func (e *event) extract(v *fastjson.Value) {
 				e.statusMessage = stringOf(x.Get("message"))
 			}
 		case "requestObject":
-			e.requestObject = x
+			e.requestObject, e.req = e.body(x)
 		case "responseObject":
-			e.responseObject = x
+			e.responseObject, e.resp = e.body(x)
 		case "requestReceivedTimestamp":
 			e.requestReceived = stringOf(x)
 		case "stageTimestamp":
@@ -119,6 +124,16 @@ func (e *event) extract(v *fastjson.Value) {
 			}
 		}
 	})
+}
+
+// body resolves a body member: a marker's index, or the value itself in an
+// unmarked tree (index -1).
+func (e *event) body(x *fastjson.Value) (*fastjson.Value, int) {
+	if !e.marked || x.Type() != fastjson.TypeNumber {
+		return x, -1
+	}
+	i, _ := e.intOf(x)
+	return nil, int(i)
 }
 
 func arrayOf(v *fastjson.Value) *fastjson.Value {

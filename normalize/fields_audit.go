@@ -7,13 +7,15 @@ import "github.com/valyala/fastjson"
 // (empty strings, nulls, and objects or arrays that end up empty, such as
 // responseStatus.metadata {}), annotation keys get '.' replaced by '_' so that
 // "authorization.k8s.io/decision" does not become an object path in the SIEM,
-// as do the keys of user.extra and impersonatedUser.extra, and only members of the expected JSON type are copied, so that one odd
-// event cannot cause a mapping conflict that rejects the document.
-// requestObject and responseObject are copied exactly (an empty string in a
-// patch is meaningful) except for metadata.managedFields, and each is left
-// out, with labels.truncated, when its rendering exceeds MaxBodyBytes.
+// as do the keys of user.extra and impersonatedUser.extra, and only members
+// of the expected JSON type are copied, so that one odd event cannot cause a
+// mapping conflict that rejects the document. requestObject and
+// responseObject are copied exactly (an empty string in a patch is
+// meaningful) except for metadata.managedFields: from bodyBuf when stripped
+// (strip.go), else rendered from the tree. They are left out, with
+// labels.truncated, when the document would exceed MaxEventBytes.
 
-func (n *Normalizer) writeAudit(e *event) {
+func (n *Normalizer) writeAudit(e *event, c *cuts) {
 	w := &n.w
 	w.open("kubernetes")
 	w.open("audit")
@@ -24,49 +26,70 @@ func (n *Normalizer) writeAudit(e *event) {
 	w.str("stage", e.stage)
 	w.str("requestURI", e.requestURI)
 	w.str("verb", e.verb)
+	m := e.marked
 	if e.user != nil {
-		w.copyUser("user", e.user)
+		n.copyUser("user", e.user, m)
 	}
 	if e.impersonated != nil {
-		w.copyUser("impersonatedUser", e.impersonated)
+		n.copyUser("impersonatedUser", e.impersonated, m)
 	}
 	if e.sourceIPs != nil {
-		w.copyOmit("sourceIPs", nil, false, e.sourceIPs)
+		n.copyOmit("sourceIPs", nil, false, e.sourceIPs, m)
 	}
 	w.str("userAgent", e.userAgent)
 	if e.objectRef != nil {
-		w.copyOmit("objectRef", nil, false, e.objectRef)
+		n.copyOmit("objectRef", nil, false, e.objectRef, m)
 	}
 	if e.responseStatus != nil {
-		w.copyOmit("responseStatus", nil, false, e.responseStatus)
+		n.copyOmit("responseStatus", nil, false, e.responseStatus, m)
 	}
-	n.writeBody("requestObject", e.requestObject)
-	n.writeBody("responseObject", e.responseObject)
+	if !c.noReq {
+		n.wroteReq = n.writeBody("requestObject", e.requestObject, e.req)
+	}
+	if !c.noResp {
+		n.wroteResp = n.writeBody("responseObject", e.responseObject, e.resp)
+	}
 	w.str("requestReceivedTimestamp", e.requestReceived)
 	w.str("stageTimestamp", e.stageTS)
 	w.str("timestamp", e.legacyTS)
 	if e.annotations != nil {
-		w.copyOmit("annotations", nil, true, e.annotations)
+		n.copyOmit("annotations", nil, true, e.annotations, m)
 	}
 	w.close()
 	w.close()
 }
 
-// writeBody copies a request or response body. Only an object, or an array
-// of objects (a JSON patch), is kept: a scalar where the SIEM has mapped an
-// object would get the whole document rejected.
-func (n *Normalizer) writeBody(k string, v *fastjson.Value) {
-	if v == nil || !bodyShape(v) {
-		return
-	}
+// writeBody copies a request or response body, a marker's (idx >= 0) or a
+// tree's, and reports whether it did. Only an object, or an array of objects
+// (a JSON patch), is kept: a scalar where the SIEM has mapped an object would
+// get the whole document rejected.
+func (n *Normalizer) writeBody(k string, v *fastjson.Value, idx int) bool {
 	w := &n.w
+	if idx >= 0 {
+		b := n.bodyAt(idx)
+		if b == nil || !b.shapeOK {
+			return false
+		}
+		if b.over {
+			n.truncated = true
+			return false
+		}
+		w.key(k)
+		w.b = append(w.b, n.bodyBuf[b.start:b.end]...)
+		return true
+	}
+	if v == nil || !bodyShape(v) {
+		return false
+	}
 	s := w.snapshot()
 	w.key(k)
-	w.b = appendValue(w.b, v, true)
-	if len(w.b)-s.pos > MaxBodyBytes {
+	w.b = n.appendValue(w.b, v, false, true)
+	if len(w.b)-s.pos > n.maxEvent {
 		w.restore(s)
 		n.truncated = true
+		return false
 	}
+	return true
 }
 
 func bodyShape(v *fastjson.Value) bool {
@@ -89,8 +112,10 @@ func bodyShape(v *fastjson.Value) bool {
 // copyOmit writes v as member k (a constant key, or kb from the input when k
 // is ""), or as an array element when both are empty, leaving out empty
 // values at every depth. dots replaces '.' by '_' in the keys of v's own
-// members.
-func (w *writer) copyOmit(k string, kb []byte, dots bool, v *fastjson.Value) {
+// members. marked says v is part of a stripped tree, whose body members are
+// markers.
+func (n *Normalizer) copyOmit(k string, kb []byte, dots bool, v *fastjson.Value, marked bool) {
+	w := &n.w
 	switch v.Type() {
 	case fastjson.TypeNull:
 		return
@@ -99,41 +124,56 @@ func (w *writer) copyOmit(k string, kb []byte, dots bool, v *fastjson.Value) {
 		if len(s) == 0 {
 			return
 		}
-		w.member(k, kb, false)
+		w.member(k, kb)
 		w.b = appendQuoted(w.b, s)
 	case fastjson.TypeObject:
 		m := len(w.b)
-		w.member(k, kb, false)
+		w.member(k, kb)
 		w.push('{', m)
 		o, _ := v.Object()
 		o.Visit(func(ck []byte, cv *fastjson.Value) {
 			if len(ck) == 0 {
 				return // an empty key has no place in a SIEM's field tree
 			}
-			if dots {
-				w.copyDotted(ck, cv)
+			if marked && isMarker(ck, cv) {
+				// A body key out of place (user.requestObject): rare enough
+				// to parse the body's exact text here.
+				cv = n.bodyTree(cv)
+				if cv == nil {
+					return
+				}
+				n.copyMember(ck, dots, cv, false)
 				return
 			}
-			w.copyOmit("", ck, false, cv)
+			n.copyMember(ck, dots, cv, marked)
 		})
 		w.pop('}')
 	case fastjson.TypeArray:
 		m := len(w.b)
-		w.member(k, kb, false)
+		w.member(k, kb)
 		w.push('[', m)
 		for _, x := range v.GetArray() {
-			w.copyOmit("", nil, false, x)
+			n.copyOmit("", nil, false, x, marked)
 		}
 		w.pop(']')
 	default:
-		w.member(k, kb, false)
+		w.member(k, kb)
 		w.b = appendScalar(w.b, v)
 	}
 }
 
+func (n *Normalizer) copyMember(k []byte, dots bool, v *fastjson.Value, marked bool) {
+	if dots {
+		n.copyDotted(k, v, marked)
+		return
+	}
+	n.copyOmit("", k, false, v, marked)
+}
+
 // copyUser copies a UserInfo; the keys of its extra map are dotted names
 // ("authentication.kubernetes.io/pod-name") and get '_' like annotations.
-func (w *writer) copyUser(k string, v *fastjson.Value) {
+func (n *Normalizer) copyUser(k string, v *fastjson.Value, marked bool) {
+	w := &n.w
 	m := len(w.b)
 	w.key(k)
 	w.push('{', m)
@@ -142,16 +182,23 @@ func (w *writer) copyUser(k string, v *fastjson.Value) {
 		if len(ck) == 0 {
 			return
 		}
-		w.copyOmit("", ck, string(ck) == "extra", cv)
+		if marked && isMarker(ck, cv) {
+			if cv = n.bodyTree(cv); cv == nil {
+				return
+			}
+			marked = false
+		}
+		n.copyOmit("", ck, string(ck) == "extra", cv, marked)
 	})
 	w.pop('}')
 }
 
 // copyDotted writes one member whose key has '.' made '_'.
-func (w *writer) copyDotted(k []byte, v *fastjson.Value) {
+func (n *Normalizer) copyDotted(k []byte, v *fastjson.Value, marked bool) {
+	w := &n.w
 	m := len(w.b)
 	cnt := w.count[w.d]
-	w.copyOmit("", k, false, v)
+	n.copyOmit("", k, false, v, marked)
 	if len(w.b) == m {
 		return
 	}
@@ -177,7 +224,7 @@ func (w *writer) copyDotted(k []byte, v *fastjson.Value) {
 }
 
 // member writes the key (or, for an array element, the separator).
-func (w *writer) member(k string, kb []byte, _ bool) {
+func (w *writer) member(k string, kb []byte) {
 	switch {
 	case k != "":
 		w.key(k)
@@ -188,14 +235,15 @@ func (w *writer) member(k string, kb []byte, _ bool) {
 	}
 }
 
-// appendValue appends v as compact JSON, exactly (empty values kept). With
-// dropManaged, metadata.managedFields is left out at any depth: it is large,
+// appendValue appends v as compact JSON, exactly (empty values kept),
+// bodies of a stripped tree (marked) included. With dropManaged,
+// metadata.managedFields is left out at any depth: it is large,
 // server-internal bookkeeping that no detection reads.
-func appendValue(dst []byte, v *fastjson.Value, dropManaged bool) []byte {
-	return appendValueIn(dst, v, dropManaged, false)
+func (n *Normalizer) appendValue(dst []byte, v *fastjson.Value, marked, dropManaged bool) []byte {
+	return n.appendValueIn(dst, v, marked, dropManaged, false)
 }
 
-func appendValueIn(dst []byte, v *fastjson.Value, dropManaged, inMetadata bool) []byte {
+func (n *Normalizer) appendValueIn(dst []byte, v *fastjson.Value, marked, dropManaged, inMetadata bool) []byte {
 	switch v.Type() {
 	case fastjson.TypeObject:
 		dst = append(dst, '{')
@@ -205,13 +253,22 @@ func appendValueIn(dst []byte, v *fastjson.Value, dropManaged, inMetadata bool) 
 			if dropManaged && inMetadata && string(k) == "managedFields" {
 				return
 			}
+			mark := len(dst)
 			if !first {
 				dst = append(dst, ',')
 			}
-			first = false
 			dst = appendQuoted(dst, k)
 			dst = append(dst, ':')
-			dst = appendValueIn(dst, x, dropManaged, string(k) == "metadata")
+			if marked && isMarker(k, x) {
+				var ok bool
+				if dst, ok = n.appendBodyExact(dst, x); !ok {
+					dst = dst[:mark] // over the limit: left out
+					return
+				}
+			} else {
+				dst = n.appendValueIn(dst, x, marked, dropManaged, string(k) == "metadata")
+			}
+			first = false
 		})
 		return append(dst, '}')
 	case fastjson.TypeArray:
@@ -220,7 +277,7 @@ func appendValueIn(dst []byte, v *fastjson.Value, dropManaged, inMetadata bool) 
 			if i > 0 {
 				dst = append(dst, ',')
 			}
-			dst = appendValueIn(dst, x, dropManaged, false)
+			dst = n.appendValueIn(dst, x, marked, dropManaged, false)
 		}
 		return append(dst, ']')
 	case fastjson.TypeString:

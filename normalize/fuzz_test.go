@@ -2,33 +2,25 @@ package normalize
 
 import (
 	"encoding/json"
-	"os"
+	"strconv"
+	"strings"
 	"testing"
 )
 
+// FuzzNormalize: for any input bytes, no panic, and every document is valid
+// JSON; when encoding/json can read the input, the documents mean what the
+// reference normalizer's mean (see reference_test.go).
 func FuzzNormalize(f *testing.F) {
-	if _, err := os.Stat(fixtureRoot); err == nil {
-		for _, file := range loadFixtures(f) {
-			for _, r := range file.records {
-				f.Add(r)
-			}
-		}
-	}
-	for _, s := range []string{
-		``, `{}`, `[]`, `null`, `"x"`, `{"kind":"EventList","items":[{"auditID":"a"},1]}`,
-		`{"properties":{"log":"{\"auditID\":\"x\",\"sourceIPs\":[\"::ffff:1.2.3.4\"]}"}}`,
-		`{"records":[{"properties":{"log":{"auditID":"y"}}}]}`,
-		`{"auditID":"z","responseStatus":{"code":1e400},"requestObject":{"a":NaN,"b":-Inf}}`,
-		"{\"auditID\":\"\xff\x00\",\"user\":{\"username\":\"\\ud800\"}}",
-	} {
-		f.Add([]byte(s))
+	for _, r := range fuzzCorpus(f) {
+		f.Add(r)
 	}
 	ecs := New(Options{ClusterName: "c", EventOriginal: true, MaxOriginalBytes: 64})
 	raw := New(Options{Format: Raw, MaxOriginalBytes: 7})
+	diff := New(differentialOptions[0])
 	f.Fuzz(func(t *testing.T, b []byte) {
 		for _, n := range []*Normalizer{ecs, raw} {
 			docs := n.Normalize(b, 1)
-			if len(docs) == 0 && !emptyContainer(b) {
+			if len(docs) == 0 && !json.Valid(b) {
 				t.Fatalf("no document for %q", b)
 			}
 			for _, d := range docs {
@@ -37,11 +29,20 @@ func FuzzNormalize(f *testing.F) {
 				}
 			}
 		}
+		checkDifferential(t, diff, differentialOptions[0], b)
 	})
 }
 
-// emptyContainer reports whether b is valid JSON that may legitimately yield
-// no document (an empty array or list).
-func emptyContainer(b []byte) bool {
-	return json.Valid(b)
+// parseCorpusFile reads a "go test fuzz v1" file holding one []byte value.
+func parseCorpusFile(b []byte) ([]byte, bool) {
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	if len(lines) != 2 || lines[0] != "go test fuzz v1" {
+		return nil, false
+	}
+	v := strings.TrimSuffix(strings.TrimPrefix(lines[1], "[]byte("), ")")
+	s, err := strconv.Unquote(v)
+	if err != nil {
+		return nil, false
+	}
+	return []byte(s), true
 }

@@ -1,9 +1,6 @@
 package normalize
 
-import (
-	"encoding/binary"
-	"unicode/utf8"
-)
+import "unicode/utf8"
 
 // This file holds the append-style JSON writer. It never allocates except to
 // grow the caller's buffer, and it always produces valid JSON: strings are
@@ -12,38 +9,26 @@ import (
 
 const hexDigits = "0123456789abcdef"
 
-// appendEscaped appends s, escaped for the inside of a JSON string, without quotes.
+// appendEscaped appends s, escaped for the inside of a JSON string, without
+// quotes. Most audit text needs no escape: nextSpecial skips it 8 bytes at a
+// time and lands on the first byte to look at.
 func appendEscaped(dst []byte, s []byte) []byte {
 	start := 0
-	for i := 0; i < len(s); {
-		// Skip 8 plain ASCII bytes at a time: most of an audit event is
-		// ASCII text with nothing to escape.
-		for i+8 <= len(s) && plain8(binary.LittleEndian.Uint64(s[i:])) {
-			i += 8
-		}
+	for i := 0; ; {
+		i = nextSpecial(s, i)
 		if i >= len(s) {
 			break
 		}
 		c := s[i]
 		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
 			dst = append(dst, s[start:i]...)
 			switch c {
 			case '"':
 				dst = append(dst, '\\', '"')
 			case '\\':
 				dst = append(dst, '\\', '\\')
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
 			default:
-				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+				dst = append(dst, controlEscape[c]...)
 			}
 			i++
 			start = i
@@ -62,6 +47,8 @@ func appendEscaped(dst []byte, s []byte) []byte {
 	return append(dst, s[start:]...)
 }
 
+// Constants of the 8-bytes-at-a-time ("SWAR") byte tests in nextSpecial
+// and stringEnd.
 const (
 	lo7  = 0x0101010101010101
 	hi7  = 0x8080808080808080
@@ -69,14 +56,6 @@ const (
 	bsl  = 0x5c5c5c5c5c5c5c5c // '\\'
 	sp   = 0x2020202020202020 // ' '
 )
-
-// plain8 reports whether none of the 8 bytes in x needs attention: no control
-// character, '"', '\\' or non-ASCII byte (SWAR "has byte less than / equal to").
-func plain8(x uint64) bool {
-	q := x ^ quot
-	b := x ^ bsl
-	return ((x-sp)&^x|(q-lo7)&^q|(b-lo7)&^b|x)&hi7 == 0
-}
 
 // appendEscapedString is appendEscaped for a string; the conversion does not
 // copy (the compiler passes the string's bytes through).

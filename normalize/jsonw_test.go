@@ -29,23 +29,27 @@ func TestAppendEscaped(t *testing.T) {
 	}
 }
 
-// TestPlain8 checks the SWAR test against the byte-wise rule for every byte
-// value in every lane.
-func TestPlain8(t *testing.T) {
-	for lane := 0; lane < 8; lane++ {
+// TestNextSpecial checks the SWAR search against the byte-wise rule for
+// every byte value in every lane, with and without a second special byte
+// after it (a zero-byte test may flag bytes above a true match, never below).
+func TestNextSpecial(t *testing.T) {
+	special := func(c byte) bool { return c < 0x20 || c >= 0x80 || c == '"' || c == '\\' }
+	for lane := 0; lane < 16; lane++ {
 		for c := 0; c < 256; c++ {
-			var b [8]byte
-			for i := range b {
-				b[i] = 'a'
-			}
-			b[lane] = byte(c)
-			x := uint64(0)
-			for i := 7; i >= 0; i-- {
-				x = x<<8 | uint64(b[i])
-			}
-			want := c >= 0x20 && c < 0x80 && c != '"' && c != '\\'
-			if got := plain8(x); got != want {
-				t.Fatalf("lane %d byte %#x: plain8 = %v", lane, c, got)
+			for _, second := range []byte{'a', 0, '"', '\\', 0xff} {
+				b := []byte("aaaaaaaaaaaaaaaaaaaa")
+				b[lane] = byte(c)
+				b[lane+1] = second
+				want := len(b)
+				for i := range b {
+					if special(b[i]) {
+						want = i
+						break
+					}
+				}
+				if got := nextSpecial(b, 0); got != want {
+					t.Fatalf("lane %d byte %#x then %#x: %d, want %d", lane, c, second, got, want)
+				}
 			}
 		}
 	}

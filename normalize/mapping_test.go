@@ -292,7 +292,7 @@ func TestPipelineErrorBounded(t *testing.T) {
 }
 
 func TestBodyCap(t *testing.T) {
-	big := strings.Repeat("a", MaxBodyBytes)
+	big := strings.Repeat("a", DefaultMaxEventBytes)
 	_, m := normOne(t, Options{}, ev(`"requestObject":{"data":"`+big+`"},"responseObject":{"metadata":{"name":"n"}}`), 0)
 	expect(t, m, map[string]any{"kubernetes.audit.requestObject": nil, "labels.truncated": true,
 		"kubernetes.audit.responseObject": map[string]any{"metadata": map[string]any{"name": "n"}}})

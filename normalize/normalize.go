@@ -47,9 +47,8 @@ func ParseFormat(s string) (Format, error) {
 // when Options.MaxOriginalBytes is 0.
 const DefaultMaxOriginalBytes = 16 << 10
 
-// MaxBodyBytes caps the rendered JSON of requestObject and responseObject in
-// kubernetes.audit; a larger body is left out and labels.truncated is set.
-const MaxBodyBytes = 64 << 10
+// DefaultMaxEventBytes bounds an ECS document when Options.MaxEventBytes is 0.
+const DefaultMaxEventBytes = 1 << 20
 
 // Options configures a Normalizer.
 type Options struct {
@@ -57,6 +56,16 @@ type Options struct {
 	ClusterName      string // orchestrator.cluster.name, left out when empty
 	EventOriginal    bool   // keep the raw event text in event.original
 	MaxOriginalBytes int    // bound on the original text kept in a pipeline_error document (0 = 16 KiB default)
+
+	// MaxEventBytes bounds an ECS document (0 = DefaultMaxEventBytes, 1 MiB;
+	// the plugin's max_event_bytes). A document that would be larger loses
+	// kubernetes.audit.responseObject, then requestObject, then the end of
+	// event.original, until it fits, and carries labels.truncated: true; every
+	// other field is kept, so only a record whose other fields alone exceed
+	// the bound (megabytes of URI or annotations) yields a larger document.
+	// In format raw, a body whose text alone exceeds it is left out. Memory
+	// per body stays within the bound whatever the input's size.
+	MaxEventBytes int
 }
 
 // Doc is one output document. Slices are valid only until the next Normalize call.
@@ -86,8 +95,22 @@ type Normalizer struct {
 	clusterName []byte
 	maxOriginal int
 
-	p     fastjson.Parser // the record
-	inner fastjson.Parser // an AKS envelope whose properties.log is a JSON string
+	maxEvent int
+
+	p          fastjson.Parser // the record, stripped of its bodies (strip.go)
+	inner      fastjson.Parser // an AKS envelope whose properties.log is a JSON string
+	bodyP      fastjson.Parser // a request body that may hold a pod spec
+	stripped   []byte          // the record given to p, bodies replaced by markers
+	stripStack []uint8         // strip's container stack
+	innerSt    []byte          // the same for inner
+
+	bodies  []body          // the record's bodies, indexed by marker
+	bodyBuf []byte          // their sanitized text
+	names   []byte          // their metadata.name, unescaped
+	sc      scanner         // the body scanner's state
+	exact   scanner         // a second scanner, for rendering a body exactly in format ecs
+	oddP    fastjson.Parser // a body key out of its place, parsed (bodies.go)
+	oddBuf  []byte
 
 	w          writer // document bytes; Doc.JSON points into w.b
 	meta       []byte // copies of auditID and stage
@@ -101,7 +124,10 @@ type Normalizer struct {
 	imgs  [][]byte // container images
 
 	scratch   []byte // a rendered value serving as an original text
-	truncated bool   // a body was left out of the current document
+	truncated bool   // a body or the original was cut from the current document
+
+	wroteReq, wroteResp bool // the current document holds that body
+	origLen             int  // bytes of event.original in it
 }
 
 // New returns a Normalizer for o.
@@ -109,6 +135,10 @@ func New(o Options) *Normalizer {
 	n := &Normalizer{opt: o, clusterName: []byte(o.ClusterName), maxOriginal: o.MaxOriginalBytes}
 	if n.maxOriginal <= 0 {
 		n.maxOriginal = DefaultMaxOriginalBytes
+	}
+	n.maxEvent = o.MaxEventBytes
+	if n.maxEvent <= 0 {
+		n.maxEvent = DefaultMaxEventBytes
 	}
 	return n
 }
@@ -118,12 +148,22 @@ func New(o Options) *Normalizer {
 // gave the record, the last fallback for @timestamp (0 = unknown). The
 // returned slice and every slice in it are valid until the next call.
 func (n *Normalizer) Normalize(record []byte, recordTime int64) []Doc {
+	n.reset(recordTime)
+	n.split(record)
+	return n.collect()
+}
+
+// reset empties the per-record state.
+func (n *Normalizer) reset(recordTime int64) {
 	n.w.b = n.w.b[:0]
 	n.meta = n.meta[:0]
 	n.spans = n.spans[:0]
+	n.bodies, n.bodyBuf, n.names = n.bodies[:0], n.bodyBuf[:0], n.names[:0]
 	n.recordTime = recordTime
-	n.split(record)
+}
 
+// collect turns the record's spans into Docs.
+func (n *Normalizer) collect() []Doc {
 	n.docs = n.docs[:0]
 	for i := range n.spans {
 		s := &n.spans[i]

@@ -21,9 +21,9 @@ import (
 
 // pipelineErrorValue is pipelineError for a parsed value whose own text is
 // not at hand: the value is rendered compactly to serve as the original.
-func (n *Normalizer) pipelineErrorValue(v *fastjson.Value, original []byte, msg, detail string) {
+func (n *Normalizer) pipelineErrorValue(v *fastjson.Value, marked bool, original []byte, msg, detail string) {
 	if original == nil {
-		n.scratch = appendValue(n.scratch[:0], v, false)
+		n.scratch = n.appendValue(n.scratch[:0], v, marked, false)
 		original = n.scratch
 	}
 	n.pipelineError(original, msg, detail)

@@ -35,73 +35,90 @@ func (n *Normalizer) split(record []byte) {
 		n.pipelineError(record, errEmpty, "")
 		return
 	}
-	v, err := n.p.ParseBytes(rec)
+	v, marked, err := n.parse(&n.p, &n.stripped, rec)
 	if err != nil {
 		n.pipelineError(record, errInvalidJSON, err.Error())
 		return
 	}
-	n.value(v, rec, 0, false)
+	n.value(v, rec, 0, false, marked)
+}
+
+// parse parses rec with p: stripped of its bodies when they scan (marked),
+// else whole, the way every record was parsed before strip existed.
+func (n *Normalizer) parse(p *fastjson.Parser, buf *[]byte, rec []byte) (*fastjson.Value, bool, error) {
+	nb, nbuf, nnames := len(n.bodies), len(n.bodyBuf), len(n.names)
+	s, ok := n.strip((*buf)[:0], rec)
+	*buf = s
+	if ok {
+		if v, err := p.ParseBytes(s); err == nil {
+			return v, true, nil
+		}
+	}
+	n.bodies, n.bodyBuf, n.names = n.bodies[:nb], n.bodyBuf[:nbuf], n.names[:nnames]
+	v, err := p.ParseBytes(rec)
+	return v, false, err
 }
 
 // value dispatches one parsed value. original is the value's own text when
 // the input holds it as is (the whole record, an AKS string payload), nil
-// when the value is part of a larger document.
-func (n *Normalizer) value(v *fastjson.Value, original []byte, depth int, inner bool) {
+// when the value is part of a larger document. marked says whether v comes
+// from a stripped parse (see strip.go).
+func (n *Normalizer) value(v *fastjson.Value, original []byte, depth int, inner, marked bool) {
 	if depth > maxNesting {
-		n.pipelineErrorValue(v, original, errNesting, "")
+		n.pipelineErrorValue(v, marked, original, errNesting, "")
 		return
 	}
 	switch v.Type() {
 	case fastjson.TypeArray:
 		for _, item := range v.GetArray() {
-			n.value(item, nil, depth+1, inner)
+			n.value(item, nil, depth+1, inner, marked)
 		}
 		return
 	case fastjson.TypeObject:
 	default:
-		n.pipelineErrorValue(v, original, errNotObject, "")
+		n.pipelineErrorValue(v, marked, original, errNotObject, "")
 		return
 	}
 
 	kind := stringOf(v.Get("kind"))
 	if len(kind) == 0 || string(kind) == "EventList" {
 		if items := v.Get("items"); items != nil && items.Type() == fastjson.TypeArray {
-			n.value(items, nil, depth, inner)
+			n.value(items, nil, depth, inner, marked)
 			return
 		}
 	}
 	if len(kind) == 0 {
 		if recs := v.Get("records"); recs != nil && recs.Type() == fastjson.TypeArray {
-			n.value(recs, nil, depth, inner)
+			n.value(recs, nil, depth, inner, marked)
 			return
 		}
 		if log := v.Get("properties", "log"); log != nil {
 			switch log.Type() {
 			case fastjson.TypeString:
 				if inner {
-					n.pipelineErrorValue(v, original, errLogNested, "")
+					n.pipelineErrorValue(v, marked, original, errLogNested, "")
 					return
 				}
 				text, _ := log.StringBytes()
-				ev, err := n.inner.ParseBytes(text)
+				ev, im, err := n.parse(&n.inner, &n.innerSt, trimSpace(text))
 				if err != nil {
 					n.pipelineError(text, errLogJSON, err.Error())
 					return
 				}
-				n.value(ev, trimSpace(text), depth+1, true)
+				n.value(ev, trimSpace(text), depth+1, true, im)
 			case fastjson.TypeObject, fastjson.TypeArray:
-				n.value(log, nil, depth+1, inner)
+				n.value(log, nil, depth+1, inner, marked)
 			default:
-				n.pipelineErrorValue(v, original, errLogType, "")
+				n.pipelineErrorValue(v, marked, original, errLogType, "")
 			}
 			return
 		}
 	}
 	if reason := eventCheck(v, kind); reason != "" {
-		n.pipelineErrorValue(v, original, reason, "")
+		n.pipelineErrorValue(v, marked, original, reason, "")
 		return
 	}
-	n.event(v, original)
+	n.event(v, original, marked)
 }
 
 // eventCheck decides whether an object is an audit event, returning why not.

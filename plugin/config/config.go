@@ -76,6 +76,10 @@ type Config struct {
 	ClusterName    string
 	DeadLetterFile string
 	EventOriginal  bool
+	MaxEventBytes  int      // 0 = the normalizer's default
+	PolicyFile     string   // an audit.k8s.io/v1 Policy applied before shipping; "" = none
+	Redact         bool     // strip secret material from bodies and URIs (on by default)
+	RedactPaths    []string // the user's own body paths to redact, dotted (data.password)
 
 	// elasticsearch
 	Index    string // index, data stream or alias; for Sematext the Logs App token
@@ -92,6 +96,7 @@ var Keys = []string{
 	"compress", "compress_level", "batch_bytes", "batch_events", "timeout", "retry_budget",
 	"tls_verify", "tls_ca_file", "tls_crt_file", "tls_key_file", "tls_server_name",
 	"source_key", "cluster_name", "dead_letter_file", "event_original",
+	"max_event_bytes", "policy_file", "redact", "redact_paths",
 	"index", "pipeline",
 	"dd_source", "dd_service", "dd_tags", "dd_hostname",
 	"splunk_index", "splunk_sourcetype", "splunk_source", "splunk_host",
@@ -117,6 +122,7 @@ func Parse(g Getter) (*Config, []string, error) {
 		RetryBudget:   defaultRetryBudget,
 		TLSVerify:     true,
 		SourceKey:     "log",
+		Redact:        true,
 	}
 	var err error
 	if v := get("intake"); v != "" {
@@ -182,6 +188,27 @@ func Parse(g Getter) (*Config, []string, error) {
 	if v := get("tls_verify"); v != "" {
 		if c.TLSVerify, err = parseBool("tls_verify", v); err != nil {
 			return nil, nil, err
+		}
+	}
+	if v := get("max_event_bytes"); v != "" {
+		if c.MaxEventBytes, err = parseSize("max_event_bytes", v); err != nil {
+			return nil, nil, err
+		}
+		if c.MaxEventBytes < minEventBytes {
+			return nil, nil, invalid("max_event_bytes", v, "a size of at least 16k: every document must keep its metadata")
+		}
+	}
+	if v := get("redact"); v != "" {
+		if c.Redact, err = parseBool("redact", v); err != nil {
+			return nil, nil, err
+		}
+	}
+	if c.RedactPaths, err = parsePaths("redact_paths", get("redact_paths")); err != nil {
+		return nil, nil, err
+	}
+	if c.PolicyFile = get("policy_file"); c.PolicyFile != "" {
+		if _, statErr := os.Stat(c.PolicyFile); statErr != nil {
+			return nil, nil, invalid("policy_file", c.PolicyFile, "a readable audit.k8s.io/v1 Policy file ("+statErr.Error()+")")
 		}
 	}
 	if v := get("event_original"); v != "" {
@@ -376,6 +403,16 @@ func (c *Config) String() string {
 		kv("dead_letter_file", c.DeadLetterFile)
 	}
 	kv("event_original", c.EventOriginal)
+	if c.MaxEventBytes > 0 {
+		kv("max_event_bytes", c.MaxEventBytes)
+	}
+	if c.PolicyFile != "" {
+		kv("policy_file", c.PolicyFile)
+	}
+	kv("redact", c.Redact)
+	if len(c.RedactPaths) > 0 {
+		kv("redact_paths", strings.Join(c.RedactPaths, ","))
+	}
 	switch c.Intake {
 	case IntakeElasticsearch:
 		if looksLikeToken(c.Index) {

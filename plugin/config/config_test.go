@@ -19,7 +19,7 @@ func TestDefaults(t *testing.T) {
 	}
 	want := Config{Intake: "ndjson", URL: "https://intake.example/ingest", Format: "ecs", Compress: true, CompressLevel: 1,
 		BatchBytes: 5_000_000, BatchEvents: 10_000, Timeout: 30 * time.Second, RetryBudget: 10 * time.Second,
-		TLSVerify: true, SourceKey: "log"}
+		TLSVerify: true, SourceKey: "log", Redact: true}
 	if c.String() != want.String() {
 		t.Errorf("defaults:\n got %s\nwant %s", c, &want)
 	}
@@ -251,6 +251,31 @@ func TestIntakeRequirements(t *testing.T) {
 	for _, in := range []string{"splunk", "sekoia"} {
 		if _, _, err := Parse(Map{"intake": in, "url": "http://x", "http_user": "x", "http_passwd": "key"}); err != nil {
 			t.Errorf("%s with basic auth: %v", in, err)
+		}
+	}
+}
+
+func TestPolicyRedactionAndEventSizeKeys(t *testing.T) {
+	policy := filepath.Join(t.TempDir(), "policy.yaml")
+	if err := os.WriteFile(policy, []byte("apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: Metadata\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, _, err := Parse(Map{"intake": "stdout", "policy_file": policy, "redact": "off", "redact_paths": "data.password, spec.credentials.token", "max_event_bytes": "2M"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.PolicyFile != policy || c.Redact || c.MaxEventBytes != 2_000_000 || len(c.RedactPaths) != 2 || c.RedactPaths[1] != "spec.credentials.token" {
+		t.Errorf("parsed wrong: %+v", c)
+	}
+	for _, bad := range []Map{
+		{"intake": "stdout", "policy_file": "/nonexistent/policy.yaml"},
+		{"intake": "stdout", "redact": "sometimes"},
+		{"intake": "stdout", "redact_paths": "data..password"},
+		{"intake": "stdout", "max_event_bytes": "1k"},
+	} {
+		var ce *Error
+		if _, _, err := Parse(bad); !errors.As(err, &ce) {
+			t.Errorf("%v: want a config error, got %v", bad, err)
 		}
 	}
 }

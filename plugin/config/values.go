@@ -122,3 +122,26 @@ func (e *Error) Error() string {
 func invalid(key, value, accepted string) error {
 	return &Error{Key: key, Value: value, Accepted: accepted}
 }
+
+// minEventBytes is the smallest max_event_bytes: below it even a document without bodies
+// could not keep its metadata.
+const minEventBytes = 16_000
+
+// parsePaths reads comma-separated dotted body paths (data.password, spec.token): each
+// segment a non-empty key without spaces.
+func parsePaths(key, v string) ([]string, error) {
+	var out []string
+	for _, p := range strings.Split(v, ",") {
+		p = strings.TrimSpace(p)
+		if p == "" {
+			continue
+		}
+		for _, seg := range strings.Split(p, ".") {
+			if seg == "" || strings.ContainsAny(seg, " \t\"") {
+				return nil, invalid(key, v, "dotted body paths separated by commas, e.g. data.password,spec.credentials")
+			}
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}

@@ -113,7 +113,7 @@ func New(cfg *config.Config, log *logging.Logger, poster deliver.Poster) (*Insta
 		cfg:      cfg,
 		log:      log,
 		sender:   sender,
-		normOpts: normalize.Options{Format: format, ClusterName: cfg.ClusterName, EventOriginal: cfg.EventOriginal},
+		normOpts: normalize.Options{Format: format, ClusterName: cfg.ClusterName, EventOriginal: cfg.EventOriginal, MaxEventBytes: cfg.MaxEventBytes},
 	}
 	in.ctx, in.cancel = context.WithCancel(context.Background())
 	in.scratch = freelist.New(maxIdleScratch, func() *scratch { return &scratch{norm: normalize.New(in.normOpts)} })

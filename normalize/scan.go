@@ -1,0 +1,464 @@
+package normalize
+
+import (
+	"bytes"
+	"math/bits"
+	"unicode/utf8"
+)
+
+// The body scanner validates one JSON value (strict RFC 8259 grammar) and
+// copies it, sanitized, to bodyBuf in a single pass. It copies span by span:
+// src[mark:i] is pending and is appended only when the output must differ
+// from the input (whitespace left out, a control character or invalid UTF-8
+// in a string, a managedFields member dropped), so a compact body costs one
+// memmove. Sanitizing keeps every valid escape as written and replaces what
+// fastjson would have let through: raw control characters are escaped and
+// invalid UTF-8 becomes \ufffd. Anything else that is not strict JSON fails
+// the scan, and the record is parsed the old way (see strip.go).
+//
+// Along the way it notes what the ECS mapping needs from a body without
+// parsing it: metadata.name (the first "metadata" member, its first "name",
+// as fastjson's Get would find them), the shape (see body.shapeOK), and
+// whether a pod spec may be inside (a "spec" object). With drop set (format
+// ecs), metadata.managedFields is left out at any depth: large server
+// bookkeeping that no detection reads.
+
+// Bits of a container's state on the scanner's stack.
+const (
+	scArr      = 1 << iota // an array (else an object)
+	scMeta                 // an object that is the value of a "metadata" member
+	scEmpty                // an object with no member written yet
+	scSkipComa             // the member before was dropped as the first: skip the next comma
+	scNameObj              // the body's first metadata object: its first "name" is metadata.name
+)
+
+// What the value about to be scanned is, as far as the mapping cares.
+const (
+	nextPlain   = iota
+	nextMeta    // value of a "metadata" member
+	nextTopMeta // value of the body's first "metadata" member
+	nextName    // value of the first "name" member of the body's first metadata
+	nextSpec    // value of the body's first "spec" member
+)
+
+// maxScanDepth bounds nesting like fastjson's MaxDepth.
+const maxScanDepth = 300
+
+var (
+	litTrue  = []byte("true")
+	litFalse = []byte("false")
+	litNull  = []byte("null")
+)
+
+type scanner struct {
+	src   []byte
+	out   []byte
+	mark  int // src[mark:i] is pending
+	start int // the body's start in out
+	limit int
+	over  bool
+	drop  bool // leave out metadata.managedFields
+
+	dropping  bool // inside a dropped member's value
+	dropDepth int  // stack depth at which the dropped value ends
+
+	stack  []uint8
+	next   int
+	keyBuf []byte
+
+	metaSeen, nameSeen, specSeen, spec bool
+	nameRaw                            []byte
+	topCount                           int
+	allObjects                         bool
+}
+
+// flush appends the pending input up to i and moves the mark to next. Past
+// the limit, output stops and the body's partial text is taken back, so a
+// 10 MB body costs no more memory than the limit.
+func (s *scanner) flush(i, next int) {
+	if !s.over && !s.dropping {
+		if len(s.out)-s.start+i-s.mark > s.limit {
+			s.over = true
+			s.out = s.out[:s.start]
+		} else {
+			s.out = append(s.out, s.src[s.mark:i]...)
+		}
+	}
+	s.mark = next
+}
+
+// emit appends text that replaces input (an escape).
+func (s *scanner) emit(t string) {
+	if !s.over && !s.dropping {
+		s.out = append(s.out, t...)
+	}
+}
+
+// ws skips whitespace at i, leaving it out of the output.
+func (s *scanner) ws(i int) int {
+	if i >= len(s.src) || !isSpace(s.src[i]) {
+		return i
+	}
+	j := skipWS(s.src, i)
+	s.flush(i, j)
+	return j
+}
+
+// reset prepares s to scan src, appending to out.
+func (s *scanner) reset(src, out []byte, drop bool, limit int) {
+	s.src, s.out, s.mark, s.start = src, out, 0, len(out)
+	s.limit, s.over, s.drop = limit, false, drop
+	s.dropping, s.stack, s.next = false, s.stack[:0], nextPlain
+	s.metaSeen, s.nameSeen, s.specSeen, s.spec, s.nameRaw = false, false, false, false, nil
+	s.topCount, s.allObjects = 0, true
+}
+
+// scanBody scans the body value at src[i:] into n.bodyBuf, records it in
+// n.bodies and returns the index after it.
+func (n *Normalizer) scanBody(src []byte, i int) (int, bool) {
+	s := &n.sc
+	s.reset(src, n.bodyBuf, n.opt.Format == ECS, n.maxEvent)
+	s.mark = i
+	end, ok := s.value(i)
+	if !ok {
+		n.bodyBuf = s.out[:s.start]
+		s.src = nil
+		return 0, false
+	}
+	s.flush(end, end)
+	n.bodyBuf, s.src = s.out, nil
+	b := body{raw: src[i:end], start: s.start, end: len(n.bodyBuf), over: s.over, hasSpec: s.spec}
+	if b.over {
+		b.end = b.start
+	}
+	switch src[i] {
+	case '{':
+		b.kind = '{'
+		b.shapeOK = s.topCount > 0
+	case '[':
+		b.kind = '['
+		b.shapeOK = s.topCount > 0 && s.allObjects
+	}
+	if len(s.nameRaw) > 0 {
+		ns := len(n.names)
+		n.names = unescape(n.names, s.nameRaw)
+		b.name = n.names[ns:len(n.names):len(n.names)]
+	}
+	n.bodies = append(n.bodies, b)
+	return end, true
+}
+
+// value scans one JSON value at src[i] with an explicit stack and returns
+// the index after it.
+func (s *scanner) value(i int) (int, bool) {
+	src := s.src
+	for {
+		if i >= len(src) {
+			return 0, false
+		}
+		next := s.next
+		s.next = nextPlain
+		if len(s.stack) == 1 && s.stack[0]&scArr != 0 {
+			s.topCount++
+			if src[i] != '{' {
+				s.allObjects = false
+			}
+		}
+		switch c := src[i]; c {
+		case '"':
+			j, ok := s.str(i + 1)
+			if !ok {
+				return 0, false
+			}
+			if next == nextName {
+				s.nameRaw = src[i+1 : j-1]
+			}
+			i = j
+		case '{', '[':
+			if len(s.stack) >= maxScanDepth {
+				return 0, false
+			}
+			var st uint8 = scArr
+			if c == '{' {
+				st = scEmpty
+				switch next {
+				case nextMeta:
+					st |= scMeta
+				case nextTopMeta:
+					st |= scMeta | scNameObj
+				case nextSpec:
+					s.spec = true
+				}
+			}
+			s.stack = append(s.stack, st)
+			i = s.ws(i + 1)
+			if i >= len(src) {
+				return 0, false
+			}
+			if c == '{' && src[i] == '}' || c == '[' && src[i] == ']' {
+				s.stack = s.stack[:len(s.stack)-1]
+				i++
+				break
+			}
+			if c == '{' {
+				var ok bool
+				if i, ok = s.key(i, -1); !ok {
+					return 0, false
+				}
+			}
+			continue
+		case 't':
+			if !bytes.HasPrefix(src[i:], litTrue) {
+				return 0, false
+			}
+			i += 4
+		case 'f':
+			if !bytes.HasPrefix(src[i:], litFalse) {
+				return 0, false
+			}
+			i += 5
+		case 'n':
+			if !bytes.HasPrefix(src[i:], litNull) {
+				return 0, false
+			}
+			i += 4
+		default:
+			j := numberEnd(src, i)
+			if j == i {
+				return 0, false
+			}
+			i = j
+		}
+		// After a value: a separator, a closer, or the end of the body.
+		for {
+			if s.dropping && len(s.stack) == s.dropDepth {
+				s.dropping = false
+				s.mark = i
+			}
+			if len(s.stack) == 0 {
+				return i, true
+			}
+			i = s.ws(i)
+			if i >= len(src) {
+				return 0, false
+			}
+			top := &s.stack[len(s.stack)-1]
+			c := src[i]
+			if c == ',' {
+				// Where the comma lands in the output, from where a dropped
+				// member is taken back (-1: the member counts as the first).
+				memberOut := len(s.out) + i - s.mark
+				if *top&scSkipComa != 0 {
+					*top &^= scSkipComa
+					s.flush(i, i+1)
+					memberOut = -1
+				}
+				i = s.ws(i + 1)
+				if *top&scArr == 0 {
+					var ok bool
+					if i, ok = s.key(i, memberOut); !ok {
+						return 0, false
+					}
+				}
+				break
+			}
+			if c == '}' && *top&scArr == 0 || c == ']' && *top&scArr != 0 {
+				s.stack = s.stack[:len(s.stack)-1]
+				i++
+				continue
+			}
+			return 0, false
+		}
+	}
+}
+
+// key scans an object member's key at i up to its value and returns the
+// value's index. memberOut is where the member's comma is in the output, or
+// -1 for a member with none: a dropped member is taken back from there.
+func (s *scanner) key(i, memberOut int) (int, bool) {
+	src := s.src
+	if i >= len(src) || src[i] != '"' {
+		return 0, false
+	}
+	j, ok := s.str(i + 1)
+	if !ok {
+		return 0, false
+	}
+	k := src[i+1 : j-1]
+	top := &s.stack[len(s.stack)-1]
+	depth := len(s.stack)
+	if depth == 1 {
+		s.topCount++
+	}
+	// Only a few keys matter; compare them only where they do.
+	if esc := hasBackslash(k); esc || len(k) >= 4 && len(k) <= 13 {
+		if esc {
+			s.keyBuf = unescape(s.keyBuf[:0], k)
+			k = s.keyBuf
+		}
+		switch string(k) {
+		case "managedFields":
+			if s.drop && *top&scMeta != 0 && !s.dropping {
+				s.flush(i, i)
+				if !s.over && memberOut >= 0 {
+					s.out = s.out[:memberOut]
+				}
+				if *top&scEmpty != 0 {
+					*top |= scSkipComa
+				}
+				s.dropping, s.dropDepth = true, depth
+			}
+		case "metadata":
+			s.next = nextMeta
+			if depth == 1 && !s.metaSeen {
+				s.metaSeen = true
+				s.next = nextTopMeta
+			}
+		case "name":
+			if *top&scNameObj != 0 && depth == 2 && !s.nameSeen {
+				s.nameSeen = true
+				s.next = nextName
+			}
+		case "spec":
+			if depth == 1 && !s.specSeen {
+				s.specSeen = true
+				s.next = nextSpec
+			}
+		}
+	}
+	if !s.dropping {
+		*top &^= scEmpty
+	}
+	i = s.ws(j)
+	if i >= len(src) || src[i] != ':' {
+		return 0, false
+	}
+	return s.ws(i + 1), true
+}
+
+// str scans a string's content from i (after the opening quote) and returns
+// the index after the closing quote.
+func (s *scanner) str(i int) (int, bool) {
+	src := s.src
+	// Most strings are short and plain: one 8-byte test finds their end.
+	if i+8 <= len(src) {
+		x := le64(src[i:])
+		q, b := x^quot, x^bsl
+		if m := ((q-lo7)&^q | (b-lo7)&^b | (x - sp) | x) & hi7; m != 0 {
+			if j := i + bits.TrailingZeros64(m)>>3; src[j] == '"' {
+				return j + 1, true
+			}
+		}
+	}
+	for {
+		i = nextSpecial(src, i)
+		if i >= len(src) {
+			return 0, false
+		}
+		switch c := src[i]; {
+		case c == '"':
+			return i + 1, true
+		case c == '\\':
+			if i+1 >= len(src) {
+				return 0, false
+			}
+			switch src[i+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				i += 2
+			case 'u':
+				if i+6 > len(src) || !isHex(src[i+2]) || !isHex(src[i+3]) || !isHex(src[i+4]) || !isHex(src[i+5]) {
+					return 0, false
+				}
+				i += 6
+			default:
+				return 0, false
+			}
+		case c < 0x20:
+			s.flush(i, i+1)
+			s.emit(controlEscape[c])
+			i++
+		default:
+			r, size := utf8.DecodeRune(src[i:])
+			if r == utf8.RuneError && size == 1 {
+				s.flush(i, i+1)
+				s.emit(`\ufffd`)
+			}
+			i += size
+		}
+	}
+}
+
+// nextSpecial returns the index of the first byte from i that a string scan
+// must look at ('"', '\\', a control character, a non-ASCII byte), or
+// len(src). It tests 8 bytes at a time; in each zero-byte test only bytes
+// above a true match can be flagged by mistake, so the lowest flag is exact.
+func nextSpecial(src []byte, i int) int {
+	for i+8 <= len(src) {
+		x := le64(src[i:])
+		q, b := x^quot, x^bsl
+		if m := ((q-lo7)&^q | (b-lo7)&^b | (x - sp) | x) & hi7; m != 0 {
+			return i + bits.TrailingZeros64(m)>>3
+		}
+		i += 8
+	}
+	for ; i < len(src); i++ {
+		if c := src[i]; c == '"' || c == '\\' || c < 0x20 || c >= utf8.RuneSelf {
+			return i
+		}
+	}
+	return i
+}
+
+// controlEscape holds the JSON escape of each control character.
+var controlEscape = func() (t [0x20]string) {
+	for c := range t {
+		t[c] = `\u00` + string(hexDigits[c>>4]) + string(hexDigits[c&0xf])
+	}
+	t['\n'], t['\r'], t['\t'] = `\n`, `\r`, `\t`
+	return t
+}()
+
+// numberEnd returns the index after a number under the JSON grammar at i,
+// or i when there is none.
+func numberEnd(s []byte, i int) int {
+	start := i
+	if i < len(s) && s[i] == '-' {
+		i++
+	}
+	if i >= len(s) {
+		return start
+	}
+	if s[i] == '0' {
+		i++
+	} else if s[i] >= '1' && s[i] <= '9' {
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+	} else {
+		return start
+	}
+	if i < len(s) && s[i] == '.' {
+		i++
+		d := i
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		if i == d {
+			return start
+		}
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		d := i
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		if i == d {
+			return start
+		}
+	}
+	return i
+}

@@ -1,0 +1,163 @@
+package normalize
+
+import "math/bits"
+
+// Bodies (requestObject, responseObject) are most of an audit record's bytes
+// (80% of the real fixtures) and are shipped almost as they are. Parsing them
+// into a fastjson tree only to walk it and re-escape every string costs four
+// times the parse, so they never reach fastjson: before parsing, strip copies
+// the record and replaces the value of every requestObject or responseObject
+// member with a marker, the decimal index of a body in Normalizer.bodies,
+// whose sanitized text the body scanner (scan.go) has already written to
+// Normalizer.bodyBuf in the same pass. fastjson then parses the small rest,
+// and the writer copies each body with one memmove.
+//
+// In a stripped tree, a number under a body key is always a marker: strip
+// replaces such members whatever their value's type, outside bodies, at any
+// depth, with keys compared after unescaping. Every renderer of a stripped
+// tree (appendValue, copyOmit) resolves markers; everything else reads only
+// strings or goes through the body table. A body that is not strict JSON
+// (NaN, a bad escape, a truncated record) makes strip fail, and the record
+// takes the old road: a full fastjson parse with bodies as trees ("unmarked").
+
+// body is one stripped body.
+type body struct {
+	raw        []byte // the body's text in the input
+	start, end int    // its sanitized text in bodyBuf (empty when over)
+	name       []byte // metadata.name, unescaped, in names (nil when absent)
+	kind       byte   // '{', '[' or 0 for a scalar
+	shapeOK    bool   // a non-empty object, or a non-empty array of objects only
+	hasSpec    bool   // an object whose first "spec" member is an object
+	over       bool   // the sanitized text exceeded the limit and was not kept
+}
+
+// strip writes src with bodies replaced by markers to dst. It is lenient
+// outside bodies (fastjson validates the result) and strict inside them;
+// false means a body could not be scanned and the record must be parsed
+// unmarked.
+func (n *Normalizer) strip(dst, src []byte) ([]byte, bool) {
+	const (
+		stObj = 1 + iota // in an object, expecting a key
+		stObjVal
+		stArr
+	)
+	stack := n.stripStack[:0]
+	defer func() { n.stripStack = stack }()
+	mark := 0 // src[mark:i] is pending, to be copied as is
+	for i := 0; i < len(src); {
+		c := src[i]
+		switch c {
+		case '"':
+			j := stringEnd(src, i+1)
+			if j < 0 {
+				return append(dst, src[mark:]...), true // fastjson will reject it
+			}
+			isKey := len(stack) > 0 && stack[len(stack)-1] == stObj
+			if !isKey {
+				i = j
+				continue
+			}
+			stack[len(stack)-1] = stObjVal
+			k := src[i+1 : j-1]
+			if !n.isBodyKey(k) {
+				i = j
+				continue
+			}
+			// Copy through the colon, then the marker instead of the value.
+			v := skipWS(src, j)
+			if v >= len(src) || src[v] != ':' {
+				i = j
+				continue
+			}
+			v = skipWS(src, v+1)
+			dst = append(dst, src[mark:j]...)
+			dst = append(dst, ':')
+			end, ok := n.scanBody(src, v)
+			if !ok {
+				return dst, false
+			}
+			dst = appendInt(dst, int64(len(n.bodies)-1))
+			mark, i = end, end
+		case '{', '[':
+			if len(stack) >= maxScanDepth {
+				return append(dst, src[mark:]...), true // fastjson will reject it
+			}
+			if c == '{' {
+				stack = append(stack, stObj)
+			} else {
+				stack = append(stack, stArr)
+			}
+			i++
+		case '}', ']':
+			if len(stack) > 0 {
+				stack = stack[:len(stack)-1]
+			}
+			i++
+		case ',':
+			if len(stack) > 0 && stack[len(stack)-1] == stObjVal {
+				stack[len(stack)-1] = stObj
+			}
+			i++
+		default:
+			i++
+		}
+	}
+	return append(dst, src[mark:]...), true
+}
+
+// isBodyKey reports whether a raw (escaped) key is requestObject or
+// responseObject once unescaped.
+func (n *Normalizer) isBodyKey(k []byte) bool {
+	if len(k) < len("requestObject") {
+		return false
+	}
+	if hasBackslash(k) {
+		n.sc.keyBuf = unescape(n.sc.keyBuf[:0], k)
+		k = n.sc.keyBuf
+	}
+	return string(k) == "requestObject" || string(k) == "responseObject"
+}
+
+// stringEnd returns the index after the closing quote of a string whose
+// content starts at i, or -1. It looks for quotes 8 bytes at a time: audit
+// strings are short, and a call to IndexByte costs more than it saves there.
+func stringEnd(src []byte, i int) int {
+	for {
+		q := -1
+		for i+8 <= len(src) {
+			x := le64(src[i:]) ^ quot
+			// The lowest flagged byte of this zero-byte test is exact.
+			if m := (x - lo7) &^ x & hi7; m != 0 {
+				q = i + bits.TrailingZeros64(m)>>3
+				break
+			}
+			i += 8
+		}
+		if q < 0 {
+			for ; i < len(src) && src[i] != '"'; i++ {
+			}
+			if i >= len(src) {
+				return -1
+			}
+			q = i
+		}
+		// An even number of backslashes before the quote leaves it unescaped.
+		b := 0
+		for k := q - 1; k >= 0 && src[k] == '\\'; k-- {
+			b++
+		}
+		i = q + 1
+		if b%2 == 0 {
+			return i
+		}
+	}
+}
+
+func skipWS(src []byte, i int) int {
+	for i < len(src) && isSpace(src[i]) {
+		i++
+	}
+	return i
+}
+
+func hasBackslash(b []byte) bool { return indexByte(b, '\\') >= 0 }

@@ -1,7 +1,7 @@
 package deliver
 
 import (
-	"sync"
+	"github.com/k8saudit/k8saudit/plugin/freelist"
 
 	"github.com/klauspost/compress/gzip"
 )
@@ -33,17 +33,25 @@ func (s *sink) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// maxIdleScratch is how many scratches stay allocated between calls: enough for the
+// workers Fluent Bit runs concurrently in a typical config.
+const maxIdleScratch = 4
+
+// newScratchPool returns a pool for one gzip level.
+func newScratchPool(level int) scratchPool {
+	return scratchPool{level: level, idle: freelist.New(maxIdleScratch, func() *scratch { return new(scratch) })}
+}
+
 // scratchPool hands out scratch for one gzip level.
 type scratchPool struct {
 	level int
-	pool  sync.Pool
+	// A bounded free list rather than sync.Pool: a scratch holds a gzip writer (about
+	// 1 MB of tables) and grown buffers, which sync.Pool would drop at every other GC.
+	idle *freelist.List[scratch]
 }
 
 func (p *scratchPool) get() *scratch {
-	if sc, ok := p.pool.Get().(*scratch); ok {
-		return sc
-	}
-	return new(scratch)
+	return p.idle.Get()
 }
 
 func (p *scratchPool) put(sc *scratch) {
@@ -66,7 +74,7 @@ func (p *scratchPool) put(sc *scratch) {
 	if cap(sc.fates) > maxPooled/32 {
 		sc.fates = nil
 	}
-	p.pool.Put(sc)
+	p.idle.Put(sc)
 }
 
 // gzip compresses body into the scratch's output buffer and returns it; the result is

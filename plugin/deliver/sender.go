@@ -74,7 +74,7 @@ func New(o Options) (*Sender, error) {
 		return nil, err
 	}
 	s := &Sender{o: o, in: in, lim: in.fr.limits(), log: o.Logger, mem: newMemory(memoryEntries), prog: newProgress(progressEntries), inFlush: o.RetryBudget > 0}
-	s.pool.level = o.CompressLevel
+	s.pool = newScratchPool(o.CompressLevel)
 	switch {
 	case o.Intake == "stdout":
 		w := o.Stdout

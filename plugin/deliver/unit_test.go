@@ -267,7 +267,7 @@ func TestStdout(t *testing.T) {
 }
 
 func TestPoolCeiling(t *testing.T) {
-	var p scratchPool
+	p := newScratchPool(1)
 	sc := &scratch{body: make([]byte, 0, maxPooled+1), zout: sink{b: make([]byte, 0, 1024)}, dl: make([]byte, 0, maxPooled+1)}
 	p.put(sc)
 	if sc.body != nil || sc.dl != nil || cap(sc.zout.b) != 1024 {

@@ -30,6 +30,15 @@ func BenchmarkNormalize(b *testing.B) {
 	for _, c := range benchFormats {
 		b.Run(c.name, func(b *testing.B) { benchNormalize(b, c.o) })
 	}
+	// The same lines with the GCE policy and redaction on: their cost next
+	// to the bare normalizer.
+	for _, c := range benchFormats {
+		o := c.o
+		o.Redact = true
+		b.Run(c.name+"+redact", func(b *testing.B) { benchNormalize(b, o) })
+		o.Policy = gcePolicy(b)
+		b.Run(c.name+"+policy+redact", func(b *testing.B) { benchNormalize(b, o) })
+	}
 }
 
 func benchNormalize(b *testing.B, o Options) {

@@ -41,8 +41,11 @@ func (n *Normalizer) bodyName(v *fastjson.Value, idx int) []byte {
 
 // requestTree returns requestObject as a tree when it may hold a pod spec.
 func (n *Normalizer) requestTree(e *event) *fastjson.Value {
-	if e.req < 0 {
+	if e.req < 0 && n.keepReq {
 		return e.requestObject
+	}
+	if !n.keepReq {
+		return nil
 	}
 	b := n.bodyAt(e.req)
 	if b == nil || !b.hasSpec || b.over {
@@ -58,7 +61,14 @@ func (n *Normalizer) requestTree(e *event) *fastjson.Value {
 // appendBodyExact appends a marker's body exactly (managedFields kept);
 // false when it is over the limit and must be left out.
 func (n *Normalizer) appendBodyExact(dst []byte, x *fastjson.Value) ([]byte, bool) {
-	b := n.markerBody(x)
+	return n.appendBodyIdx(dst, x.GetInt())
+}
+
+// appendBodyIdx appends body i for a rendering of the event: in format raw
+// its text in bodyBuf, in format ecs its input text exactly (managedFields
+// kept), redacted like the event's bodies.
+func (n *Normalizer) appendBodyIdx(dst []byte, i int) ([]byte, bool) {
+	b := n.bodyAt(i)
 	if b == nil || b.over {
 		return dst, false
 	}
@@ -68,6 +78,9 @@ func (n *Normalizer) appendBodyExact(dst []byte, x *fastjson.Value) ([]byte, boo
 	s := &n.exact
 	start := len(dst)
 	s.reset(b.raw, dst, false, n.maxEvent)
+	if n.red.on {
+		s.rootMask = n.eventMask()
+	}
 	end, ok := s.value(0)
 	if ok {
 		s.flush(end, end)
@@ -76,6 +89,9 @@ func (n *Normalizer) appendBodyExact(dst []byte, x *fastjson.Value) ([]byte, boo
 	s.src = nil
 	if !ok || s.over {
 		return out[:start], false
+	}
+	if s.redacted {
+		n.red.any = true
 	}
 	return out, true
 }

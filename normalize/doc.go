@@ -60,6 +60,41 @@
 // a marker). Records taking the old road (invalid bodies) are bounded by
 // their own size.
 //
+// # Policy and redaction
+//
+// With Options.Policy (an audit.k8s.io/v1 Policy, package policy), each
+// event is evaluated between extract and the writers (hook.go): an event
+// the policy drops (level None, or an omitted stage) yields no document and
+// is counted by Dropped; otherwise requestObject is left out unless the
+// effective level keeps it, responseObject likewise, and the level written
+// (kubernetes.audit.level; level in format raw) is the effective one when
+// the policy lowered it. The event's own level caps the result: the shipper
+// only lowers. omitManagedFields: bodies in format ecs never carry
+// metadata.managedFields anyway; in format raw the decision removes it.
+//
+// With Options.Redact (off in the zero value, so the golden files hold the
+// plain mapping; the plugin's redact is on by default) values are replaced
+// by RedactedValue, keys kept: Secret data and stringData values and the
+// kubectl.kubernetes.io/last-applied-configuration annotation (an event on
+// core "secrets", or a body whose kind is Secret or SecretList; in a
+// SecretList's items, a Table's rows[].object, and every "value" of a JSON
+// patch), status.token of serviceaccounts/token, spec.token of
+// tokenreviews, and the values of the query parameters access_token, token,
+// id_token, refresh_token, client_secret and password in requestURI
+// (url.original, url.query, kubernetes.audit.requestURI). Options.RedactPaths
+// are dotted paths from a body's root (arrays are crossed: items.data.x
+// reaches every item), redacted in both bodies of every event whatever the
+// value's type. A redacted ECS document has labels.redacted: true and a raw
+// one the annotation RedactedAnnotation ("k8saudit.io/redacted": "true");
+// Doc.Redacted says so too. event.original is never the input text when
+// the policy or redaction changed the event: it is then rendered from the
+// event, redacted, without the bodies the policy left out. Not redacted: a
+// pipeline_error document's original text (it is not an event that can be
+// read), and a body key out of its place (user.requestObject) in format raw
+// gets only RedactPaths. Redaction is done in the body scanner's copy
+// (redact.go): zero allocations still hold, and an event that needs the
+// built-in paths pays one more scan of its bodies.
+//
 // # Output
 //
 // Every document is one compact JSON object, valid UTF-8 (invalid bytes
@@ -95,7 +130,8 @@
 //	                  requestObject, responseObject, requestReceivedTimestamp,
 //	                  stageTimestamp, timestamp, annotations (see fields_audit.go)
 //	labels            truncated: a body or the end of event.original was left out to keep
-//	                  the document within MaxEventBytes
+//	                  the document within MaxEventBytes; redacted: secret material was
+//	                  replaced (see Policy and redaction)
 //
 // event.outcome: a status code >= 400 is failure, 100..399 success; without a
 // code, a "forbid" decision is failure, "allow" is success except at stage

@@ -12,11 +12,19 @@ import (
 func (n *Normalizer) event(v *fastjson.Value, original []byte, marked bool) {
 	e := &n.ev
 	e.extract(v, marked)
+	hooked := n.opt.Policy != nil || n.red.on
+	if hooked && !n.hook(e) {
+		return // dropped by the policy
+	}
 	start := len(n.w.b)
 	var ts int64
 	if n.opt.Format == Raw {
 		ts = n.timestamp(e)
-		n.w.b = n.appendValue(n.w.b, v, marked, false)
+		if hooked {
+			n.w.b = n.appendEvent(n.w.b, e, true)
+		} else {
+			n.w.b = n.appendValue(n.w.b, v, marked, false)
+		}
 	} else {
 		ts = n.writeECS(e, original)
 	}
@@ -28,7 +36,8 @@ func (n *Normalizer) event(v *fastjson.Value, original []byte, marked bool) {
 		start: start, end: len(n.w.b),
 		idStart: idStart, idEnd: stStart,
 		stStart: stStart, stEnd: len(n.meta),
-		time: ts,
+		time:     ts,
+		redacted: hooked && n.red.any,
 	})
 }
 
@@ -205,7 +214,13 @@ func (n *Normalizer) writeECSOnce(e *event, original []byte, c *cuts) int64 {
 	}
 	w.str("reason", e.authzReason)
 	if n.opt.EventOriginal {
-		if original == nil {
+		switch {
+		case n.hooked() && n.modified(e):
+			// Never ship an original that still holds what the policy
+			// or redaction took out.
+			n.scratch = n.appendEvent(n.scratch[:0], e, false)
+			original = n.scratch
+		case original == nil:
 			n.scratch = n.appendValue(n.scratch[:0], e.v, e.marked, false)
 			original = n.scratch
 		}
@@ -355,9 +370,14 @@ func (n *Normalizer) writeECSOnce(e *event, original []byte, c *cuts) int64 {
 
 	n.writeAudit(e, c)
 
-	if n.truncated {
+	if n.truncated || n.red.any {
 		w.open("labels")
-		w.boolTrue("truncated")
+		if n.truncated {
+			w.boolTrue("truncated")
+		}
+		if n.red.any {
+			w.boolTrue("redacted")
+		}
 		w.close()
 	}
 	w.end()

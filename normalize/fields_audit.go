@@ -43,10 +43,10 @@ func (n *Normalizer) writeAudit(e *event, c *cuts) {
 	if e.responseStatus != nil {
 		n.copyOmit("responseStatus", nil, false, e.responseStatus, m)
 	}
-	if !c.noReq {
+	if !c.noReq && n.keepReq {
 		n.wroteReq = n.writeBody("requestObject", e.requestObject, e.req)
 	}
-	if !c.noResp {
+	if !c.noResp && n.keepResp {
 		n.wroteResp = n.writeBody("responseObject", e.responseObject, e.resp)
 	}
 	w.str("requestReceivedTimestamp", e.requestReceived)
@@ -78,8 +78,8 @@ func (n *Normalizer) writeBody(k string, v *fastjson.Value, idx int) bool {
 		w.b = append(w.b, n.bodyBuf[b.start:b.end]...)
 		return true
 	}
-	if v == nil || !bodyShape(v) {
-		return false
+	if v == nil || n.red.on || !bodyShape(v) {
+		return false // with redaction, a tree the hook could not scan is left out
 	}
 	s := w.snapshot()
 	w.key(k)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 
+	"github.com/k8saudit/k8saudit/normalize/policy"
 	"github.com/valyala/fastjson"
 )
 
@@ -66,6 +67,24 @@ type Options struct {
 	// In format raw, a body whose text alone exceeds it is left out. Memory
 	// per body stays within the bound whatever the input's size.
 	MaxEventBytes int
+
+	// Policy, when not nil, is applied to every event (each EventList item)
+	// before it is written, in both formats: an event it drops yields no
+	// document (counted by Dropped); otherwise requestObject is left out
+	// unless the effective level keeps it, responseObject likewise, and
+	// kubernetes.audit.level (format raw: level) says the effective level
+	// when the policy lowered it. See policy.Evaluate.
+	Policy *policy.Policy
+
+	// Redact replaces secret material with RedactedValue (see redact.go and
+	// the package doc). The zero value is off, so that the golden files
+	// hold the unredacted mapping; the plugin's redact setting is on by
+	// default. RedactPaths are the user's own dotted body paths
+	// (data.password), redacted in both bodies of every event, Redact or
+	// not; at most MaxRedactPaths (New panics otherwise, see
+	// CheckRedactPaths).
+	Redact      bool
+	RedactPaths []string
 }
 
 // Doc is one output document. Slices are valid only until the next Normalize call.
@@ -75,6 +94,9 @@ type Doc struct {
 	Stage   []byte // stage, empty if none
 	Time    int64  // Unix nanoseconds of the document's @timestamp (0 when it has none)
 	Error   bool   // true for an event.kind=pipeline_error document
+
+	// Redacted: secret material was replaced in this document.
+	Redacted bool
 }
 
 // docSpan records a document by offsets while the buffers may still grow;
@@ -85,6 +107,7 @@ type docSpan struct {
 	stStart, stEnd int
 	time           int64
 	err            bool
+	redacted       bool
 }
 
 // Normalizer turns records into documents. It is not safe for concurrent use:
@@ -96,6 +119,7 @@ type Normalizer struct {
 	maxOriginal int
 
 	maxEvent int
+	userMask uint64 // the bits of Options.RedactPaths in red.pats
 
 	p          fastjson.Parser // the record, stripped of its bodies (strip.go)
 	inner      fastjson.Parser // an AKS envelope whose properties.log is a JSON string
@@ -128,6 +152,15 @@ type Normalizer struct {
 
 	wroteReq, wroteResp bool // the current document holds that body
 	origLen             int  // bytes of event.original in it
+
+	// The per-event hook (hook.go): policy and redaction.
+	attrs             policy.Attributes
+	keepReq, keepResp bool // the effective level keeps that body
+	levelSet          bool // the policy lowered the level: e.level is its name
+	omitManaged       bool // the decision asks managedFields out of the bodies
+	dropped           int  // events the policy dropped in this record
+	red               redactor
+	treeBuf           []byte // bodies of an unmarked tree, rendered for scanning
 }
 
 // New returns a Normalizer for o.
@@ -140,6 +173,10 @@ func New(o Options) *Normalizer {
 	if n.maxEvent <= 0 {
 		n.maxEvent = DefaultMaxEventBytes
 	}
+	n.keepReq, n.keepResp = true, true
+	n.red = newRedactor(o)
+	n.sc.pats, n.exact.pats = n.red.pats, n.red.pats
+	n.userMask = n.red.user
 	return n
 }
 
@@ -160,7 +197,13 @@ func (n *Normalizer) reset(recordTime int64) {
 	n.spans = n.spans[:0]
 	n.bodies, n.bodyBuf, n.names = n.bodies[:0], n.bodyBuf[:0], n.names[:0]
 	n.recordTime = recordTime
+	n.dropped = 0
+	n.treeBuf = n.treeBuf[:0]
 }
+
+// Dropped is the number of events the policy dropped in the last Normalize
+// call: they have no document.
+func (n *Normalizer) Dropped() int { return n.dropped }
 
 // collect turns the record's spans into Docs.
 func (n *Normalizer) collect() []Doc {
@@ -168,11 +211,12 @@ func (n *Normalizer) collect() []Doc {
 	for i := range n.spans {
 		s := &n.spans[i]
 		n.docs = append(n.docs, Doc{
-			JSON:    n.w.b[s.start:s.end:s.end],
-			AuditID: n.meta[s.idStart:s.idEnd:s.idEnd],
-			Stage:   n.meta[s.stStart:s.stEnd:s.stEnd],
-			Time:    s.time,
-			Error:   s.err,
+			JSON:     n.w.b[s.start:s.end:s.end],
+			AuditID:  n.meta[s.idStart:s.idEnd:s.idEnd],
+			Stage:    n.meta[s.stStart:s.stEnd:s.stEnd],
+			Time:     s.time,
+			Error:    s.err,
+			Redacted: s.redacted,
 		})
 	}
 	return n.docs

@@ -39,6 +39,7 @@ const (
 	nextTopMeta // value of the body's first "metadata" member
 	nextName    // value of the first "name" member of the body's first metadata
 	nextSpec    // value of the body's first "spec" member
+	nextKind    // value of the body's top-level "kind" member
 )
 
 // maxScanDepth bounds nesting like fastjson's MaxDepth.
@@ -68,8 +69,21 @@ type scanner struct {
 
 	metaSeen, nameSeen, specSeen, spec bool
 	nameRaw                            []byte
+	kindRaw                            []byte // the body's top-level "kind" string, as written
 	topCount                           int
 	allObjects                         bool
+
+	// Redaction (redact.go): pats are the compiled paths, rootMask the bits
+	// of those that apply to this body (0 = none, and no cost). lv runs
+	// beside stack while rootMask != 0: the paths still alive in each
+	// container and how many keys lead to it (arrays are transparent).
+	pats       []redactPath
+	rootMask   uint64
+	lv         []redactLevel
+	pendMask   uint64 // the paths alive in the value of the member just keyed
+	pendSeg    int32
+	redactNext bool // the value about to be scanned is replaced
+	redacted   bool // something in this body was replaced
 }
 
 // flush appends the pending input up to i and moves the mark to next. Past
@@ -109,25 +123,39 @@ func (s *scanner) reset(src, out []byte, drop bool, limit int) {
 	s.src, s.out, s.mark, s.start = src, out, 0, len(out)
 	s.limit, s.over, s.drop = limit, false, drop
 	s.dropping, s.stack, s.next = false, s.stack[:0], nextPlain
-	s.metaSeen, s.nameSeen, s.specSeen, s.spec, s.nameRaw = false, false, false, false, nil
+	s.metaSeen, s.nameSeen, s.specSeen, s.spec, s.nameRaw, s.kindRaw = false, false, false, false, nil, nil
 	s.topCount, s.allObjects = 0, true
+	s.rootMask, s.lv, s.pendMask, s.redactNext, s.redacted = 0, s.lv[:0], 0, false, false
 }
 
 // scanBody scans the body value at src[i:] into n.bodyBuf, records it in
 // n.bodies and returns the index after it.
 func (n *Normalizer) scanBody(src []byte, i int) (int, bool) {
+	end, b, ok := n.scanOne(src, i, n.opt.Format == ECS, n.userMask)
+	if !ok {
+		return 0, false
+	}
+	n.bodies = append(n.bodies, b)
+	return end, true
+}
+
+// scanOne scans the body value at src[i:] into n.bodyBuf, dropping
+// managedFields with drop and redacting the paths of mask, and describes it.
+func (n *Normalizer) scanOne(src []byte, i int, drop bool, mask uint64) (int, body, bool) {
 	s := &n.sc
-	s.reset(src, n.bodyBuf, n.opt.Format == ECS, n.maxEvent)
+	s.reset(src, n.bodyBuf, drop, n.maxEvent)
+	s.rootMask = mask
 	s.mark = i
 	end, ok := s.value(i)
 	if !ok {
 		n.bodyBuf = s.out[:s.start]
 		s.src = nil
-		return 0, false
+		return 0, body{}, false
 	}
 	s.flush(end, end)
 	n.bodyBuf, s.src = s.out, nil
-	b := body{raw: src[i:end], start: s.start, end: len(n.bodyBuf), over: s.over, hasSpec: s.spec}
+	b := body{raw: src[i:end], start: s.start, end: len(n.bodyBuf), over: s.over, hasSpec: s.spec,
+		kindRaw: s.kindRaw, redacted: s.redacted}
 	if b.over {
 		b.end = b.start
 	}
@@ -144,8 +172,7 @@ func (n *Normalizer) scanBody(src []byte, i int) (int, bool) {
 		n.names = unescape(n.names, s.nameRaw)
 		b.name = n.names[ns:len(n.names):len(n.names)]
 	}
-	n.bodies = append(n.bodies, b)
-	return end, true
+	return end, b, true
 }
 
 // value scans one JSON value at src[i] with an explicit stack and returns
@@ -158,6 +185,15 @@ func (s *scanner) value(i int) (int, bool) {
 		}
 		next := s.next
 		s.next = nextPlain
+		if s.redactNext {
+			// Replace the value: the text so far, the redaction string,
+			// then the value scanned without output.
+			s.redactNext = false
+			s.flush(i, i)
+			s.emit(redactedJSON)
+			s.redacted = true
+			s.dropping, s.dropDepth = true, len(s.stack)
+		}
 		if len(s.stack) == 1 && s.stack[0]&scArr != 0 {
 			s.topCount++
 			if src[i] != '{' {
@@ -170,8 +206,11 @@ func (s *scanner) value(i int) (int, bool) {
 			if !ok {
 				return 0, false
 			}
-			if next == nextName {
+			switch next {
+			case nextName:
 				s.nameRaw = src[i+1 : j-1]
+			case nextKind:
+				s.kindRaw = src[i+1 : j-1]
 			}
 			i = j
 		case '{', '[':
@@ -190,13 +229,16 @@ func (s *scanner) value(i int) (int, bool) {
 					s.spec = true
 				}
 			}
+			if s.rootMask != 0 {
+				s.pushLevel()
+			}
 			s.stack = append(s.stack, st)
 			i = s.ws(i + 1)
 			if i >= len(src) {
 				return 0, false
 			}
 			if c == '{' && src[i] == '}' || c == '[' && src[i] == ']' {
-				s.stack = s.stack[:len(s.stack)-1]
+				s.pop()
 				i++
 				break
 			}
@@ -263,7 +305,7 @@ func (s *scanner) value(i int) (int, bool) {
 				break
 			}
 			if c == '}' && *top&scArr == 0 || c == ']' && *top&scArr != 0 {
-				s.stack = s.stack[:len(s.stack)-1]
+				s.pop()
 				i++
 				continue
 			}
@@ -289,6 +331,9 @@ func (s *scanner) key(i, memberOut int) (int, bool) {
 	depth := len(s.stack)
 	if depth == 1 {
 		s.topCount++
+	}
+	if s.rootMask != 0 && !s.dropping {
+		s.matchKey(k)
 	}
 	// Only a few keys matter; compare them only where they do.
 	if esc := hasBackslash(k); esc || len(k) >= 4 && len(k) <= 13 {
@@ -319,6 +364,10 @@ func (s *scanner) key(i, memberOut int) (int, bool) {
 				s.nameSeen = true
 				s.next = nextName
 			}
+		case "kind":
+			if depth == 1 {
+				s.next = nextKind
+			}
 		case "spec":
 			if depth == 1 && !s.specSeen {
 				s.specSeen = true
@@ -334,6 +383,14 @@ func (s *scanner) key(i, memberOut int) (int, bool) {
 		return 0, false
 	}
 	return s.ws(i + 1), true
+}
+
+// pop leaves the current container.
+func (s *scanner) pop() {
+	s.stack = s.stack[:len(s.stack)-1]
+	if s.rootMask != 0 {
+		s.lv = s.lv[:len(s.stack)]
+	}
 }
 
 // str scans a string's content from i (after the opening quote) and returns

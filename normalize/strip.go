@@ -29,6 +29,8 @@ type body struct {
 	shapeOK    bool   // a non-empty object, or a non-empty array of objects only
 	hasSpec    bool   // an object whose first "spec" member is an object
 	over       bool   // the sanitized text exceeded the limit and was not kept
+	kindRaw    []byte // its top-level "kind", as written (aliases the input)
+	redacted   bool   // a value was replaced in its sanitized text
 }
 
 // strip writes src with bodies replaced by markers to dst. It is lenient

@@ -8,8 +8,10 @@
 //   - Every record is read, normalized (a malformed line becomes a pipeline_error document,
 //     never a stuck chunk) and handed to the sender in chunk order.
 //   - The answer is OK once every document is delivered or deliberately set aside
-//     (dead-letter file), Retry when anything retryable remains, and Error only when the
-//     chunk can never be delivered. The mapping to Fluent Bit's codes is the shim's.
+//     (dead-letter file), Retry when anything remains undelivered — including documents the intake rejected
+//     that could not be written to the dead-letter file: Fluent Bit deletes a chunk
+//     answered FLB_ERROR, so Flush never answers Error. The mapping to Fluent Bit's
+//     codes is the shim's.
 //   - Flush is safe for concurrent use: with `workers N` Fluent Bit calls it from several
 //     threads at once with the same instance. Each call takes its own scratch from a pool.
 //   - In steady state a flush allocates nothing per event: the reader, the normalizer, the

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 
 	"github.com/k8saudit/k8saudit/normalize"
+	"github.com/k8saudit/k8saudit/normalize/policy"
 	"github.com/k8saudit/k8saudit/plugin/chunk"
 	"github.com/k8saudit/k8saudit/plugin/config"
 	"github.com/k8saudit/k8saudit/plugin/deliver"
@@ -57,6 +58,8 @@ type Instance struct {
 	documents      atomic.Uint64
 	pipelineErrors atomic.Uint64
 	chunkErrors    atomic.Uint64
+	dropped        atomic.Uint64 // events the policy dropped
+	redacted       atomic.Uint64 // documents with secret material replaced
 	closeOnce      sync.Once
 }
 
@@ -73,6 +76,20 @@ func New(cfg *config.Config, log *logging.Logger, poster deliver.Poster) (*Insta
 	format, err := normalize.ParseFormat(cfg.Format)
 	if err != nil {
 		return nil, err
+	}
+	if err := normalize.CheckRedactPaths(cfg.RedactPaths); err != nil {
+		return nil, err
+	}
+	var pol *policy.Policy
+	if cfg.PolicyFile != "" {
+		// The error names the file and the line.
+		if pol, err = policy.Load(cfg.PolicyFile); err != nil {
+			return nil, err
+		}
+		log.Infof("policy %s", pol)
+		for _, w := range pol.Warnings() {
+			log.Warnf("policy: %s", w)
+		}
 	}
 	sender, err := deliver.New(deliver.Options{
 		Intake:           cfg.Intake,
@@ -110,10 +127,13 @@ func New(cfg *config.Config, log *logging.Logger, poster deliver.Poster) (*Insta
 		return nil, err
 	}
 	in := &Instance{
-		cfg:      cfg,
-		log:      log,
-		sender:   sender,
-		normOpts: normalize.Options{Format: format, ClusterName: cfg.ClusterName, EventOriginal: cfg.EventOriginal, MaxEventBytes: cfg.MaxEventBytes},
+		cfg:    cfg,
+		log:    log,
+		sender: sender,
+		normOpts: normalize.Options{
+			Format: format, ClusterName: cfg.ClusterName, EventOriginal: cfg.EventOriginal, MaxEventBytes: cfg.MaxEventBytes,
+			Policy: pol, Redact: cfg.Redact, RedactPaths: cfg.RedactPaths,
+		},
 	}
 	in.ctx, in.cancel = context.WithCancel(context.Background())
 	in.scratch = freelist.New(maxIdleScratch, func() *scratch { return &scratch{norm: normalize.New(in.normOpts)} })
@@ -127,7 +147,7 @@ func (in *Instance) Flush(data []byte) Code {
 
 	sc.docs.Reset()
 	sc.reader.Reset(data, in.cfg.SourceKey)
-	var records, pipelineErrors uint64
+	var records, pipelineErrors, dropped, redacted uint64
 	for {
 		rec, err := sc.reader.Next()
 		if err == io.EOF {
@@ -145,11 +165,17 @@ func (in *Instance) Flush(data []byte) Code {
 			if doc.Error {
 				pipelineErrors++
 			}
+			if doc.Redacted {
+				redacted++
+			}
 			sc.docs.Append(doc.JSON, deliver.Meta{AuditID: doc.AuditID, Stage: doc.Stage, Time: doc.Time})
 		}
+		dropped += uint64(sc.norm.Dropped())
 	}
 	in.records.Add(records)
 	in.pipelineErrors.Add(pipelineErrors)
+	in.dropped.Add(dropped)
+	in.redacted.Add(redacted)
 	if sc.docs.Len() == 0 {
 		return OK
 	}
@@ -160,7 +186,12 @@ func (in *Instance) Flush(data []byte) Code {
 	case deliver.Retry:
 		return Retry
 	}
-	return Error
+	// Failed: the intake rejected documents for good and writing them to the dead-letter
+	// file failed too. FLB_ERROR would make Fluent Bit delete the chunk and lose them, so
+	// the chunk is kept: the parts already accepted are not sent again on the retry, and
+	// the dead-letter write gets another chance once the disk or path is fixed.
+	in.log.Errorf("rejected documents could not be written to dead_letter_file: keeping the chunk for retry")
+	return Retry
 }
 
 func (in *Instance) release(sc *scratch) {
@@ -185,8 +216,8 @@ func (in *Instance) Close() error {
 // Summary is a one-line account of what the instance has done.
 func (in *Instance) Summary() string {
 	s := in.sender.Stats()
-	return fmt.Sprintf("records=%d documents=%d pipeline_errors=%d unreadable_chunks=%d %s",
-		in.records.Load(), in.documents.Load(), in.pipelineErrors.Load(), in.chunkErrors.Load(), s)
+	return fmt.Sprintf("records=%d documents=%d pipeline_errors=%d unreadable_chunks=%d policy_dropped=%d redacted=%d %s",
+		in.records.Load(), in.documents.Load(), in.pipelineErrors.Load(), in.chunkErrors.Load(), in.dropped.Load(), in.redacted.Load(), s)
 }
 
 // Logger is the instance's logger, for the shim's own lines.

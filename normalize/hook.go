@@ -1,0 +1,208 @@
+package normalize
+
+import (
+	"github.com/k8saudit/k8saudit/normalize/policy"
+	"github.com/valyala/fastjson"
+)
+
+// The per-event hook runs between extract and the writers (see
+// Normalizer.event): the policy decides whether the event is shipped and
+// which bodies it keeps; redaction picks the event's paths and rescans its
+// kept bodies when they need more than the first scan did. Everything here
+// reuses the Normalizer's buffers: no allocation once they have grown.
+
+// levelNames are the level values written when the policy lowered one.
+var levelNames = [...][]byte{
+	policy.LevelNone:            []byte("None"),
+	policy.LevelMetadata:        []byte("Metadata"),
+	policy.LevelRequest:         []byte("Request"),
+	policy.LevelRequestResponse: []byte("RequestResponse"),
+}
+
+// hook applies the policy and prepares redaction; false means the event is
+// dropped.
+func (n *Normalizer) hook(e *event) bool {
+	n.keepReq, n.keepResp, n.levelSet, n.omitManaged = true, true, false, false
+	if p := n.opt.Policy; p != nil {
+		d := p.Evaluate(n.attributes(e))
+		if d.Drop {
+			n.dropped++
+			return false
+		}
+		n.keepReq, n.keepResp = d.Level.KeepsRequestBody(), d.Level.KeepsResponseBody()
+		if ev, ok := policy.ParseLevel(e.level); !ok || d.Level < ev {
+			e.level, n.levelSet = levelNames[d.Level], true
+		}
+		n.omitManaged = d.OmitManagedFields
+	}
+	n.prepareRedaction(e)
+	if !n.red.on && !(n.omitManaged && n.opt.Format == Raw) {
+		return true
+	}
+	mask := n.red.user | n.red.classMask
+	drop := n.opt.Format == ECS || n.omitManaged
+	if n.keepReq {
+		e.req = n.redactBody(e.requestObject, e.req, drop, mask)
+	}
+	if n.keepResp {
+		e.resp = n.redactBody(e.responseObject, e.resp, drop, mask)
+	}
+	n.red.any = n.red.uriRedacted || n.red.bodyRedacted
+	return true
+}
+
+// attributes fills the policy's view of e.
+func (n *Normalizer) attributes(e *event) *policy.Attributes {
+	a := &n.attrs
+	groups := a.Groups[:0]
+	if e.userGroups != nil {
+		for _, x := range e.userGroups.GetArray() {
+			if s := stringOf(x); s != nil {
+				groups = append(groups, s)
+			}
+		}
+	}
+	path := e.requestURI
+	if i := indexByte(path, '?'); i >= 0 {
+		path = path[:i]
+	}
+	*a = policy.Attributes{
+		User: e.userName, Groups: groups, Verb: e.verb,
+		APIGroup: e.apiGroup, Resource: e.resource, Subresource: e.subresource,
+		Namespace: e.namespace, Name: e.name,
+		ResourceRequest: e.objectRef != nil,
+		Path:            path, Stage: e.stage, EventLevel: e.level,
+	}
+	return a
+}
+
+// redactBody makes the body of a member (a marker's index, or a tree)
+// redacted with mask and returns its index in n.bodies (-1: none). A
+// marker's body is scanned again from its input only when the event needs
+// more than the first scan did; a tree (a record on the old road) is
+// rendered and scanned, becoming a body like a marker's.
+func (n *Normalizer) redactBody(v *fastjson.Value, idx int, drop bool, mask uint64) int {
+	if idx < 0 {
+		if v == nil {
+			return -1
+		}
+		start := len(n.treeBuf)
+		n.treeBuf = n.appendValue(n.treeBuf, v, false, false)
+		// treeBuf only grows within a record, so raw stays valid.
+		raw := n.treeBuf[start:len(n.treeBuf):len(n.treeBuf)]
+		_, b, ok := n.scanOne(raw, 0, drop, mask)
+		if !ok {
+			return -1
+		}
+		n.bodies = append(n.bodies, b)
+		n.red.bodyRedacted = n.red.bodyRedacted || b.redacted
+		return len(n.bodies) - 1
+	}
+	b := n.bodyAt(idx)
+	if b == nil {
+		return idx
+	}
+	firstDrop := n.opt.Format == ECS
+	if mask != n.userMask || drop != firstDrop {
+		_, nb, ok := n.scanOne(b.raw, 0, drop, mask)
+		if !ok { // cannot happen: the text scanned before
+			b.over, b.start, b.end = true, 0, 0
+			return idx
+		}
+		nb.name = b.name
+		*b = nb
+	}
+	n.red.bodyRedacted = n.red.bodyRedacted || b.redacted
+	return idx
+}
+
+// eventMask is the redaction mask of the current event's bodies.
+func (n *Normalizer) eventMask() uint64 { return n.red.user | n.red.classMask }
+
+// modified reports whether the event as shipped differs from its input
+// text beyond sanitizing: event.original must then be rendered from the
+// event rather than copied.
+func (n *Normalizer) modified(e *event) bool {
+	return n.levelSet || !n.keepReq || !n.keepResp || n.red.any || n.red.user != 0 || (n.red.on && !e.marked)
+}
+
+// appendEvent renders the event as format raw does, with the hook's
+// changes: bodies left out by the policy, bodies and requestURI redacted,
+// the level lowered, and with marker the RedactedAnnotation when something
+// was redacted.
+func (n *Normalizer) appendEvent(dst []byte, e *event, marker bool) []byte {
+	marker = marker && n.red.any
+	dst = append(dst, '{')
+	first := true
+	annotated := false
+	o, _ := e.v.Object()
+	o.Visit(func(k []byte, x *fastjson.Value) {
+		mark := len(dst)
+		if !first {
+			dst = append(dst, ',')
+		}
+		dst = appendQuoted(dst, k)
+		dst = append(dst, ':')
+		switch string(k) {
+		case "requestObject", "responseObject":
+			idx, keep := e.req, n.keepReq
+			if k[1] == 'e' && k[2] == 's' { // responseObject
+				idx, keep = e.resp, n.keepResp
+			}
+			if !keep {
+				dst = dst[:mark]
+				return
+			}
+			switch {
+			case idx >= 0:
+				var ok bool
+				if dst, ok = n.appendBodyIdx(dst, idx); !ok {
+					dst = dst[:mark]
+					return
+				}
+			case e.marked || n.red.on:
+				// A marker the hook did not resolve, or a tree it could
+				// not render: nothing safe to write.
+				dst = dst[:mark]
+				return
+			default:
+				dst = n.appendValue(dst, x, false, false)
+			}
+		case "level":
+			if n.levelSet {
+				dst = appendQuoted(dst, e.level)
+			} else {
+				dst = n.appendValue(dst, x, e.marked, false)
+			}
+		case "requestURI":
+			if n.red.uriRedacted {
+				dst = appendQuoted(dst, e.requestURI)
+			} else {
+				dst = n.appendValue(dst, x, e.marked, false)
+			}
+		case "annotations":
+			dst = n.appendValue(dst, x, e.marked, false)
+			if marker && x.Type() == fastjson.TypeObject && !annotated {
+				annotated = true
+				dst = dst[:len(dst)-1]
+				if dst[len(dst)-1] != '{' {
+					dst = append(dst, ',')
+				}
+				dst = append(dst, `"`+RedactedAnnotation+`":"true"}`...)
+			}
+		default:
+			dst = n.appendValue(dst, x, e.marked, false)
+		}
+		first = false
+	})
+	if marker && !annotated {
+		if !first {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, `"annotations":{"`+RedactedAnnotation+`":"true"}`...)
+	}
+	return append(dst, '}')
+}
+
+// hooked reports whether the per-event hook runs.
+func (n *Normalizer) hooked() bool { return n.opt.Policy != nil || n.red.on }

@@ -17,7 +17,15 @@ export K8SAUDIT_LOG=$log K8SAUDIT_CLUSTER=${K8SAUDIT_CLUSTER:-sample}
 fb=${FLUENT_BIT:-$(command -v fluent-bit || true)}
 if [ -n "$fb" ]; then
   echo "make run: using Fluent Bit at $fb" >&2
-  exec "$fb" -e "$so" -c conf/sample/fluent-bit.conf
+  conf=conf/sample/fluent-bit.conf
+  if [ -z "$K8SAUDIT_URL" ]; then
+    # Printing: leave the url key out rather than hand Fluent Bit an unset variable.
+    conf=$(mktemp --suffix=.conf)
+    trap 'rm -f "$conf"' EXIT
+    grep -v '^ *url ' conf/sample/fluent-bit.conf >"$conf"
+  fi
+  "$fb" -e "$so" -c "$conf"
+  exit $?
 fi
 
 if command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1; then

@@ -40,7 +40,9 @@
 // U+2029 are escaped), integers exact, floats in the shortest form that
 // round-trips (NaN and ±Inf become null), nil null. An EventTime value becomes
 // a JSON number of seconds with up to nine exact decimals; any other extension
-// becomes null. Nesting deeper than [MaxDepth] is a [FormatError].
+// becomes null. A record nested deeper than [MaxDepth] is valid msgpack that cannot
+// be rendered: its Body is a short note saying so (not JSON, so the normalizer ships it
+// as a pipeline_error) and the entries after it are read as usual.
 //
 // # Ownership
 //
@@ -54,7 +56,7 @@
 //
 // Next returns io.EOF at the clean end of the chunk. Malformed input (a
 // truncated value, an invalid type byte, an entry that is not an array of at
-// least two elements, nesting beyond MaxDepth) gives a *[FormatError] carrying
+// least two elements) gives a *[FormatError] carrying
 // the byte offset and the entry index; from then on Next returns that same
 // error, since a msgpack stream cannot be resynchronised after a bad byte. The
 // reader never panics, never reads outside the chunk, and always terminates:

@@ -3,6 +3,7 @@ package chunk
 import (
 	"bytes"
 	"io"
+	"strconv"
 
 	"github.com/tinylib/msgp/msgp"
 )
@@ -152,13 +153,22 @@ func (r *Reader) body(b []byte) ([]byte, bool, []byte, error) {
 			v, _, _ := readStrOrBin(best) // already validated by skip
 			return v, false, o, nil
 		case msgp.MapType, msgp.ArrayType:
-			body, rendered, _, err := r.renderBody(best)
-			return body, rendered, o, err
+			b = best
 		}
 	}
 	body, rendered, _, err := r.renderBody(b)
-	return body, rendered, o, err
+	if err != nil {
+		// skip has validated the whole record, so the only way rendering fails is the depth
+		// bound: this record is set aside as a note (it becomes a pipeline_error document
+		// downstream) and the entries after it are still read.
+		return tooDeep, false, o, nil
+	}
+	return body, rendered, o, nil
 }
+
+// tooDeep is the body of a record nested deeper than MaxDepth: not JSON, so that the
+// normalizer ships it as a pipeline_error carrying this text.
+var tooDeep = []byte("k8saudit: record not rendered: maps and arrays nested deeper than " + strconv.Itoa(MaxDepth) + " levels")
 
 func (r *Reader) renderBody(b []byte) ([]byte, bool, []byte, error) {
 	dst, o, err := r.render(r.scratch[:0], b, 0)

@@ -1,6 +1,7 @@
 package chunk
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -252,13 +253,6 @@ func TestEmpty(t *testing.T) {
 
 func TestMalformed(t *testing.T) {
 	good := chunktest.RawLines([][]byte{[]byte("line")}, "log", testTime)
-	deep := func(n int, leaf []byte) []byte {
-		var b []byte
-		for range n {
-			b = msgp.AppendArrayHeader(b, 1)
-		}
-		return append(b, leaf...)
-	}
 	entry := func(record []byte) []byte {
 		b := msgp.AppendArrayHeader(nil, 2)
 		b = msgp.AppendArrayHeader(b, 2)
@@ -287,8 +281,6 @@ func TestMalformed(t *testing.T) {
 		{"map claims 4G entries", entry([]byte{0xdf, 0xff, 0xff, 0xff, 0xff, 0xc0, 0xc0}), 0, "more elements than bytes"},
 		{"rendered map claims too much", entry(logMap([]byte{0xdf, 0xff, 0xff, 0xff, 0xff, 0xc0})), 0, ""},
 		{"ext32 claims 4 GB", entry(logMap([]byte{0xc9, 0xff, 0xff, 0xff, 0xff, 0x00})), 0, ""},
-		{"nesting beyond MaxDepth", entry(logMap(deep(MaxDepth+1, []byte{0x01}))), 0, "MaxDepth"},
-		{"nesting beyond MaxDepth in the whole map", entry(append(msgp.AppendString(msgp.AppendMapHeader(nil, 1), "other"), deep(MaxDepth, []byte{0x01})...)), 0, "MaxDepth"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -448,5 +440,43 @@ func TestRawBodyAliasesChunk(t *testing.T) {
 	end := len(chunk) - len(rec.Body)
 	if &rec.Body[0] != &chunk[end] {
 		t.Error("Body is a copy, not a slice of the chunk")
+	}
+}
+
+// A record nested deeper than MaxDepth cannot be rendered, but it is valid msgpack: it
+// becomes a note (shipped downstream as a pipeline_error) and the entries after it are read.
+func TestTooDeepRecordDoesNotStopTheChunk(t *testing.T) {
+	deep := func(n int) []byte {
+		var b []byte
+		for range n {
+			b = msgp.AppendArrayHeader(b, 1)
+		}
+		return append(b, 0x01)
+	}
+	entry := func(record []byte) []byte {
+		b := msgp.AppendArrayHeader(nil, 2)
+		b = msgp.AppendArrayHeader(b, 2)
+		b = chunktest.AppendEventTime(b, testTime, chunktest.EventTime)
+		b = msgp.AppendMapHeader(b, 0)
+		return append(b, record...)
+	}
+	underLog := append(msgp.AppendString(msgp.AppendMapHeader(nil, 1), "log"), deep(MaxDepth+1)...)
+	wholeMap := append(msgp.AppendString(msgp.AppendMapHeader(nil, 1), "other"), deep(MaxDepth)...)
+	good := chunktest.RawLines([][]byte{[]byte(`{"kind":"Event"}`)}, "log", testTime)
+	chunk := append(append(entry(underLog), entry(wholeMap)...), good...)
+	recs, err := readAllErr(chunk, "log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != 3 {
+		t.Fatalf("%d records, want 3", len(recs))
+	}
+	for _, rec := range recs[:2] {
+		if rec.Rendered || !strings.Contains(string(rec.Body), "deeper than") || json.Valid([]byte(rec.Body)) {
+			t.Errorf("too-deep record: %q (rendered %v)", rec.Body, rec.Rendered)
+		}
+	}
+	if string(recs[2].Body) != `{"kind":"Event"}` {
+		t.Errorf("the record after them: %q", recs[2].Body)
 	}
 }

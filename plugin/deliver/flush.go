@@ -92,6 +92,10 @@ func (f *flush) send(sel []int32) outcome {
 		f.markDone(sel)
 		s.stats.skipped.Add(1)
 		s.stats.skippedDocs.Add(uint64(len(sel)))
+		// Said at info level: skipping is right for a chunk Fluent Bit hands back, but the
+		// same body can also come from the same events read twice (two inputs, a re-read
+		// file), and a user counting events deserves to see where some went.
+		s.log.Infof("%d document(s) not sent again: the intake already accepted an identical request", len(sel))
 		return outDone
 	}
 	var r outcome

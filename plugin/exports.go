@@ -17,6 +17,7 @@ const pluginName = "k8saudit"
 
 //export FLBPluginRegister
 func FLBPluginRegister(def unsafe.Pointer) int {
+	restartNumbering()
 	return output.FLBPluginRegister(def, pluginName, "Kubernetes audit events, normalized to ECS, to a security intake")
 }
 

@@ -22,6 +22,17 @@ func nextInstanceID() int {
 	return lastID
 }
 
+// restartNumbering makes the next instance k8saudit.0 again when none is open: Fluent Bit
+// registers the plugin anew after a hot reload and numbers its instances from 0, and the
+// log lines of both should name the same instance.
+func restartNumbering() {
+	registryMu.Lock()
+	if len(instances) == 0 {
+		lastID = -1
+	}
+	registryMu.Unlock()
+}
+
 func register(id int, in *instance.Instance) {
 	registryMu.Lock()
 	instances[in] = id

@@ -40,7 +40,7 @@ func ParseLevel(s string) Level {
 	return LevelInfo
 }
 
-// Logger prints lines like `[2026/11/22 05:30:00] [ info] [output:k8saudit:k8saudit.0] msg`.
+// Logger prints lines like `[2026/11/22 05:30:00.123] [ info] [output:k8saudit:k8saudit.0] msg`.
 // It is safe for concurrent use: one mutex keeps lines from interleaving.
 type Logger struct {
 	mu     *sync.Mutex
@@ -72,7 +72,7 @@ func (l *Logger) logf(level Level, format string, args ...any) {
 	if l == nil || level > l.level {
 		return
 	}
-	line := fmt.Sprintf("[%s] [%s] %s%s\n", time.Now().Format("2006/01/02 15:04:05"), levelNames[level], l.prefix, fmt.Sprintf(format, args...))
+	line := fmt.Sprintf("[%s] [%s] %s%s\n", time.Now().Format("2006/01/02 15:04:05.000"), levelNames[level], l.prefix, fmt.Sprintf(format, args...))
 	l.mu.Lock()
 	_, _ = io.WriteString(l.w, line)
 	l.mu.Unlock()

@@ -39,6 +39,8 @@ COPY --from=build /src/build/out/k8saudit-healthcheck /fluent-bit/bin/k8saudit-h
 COPY conf/fluent-bit.conf conf/fluent-bit.yaml conf/plugins.conf conf/plugins.yaml \
      conf/fluent-bit-webhook.conf conf/fluent-bit-webhook.yaml conf/fluent-bit-static-pod.conf \
      /fluent-bit/etc/
+# Ready audit policies for policy_file (see conf/policies/).
+COPY conf/policies/ /fluent-bit/etc/policies/
 COPY --from=build --chown=65532:65532 /state/k8saudit /var/lib/k8saudit
 # The distroless "nonroot" user. Reading the API server's audit log (root, mode 0600) on a
 # control-plane node takes uid 0: the Kubernetes manifests of conf/kubernetes run this image

@@ -42,6 +42,9 @@ func sleep(ctx context.Context, d time.Duration) bool {
 	}
 }
 
+// maxRetryAfter caps a Retry-After hint, in either form: a day is beyond any retry budget.
+const maxRetryAfter = 24 * time.Hour
+
 // parseRetryAfter reads a Retry-After header: delay-seconds or an HTTP date. Anything
 // unreadable, negative or already past gives 0 (no hint).
 func parseRetryAfter(v string, now time.Time) time.Duration {
@@ -53,14 +56,14 @@ func parseRetryAfter(v string, now time.Time) time.Duration {
 		if secs <= 0 {
 			return 0
 		}
-		if secs > 86400 {
-			secs = 86400 // beyond any budget anyway; avoids overflow
+		if secs > int64(maxRetryAfter/time.Second) {
+			return maxRetryAfter // beyond any budget anyway; avoids overflow
 		}
 		return time.Duration(secs) * time.Second
 	}
 	if t, err := http.ParseTime(v); err == nil {
 		if d := t.Sub(now); d > 0 {
-			return d
+			return min(d, maxRetryAfter)
 		}
 	}
 	return 0

@@ -37,6 +37,7 @@ test: vet build
 
 bench:
 	K8SAUDIT_BENCH=1 $(GO) test -count=1 -run='^TestThroughputReport$$' -v ./plugin/instance | grep -v '^=== RUN\|^--- \|^PASS\|^ok'
+	K8SAUDIT_BENCH=1 $(GO) test -count=1 -run='^TestNormalizeRatio$$' -v ./normalize | grep -v '^=== RUN\|^--- \|^PASS\|^ok'
 	$(GO) test -count=1 -run='^$$' -bench=. -benchmem ./plugin/... ./normalize/...
 
 fuzz:

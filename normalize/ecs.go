@@ -12,6 +12,12 @@ import (
 func (n *Normalizer) event(v *fastjson.Value, original []byte, marked bool) {
 	e := &n.ev
 	e.extract(v, marked)
+	n.emit(e, original)
+}
+
+// emit writes the document of the event e, filled by extract or by the
+// direct road; original is its text when the input holds it as is.
+func (n *Normalizer) emit(e *event, original []byte) {
 	hooked := n.opt.Policy != nil || n.red.on
 	if hooked && !n.hook(e) {
 		return // dropped by the policy
@@ -20,10 +26,13 @@ func (n *Normalizer) event(v *fastjson.Value, original []byte, marked bool) {
 	var ts int64
 	if n.opt.Format == Raw {
 		ts = n.timestamp(e)
-		if hooked {
+		switch {
+		case hooked:
 			n.w.b = n.appendEvent(n.w.b, e, true)
-		} else {
-			n.w.b = n.appendValue(n.w.b, v, marked, false)
+		case e.direct:
+			n.w.b = n.renderDirect(n.w.b)
+		default:
+			n.w.b = n.appendValue(n.w.b, e.v, e.marked, false)
 		}
 	} else {
 		ts = n.writeECS(e, original)
@@ -220,6 +229,9 @@ func (n *Normalizer) writeECSOnce(e *event, original []byte, c *cuts) int64 {
 			// or redaction took out.
 			n.scratch = n.appendEvent(n.scratch[:0], e, false)
 			original = n.scratch
+		case original == nil && e.direct:
+			n.scratch = n.renderDirect(n.scratch[:0])
+			original = n.scratch
 		case original == nil:
 			n.scratch = n.appendValue(n.scratch[:0], e.v, e.marked, false)
 			original = n.scratch
@@ -394,14 +406,14 @@ func (n *Normalizer) writeOrchestratorBase() {
 	}
 }
 
-// writeStrings writes the non-empty strings of an array as member k.
-func (n *Normalizer) writeStrings(k string, a *fastjson.Value) {
-	if a == nil {
+// writeStrings writes the non-empty strings of a list as member k.
+func (n *Normalizer) writeStrings(k string, a [][]byte) {
+	if len(a) == 0 {
 		return
 	}
 	n.w.openArr(k)
-	for _, x := range a.GetArray() {
-		n.w.strElem(stringOf(x))
+	for _, x := range a {
+		n.w.strElem(x)
 	}
 	n.w.closeArr()
 }
@@ -409,11 +421,7 @@ func (n *Normalizer) writeStrings(k string, a *fastjson.Value) {
 // collectIPs keeps the syntactically valid, distinct entries of sourceIPs.
 func (n *Normalizer) collectIPs(e *event) {
 	n.ips = n.ips[:0]
-	if e.sourceIPs == nil {
-		return
-	}
-	for _, x := range e.sourceIPs.GetArray() {
-		ip := stringOf(x)
+	for _, ip := range e.ipList {
 		if validIP(ip) {
 			n.ips = appendUnique(n.ips, ip)
 		}

@@ -14,13 +14,22 @@ type event struct {
 
 	user, impersonated *fastjson.Value // objects
 	userName, userUID  []byte
-	userGroups         *fastjson.Value // array
+	userGroups         [][]byte // the string entries of user.groups
 	impName, impUID    []byte
-	impGroups          *fastjson.Value
+	impGroups          [][]byte
 
 	sourceIPs *fastjson.Value // array
+	ipList    [][]byte        // its string entries
+
+	// direct: e comes from the direct road (direct.go); v and every
+	// *fastjson.Value above are nil, and copies holds, for each object
+	// member kubernetes.audit copies, the text copyOmit would write (nil
+	// when absent or empty).
+	direct bool
+	copies [nCopies][]byte
 
 	objectRef                                   *fastjson.Value
+	hasObjectRef                                bool // objectRef is an object
 	resource, subresource, namespace, name, uid []byte
 	apiGroup, objAPIVersion                     []byte
 
@@ -42,7 +51,8 @@ type event struct {
 }
 
 func (e *event) reset(v *fastjson.Value, marked bool) {
-	*e = event{v: v, marked: marked, code: -1, req: -1, resp: -1, num: e.num[:0]}
+	*e = event{v: v, marked: marked, code: -1, req: -1, resp: -1, num: e.num[:0],
+		userGroups: e.userGroups[:0], impGroups: e.impGroups[:0], ipList: e.ipList[:0]}
 }
 
 // extract fills e from the event object v. A member given twice counts
@@ -73,20 +83,21 @@ func (e *event) extract(v *fastjson.Value, marked bool) {
 				e.user = x
 				e.userName = stringOf(x.Get("username"))
 				e.userUID = stringOf(x.Get("uid"))
-				e.userGroups = arrayOf(x.Get("groups"))
+				e.userGroups = appendStrings(e.userGroups[:0], x.Get("groups"))
 			}
 		case "impersonatedUser":
 			if x.Type() == fastjson.TypeObject {
 				e.impersonated = x
 				e.impName = stringOf(x.Get("username"))
 				e.impUID = stringOf(x.Get("uid"))
-				e.impGroups = arrayOf(x.Get("groups"))
+				e.impGroups = appendStrings(e.impGroups[:0], x.Get("groups"))
 			}
 		case "sourceIPs":
 			e.sourceIPs = arrayOf(x)
+			e.ipList = appendStrings(e.ipList[:0], x)
 		case "objectRef":
 			if x.Type() == fastjson.TypeObject {
-				e.objectRef = x
+				e.objectRef, e.hasObjectRef = x, true
 				e.resource = stringOf(x.Get("resource"))
 				e.subresource = stringOf(x.Get("subresource"))
 				e.namespace = stringOf(x.Get("namespace"))
@@ -134,6 +145,20 @@ func (e *event) body(x *fastjson.Value) (*fastjson.Value, int) {
 	}
 	i, _ := e.intOf(x)
 	return nil, int(i)
+}
+
+// appendStrings appends the string entries of an array (none when v is
+// not one).
+func appendStrings(dst [][]byte, v *fastjson.Value) [][]byte {
+	if v == nil || v.Type() != fastjson.TypeArray {
+		return dst
+	}
+	for _, x := range v.GetArray() {
+		if s := stringOf(x); s != nil {
+			dst = append(dst, s)
+		}
+	}
+	return dst
 }
 
 func arrayOf(v *fastjson.Value) *fastjson.Value {

@@ -27,6 +27,11 @@ func (n *Normalizer) writeAudit(e *event, c *cuts) {
 	w.str("requestURI", e.requestURI)
 	w.str("verb", e.verb)
 	m := e.marked
+	if e.direct {
+		n.writeCopy("user", e.copies[copyUser])
+		n.writeCopy("impersonatedUser", e.copies[copyImpersonated])
+		n.writeCopy("sourceIPs", e.copies[copySourceIPs])
+	}
 	if e.user != nil {
 		n.copyUser("user", e.user, m)
 	}
@@ -37,6 +42,10 @@ func (n *Normalizer) writeAudit(e *event, c *cuts) {
 		n.copyOmit("sourceIPs", nil, false, e.sourceIPs, m)
 	}
 	w.str("userAgent", e.userAgent)
+	if e.direct {
+		n.writeCopy("objectRef", e.copies[copyObjectRef])
+		n.writeCopy("responseStatus", e.copies[copyResponseStatus])
+	}
 	if e.objectRef != nil {
 		n.copyOmit("objectRef", nil, false, e.objectRef, m)
 	}
@@ -52,11 +61,23 @@ func (n *Normalizer) writeAudit(e *event, c *cuts) {
 	w.str("requestReceivedTimestamp", e.requestReceived)
 	w.str("stageTimestamp", e.stageTS)
 	w.str("timestamp", e.legacyTS)
+	if e.direct {
+		n.writeCopy("annotations", e.copies[copyAnnotations])
+	}
 	if e.annotations != nil {
 		n.copyOmit("annotations", nil, true, e.annotations, m)
 	}
 	w.close()
 	w.close()
+}
+
+// writeCopy writes member k with a value copyOmit wrote before (direct.go);
+// nothing when it is empty.
+func (n *Normalizer) writeCopy(k string, v []byte) {
+	if len(v) > 0 {
+		n.w.key(k)
+		n.w.b = append(n.w.b, v...)
+	}
 }
 
 // writeBody copies a request or response body, a marker's (idx >= 0) or a

@@ -54,14 +54,7 @@ func (n *Normalizer) hook(e *event) bool {
 // attributes fills the policy's view of e.
 func (n *Normalizer) attributes(e *event) *policy.Attributes {
 	a := &n.attrs
-	groups := a.Groups[:0]
-	if e.userGroups != nil {
-		for _, x := range e.userGroups.GetArray() {
-			if s := stringOf(x); s != nil {
-				groups = append(groups, s)
-			}
-		}
-	}
+	groups := append(a.Groups[:0], e.userGroups...)
 	path := e.requestURI
 	if i := indexByte(path, '?'); i >= 0 {
 		path = path[:i]
@@ -70,7 +63,7 @@ func (n *Normalizer) attributes(e *event) *policy.Attributes {
 		User: e.userName, Groups: groups, Verb: e.verb,
 		APIGroup: e.apiGroup, Resource: e.resource, Subresource: e.subresource,
 		Namespace: e.namespace, Name: e.name,
-		ResourceRequest: e.objectRef != nil,
+		ResourceRequest: e.hasObjectRef,
 		Path:            path, Stage: e.stage, EventLevel: e.level,
 	}
 	return a
@@ -131,6 +124,9 @@ func (n *Normalizer) modified(e *event) bool {
 // the level lowered, and with marker the RedactedAnnotation when something
 // was redacted.
 func (n *Normalizer) appendEvent(dst []byte, e *event, marker bool) []byte {
+	if e.direct {
+		return n.appendEventDirect(dst, e, marker)
+	}
 	marker = marker && n.red.any
 	dst = append(dst, '{')
 	first := true

@@ -161,6 +161,10 @@ type Normalizer struct {
 	dropped           int  // events the policy dropped in this record
 	red               redactor
 	treeBuf           []byte // bodies of an unmarked tree, rendered for scanning
+
+	d          directState // the direct road's walk (direct.go)
+	noDirect   bool        // tests: every record takes the general road
+	tookDirect bool        // the last record took the direct road
 }
 
 // New returns a Normalizer for o.
@@ -186,7 +190,10 @@ func New(o Options) *Normalizer {
 // returned slice and every slice in it are valid until the next call.
 func (n *Normalizer) Normalize(record []byte, recordTime int64) []Doc {
 	n.reset(recordTime)
-	n.split(record)
+	n.tookDirect = !n.noDirect && n.direct(record)
+	if !n.tookDirect {
+		n.split(record)
+	}
 	return n.collect()
 }
 

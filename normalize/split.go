@@ -131,16 +131,16 @@ func eventCheck(v *fastjson.Value, kind []byte) string {
 	if k := v.Get("kind"); k != nil && string(kind) != "Event" {
 		return errKind
 	}
-	if len(stringOf(v.Get("auditID"))) > 0 {
-		return ""
+	if !isEvent(kind, stringOf(v.Get("auditID")), stringOf(v.Get("verb")), stringOf(v.Get("requestURI")), stringOf(v.Get("apiVersion"))) {
+		return errNoFields
 	}
-	if len(stringOf(v.Get("verb"))) > 0 && len(stringOf(v.Get("requestURI"))) > 0 {
-		return ""
-	}
-	if av := stringOf(v.Get("apiVersion")); len(kind) > 0 && len(av) > 13 && string(av[:13]) == "audit.k8s.io/" {
-		return ""
-	}
-	return errNoFields
+	return ""
+}
+
+// isEvent is eventCheck's test of the fields only audit events have.
+func isEvent(kind, auditID, verb, requestURI, apiVersion []byte) bool {
+	return len(auditID) > 0 || len(verb) > 0 && len(requestURI) > 0 ||
+		len(kind) > 0 && len(apiVersion) > 13 && string(apiVersion[:13]) == "audit.k8s.io/"
 }
 
 // stringOf returns the bytes of a JSON string, nil for anything else.

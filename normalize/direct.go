@@ -97,6 +97,8 @@ type directState struct {
 
 	strs  [nSlots]span // string values as written in the input, quotes excluded
 	have  uint32       // the slots set
+	plain uint32       // the slots whose value needs no escaping
+	last  bool         // the string dstring copied last was plain
 	lists [nLists][]span
 	objs  [nCopies]span // the copies' values in text
 	hasOb uint8         // the copies set
@@ -114,7 +116,7 @@ type directState struct {
 
 func (d *directState) reset() {
 	d.text, d.members = d.text[:0], d.members[:0]
-	d.have, d.hasOb, d.seen = 0, 0, 0
+	d.have, d.plain, d.hasOb, d.seen = 0, 0, 0, 0
 	for i := range d.lists {
 		d.lists[i] = d.lists[i][:0]
 	}
@@ -340,6 +342,9 @@ func (d *directState) once(bit uint) bool {
 func (d *directState) setStr(slot, s, e int) {
 	d.strs[slot] = span{int32(s), int32(e)}
 	d.have |= 1 << slot
+	if d.last {
+		d.plain |= 1 << slot
+	}
 }
 
 // dobject copies the object member c at src[i] and notes the members the
@@ -561,8 +566,10 @@ func (n *Normalizer) dstring(src []byte, i int) (int, bool) {
 	j := nextSpecial(src, i+1)
 	if j < len(src) && src[j] == '"' {
 		n.d.text = append(n.d.text, src[i:j+1]...)
+		n.d.last = true
 		return j + 1, true
 	}
+	n.d.last = false
 	return n.dstringSlow(src, i, j)
 }
 

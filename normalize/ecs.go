@@ -180,9 +180,25 @@ func (n *Normalizer) writeECSOnce(e *event, original []byte, c *cuts) int64 {
 	n.wroteReq, n.wroteResp, n.origLen = false, false, 0
 	w.begin()
 
-	ts := n.timestamp(e)
+	// Each timestamp is parsed once; @timestamp is one of them (see
+	// timestamp), written from its text.
+	end, endOK := parseTimestamp(e.stageTS)
+	start, startOK := parseTimestamp(e.requestReceived)
+	var ts int64
+	var tsText []byte
+	switch {
+	case endOK:
+		ts, tsText = end, e.stageTS
+	case startOK:
+		ts, tsText = start, e.requestReceived
+	default:
+		ts, tsText = n.timestamp(e), e.legacyTS
+		if ts == n.recordTime {
+			tsText = nil
+		}
+	}
 	if ts != 0 {
-		w.time("@timestamp", ts)
+		w.timeText("@timestamp", ts, tsText)
 	}
 
 	// event.*
@@ -191,9 +207,9 @@ func (n *Normalizer) writeECSOnce(e *event, original []byte, c *cuts) int64 {
 	w.strConst("kind", "event")
 	w.strConst("module", "kubernetes")
 	w.strConst("dataset", "kubernetes.audit_logs")
-	w.str("id", e.auditID)
-	w.str("code", e.auditID)
-	w.str("action", e.verb)
+	w.strAs("id", e.auditID, e.isPlain(sAuditID))
+	w.strAs("code", e.auditID, e.isPlain(sAuditID))
+	w.strAs("action", e.verb, e.isPlain(sVerb))
 	w.openArr("category")
 	w.constElem("api")
 	if iamResource(e.resource) {
@@ -210,18 +226,16 @@ func (n *Normalizer) writeECSOnce(e *event, original []byte, c *cuts) int64 {
 	}
 	w.closeArr()
 	w.strConst("outcome", out)
-	start, startOK := parseTimestamp(e.requestReceived)
-	end, endOK := parseTimestamp(e.stageTS)
 	if startOK {
-		w.time("start", start)
+		w.timeText("start", start, e.requestReceived)
 	}
 	if endOK {
-		w.time("end", end)
+		w.timeText("end", end, e.stageTS)
 	}
 	if startOK && endOK && end >= start {
 		w.int("duration", end-start)
 	}
-	w.str("reason", e.authzReason)
+	w.strAs("reason", e.authzReason, e.isPlain(sAuthzReason))
 	if n.opt.EventOriginal {
 		switch {
 		case n.hooked() && n.modified(e):
@@ -246,12 +260,12 @@ func (n *Normalizer) writeECSOnce(e *event, original []byte, c *cuts) int64 {
 	// user.*: the authenticated caller; the impersonated identity is
 	// user.effective (Sekoia puts it in user.name, which hides who acted).
 	w.open("user")
-	w.str("name", e.userName)
-	w.str("id", e.userUID)
+	w.strAs("name", e.userName, e.isPlain(sUserName))
+	w.strAs("id", e.userUID, e.isPlain(sUserUID))
 	n.writeStrings("roles", e.userGroups)
 	w.open("effective")
-	w.str("name", e.impName)
-	w.str("id", e.impUID)
+	w.strAs("name", e.impName, e.isPlain(sImpName))
+	w.strAs("id", e.impUID, e.isPlain(sImpUID))
 	n.writeStrings("roles", e.impGroups)
 	w.close()
 	w.close()
@@ -286,11 +300,11 @@ func (n *Normalizer) writeECSOnce(e *event, original []byte, c *cuts) int64 {
 	if len(e.userAgent) > 0 {
 		ua := parseUserAgent(e.userAgent)
 		w.open("user_agent")
-		w.str("original", e.userAgent)
-		w.str("name", ua.name)
-		w.str("version", ua.version)
+		w.strAs("original", e.userAgent, e.isPlain(sUserAgent))
+		w.strAs("name", ua.name, e.isPlain(sUserAgent))
+		w.strAs("version", ua.version, e.isPlain(sUserAgent))
 		w.open("os")
-		w.str("name", ua.os)
+		w.strAs("name", ua.os, e.isPlain(sUserAgent))
 		w.close()
 		w.close()
 	}
@@ -302,9 +316,9 @@ func (n *Normalizer) writeECSOnce(e *event, original []byte, c *cuts) int64 {
 			path, query = path[:i], path[i+1:]
 		}
 		w.open("url")
-		w.str("original", e.requestURI)
-		w.str("path", path)
-		w.str("query", query)
+		w.strAs("original", e.requestURI, e.isPlain(sRequestURI))
+		w.strAs("path", path, e.isPlain(sRequestURI))
+		w.strAs("query", query, e.isPlain(sRequestURI))
 		w.close()
 	}
 
@@ -325,17 +339,17 @@ func (n *Normalizer) writeECSOnce(e *event, original []byte, c *cuts) int64 {
 	// error.* on failures only: a 2xx status carries no error.
 	if out == outcomeFailure {
 		w.open("error")
-		w.str("code", e.statusReason)
-		w.str("message", e.statusMessage)
+		w.strAs("code", e.statusReason, e.isPlain(sStatusReason))
+		w.strAs("message", e.statusMessage, e.isPlain(sStatusMessage))
 		w.close()
 	}
 
 	// orchestrator.*
 	w.open("orchestrator")
 	n.writeOrchestratorBase()
-	w.str("namespace", e.namespace)
+	w.strAs("namespace", e.namespace, e.isPlain(sNamespace))
 	w.open("resource")
-	w.str("type", e.resource)
+	w.strAs("type", e.resource, e.isPlain(sResource))
 	if len(e.subresource) > 0 && len(e.resource) > 0 {
 		w.key("subtype")
 		w.b = append(w.b, '"')
@@ -352,7 +366,7 @@ func (n *Normalizer) writeECSOnce(e *event, original []byte, c *cuts) int64 {
 		name = n.bodyName(e.requestObject, e.req)
 	}
 	w.str("name", name)
-	w.str("id", e.uid)
+	w.strAs("id", e.uid, e.isPlain(sUID))
 	w.close()
 	if len(e.objAPIVersion) > 0 {
 		w.key("api_version")

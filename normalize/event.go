@@ -27,6 +27,7 @@ type event struct {
 	// when absent or empty).
 	direct bool
 	copies [nCopies][]byte
+	plain  uint32 // the string slots (direct.go) whose value needs no escaping
 
 	objectRef                                   *fastjson.Value
 	hasObjectRef                                bool // objectRef is an object
@@ -146,6 +147,9 @@ func (e *event) body(x *fastjson.Value) (*fastjson.Value, int) {
 	i, _ := e.intOf(x)
 	return nil, int(i)
 }
+
+// isPlain reports whether the value of string slot s needs no escaping.
+func (e *event) isPlain(s int) bool { return e.plain&(1<<s) != 0 }
 
 // appendStrings appends the string entries of an array (none when v is
 // not one).

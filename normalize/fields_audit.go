@@ -19,13 +19,13 @@ func (n *Normalizer) writeAudit(e *event, c *cuts) {
 	w := &n.w
 	w.open("kubernetes")
 	w.open("audit")
-	w.str("kind", e.kind)
-	w.str("apiVersion", e.apiVersion)
-	w.str("level", e.level)
-	w.str("auditID", e.auditID)
-	w.str("stage", e.stage)
-	w.str("requestURI", e.requestURI)
-	w.str("verb", e.verb)
+	w.strAs("kind", e.kind, e.isPlain(sKind))
+	w.strAs("apiVersion", e.apiVersion, e.isPlain(sAPIVersion))
+	w.strAs("level", e.level, e.isPlain(sLevel))
+	w.strAs("auditID", e.auditID, e.isPlain(sAuditID))
+	w.strAs("stage", e.stage, e.isPlain(sStage))
+	w.strAs("requestURI", e.requestURI, e.isPlain(sRequestURI))
+	w.strAs("verb", e.verb, e.isPlain(sVerb))
 	m := e.marked
 	if e.direct {
 		n.writeCopy("user", e.copies[copyUser])
@@ -41,7 +41,7 @@ func (n *Normalizer) writeAudit(e *event, c *cuts) {
 	if e.sourceIPs != nil {
 		n.copyOmit("sourceIPs", nil, false, e.sourceIPs, m)
 	}
-	w.str("userAgent", e.userAgent)
+	w.strAs("userAgent", e.userAgent, e.isPlain(sUserAgent))
 	if e.direct {
 		n.writeCopy("objectRef", e.copies[copyObjectRef])
 		n.writeCopy("responseStatus", e.copies[copyResponseStatus])
@@ -58,9 +58,9 @@ func (n *Normalizer) writeAudit(e *event, c *cuts) {
 	if !c.noResp && n.keepResp {
 		n.wroteResp = n.writeBody("responseObject", e.responseObject, e.resp)
 	}
-	w.str("requestReceivedTimestamp", e.requestReceived)
-	w.str("stageTimestamp", e.stageTS)
-	w.str("timestamp", e.legacyTS)
+	w.strAs("requestReceivedTimestamp", e.requestReceived, e.isPlain(sRequestReceived))
+	w.strAs("stageTimestamp", e.stageTS, e.isPlain(sStageTS))
+	w.strAs("timestamp", e.legacyTS, e.isPlain(sLegacyTS))
 	if e.direct {
 		n.writeCopy("annotations", e.copies[copyAnnotations])
 	}

@@ -32,6 +32,7 @@ func (n *Normalizer) hook(e *event) bool {
 		n.keepReq, n.keepResp = d.Level.KeepsRequestBody(), d.Level.KeepsResponseBody()
 		if ev, ok := policy.ParseLevel(e.level); !ok || d.Level < ev {
 			e.level, n.levelSet = levelNames[d.Level], true
+			e.plain &^= 1 << sLevel
 		}
 		n.omitManaged = d.OmitManagedFields
 	}

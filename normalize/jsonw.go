@@ -202,6 +202,21 @@ func (w *writer) str(k string, s []byte) {
 	w.b = appendQuoted(w.b, s)
 }
 
+// strAs is str for a value known to need no escaping when plain.
+func (w *writer) strAs(k string, s []byte, plain bool) {
+	if !plain {
+		w.str(k, s)
+		return
+	}
+	if len(s) == 0 {
+		return
+	}
+	w.key(k)
+	w.b = append(w.b, '"')
+	w.b = append(w.b, s...)
+	w.b = append(w.b, '"')
+}
+
 // strConst writes k: s for a constant s that needs no escaping.
 func (w *writer) strConst(k, s string) {
 	w.key(k)
@@ -242,6 +257,18 @@ func (w *writer) time(k string, ns int64) {
 	w.key(k)
 	w.b = append(w.b, '"')
 	w.b = appendTimestamp(w.b, ns)
+	w.b = append(w.b, '"')
+}
+
+// timeText writes k: ns, read from text (nil: none), as time does.
+func (w *writer) timeText(k string, ns int64, text []byte) {
+	w.key(k)
+	w.b = append(w.b, '"')
+	if text != nil {
+		w.b = appendTimestampText(w.b, text, ns)
+	} else {
+		w.b = appendTimestamp(w.b, ns)
+	}
 	w.b = append(w.b, '"')
 }
 

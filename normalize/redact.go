@@ -187,6 +187,7 @@ func (n *Normalizer) prepareRedaction(e *event) {
 		if u, ok := redactURI(r.uri[:0], e.requestURI); ok {
 			r.uri, r.uriRedacted = u, true
 			e.requestURI = u
+			e.plain &^= 1 << sRequestURI
 		}
 	}
 }

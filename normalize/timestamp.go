@@ -190,6 +190,31 @@ func appendTimestamp(dst []byte, ns int64) []byte {
 	return append(dst, 'Z')
 }
 
+// appendTimestampText appends ns, which parseTimestamp read from text, as
+// appendTimestamp does; when text is already in that form up to the length
+// of its fraction (UTC, 'T', 'Z', no leap second: what the API server
+// writes), by copying it instead of computing the date again.
+func appendTimestampText(dst, text []byte, ns int64) []byte {
+	n := len(text)
+	if n < 20 || n > 30 || text[10] != 'T' || text[n-1] != 'Z' || text[17] == '6' {
+		return appendTimestamp(dst, ns)
+	}
+	if n == 20 {
+		dst = append(dst, text[:19]...)
+		return append(dst, ".000000000Z"...)
+	}
+	if text[19] != '.' {
+		return appendTimestamp(dst, ns)
+	}
+	for _, c := range text[20 : n-1] {
+		if c < '0' || c > '9' {
+			return appendTimestamp(dst, ns)
+		}
+	}
+	dst = append(dst, text[:n-1]...)
+	return append(dst, "000000000Z"[n-21:]...)
+}
+
 func append2(dst []byte, v int64) []byte {
 	return append(dst, byte('0'+v/10), byte('0'+v%10))
 }

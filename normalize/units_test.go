@@ -82,3 +82,25 @@ func TestParseUserAgent(t *testing.T) {
 		}
 	}
 }
+
+// FuzzTimestampText: writing a timestamp from its text gives the bytes
+// computing it gives, for every text parseTimestamp accepts.
+func FuzzTimestampText(f *testing.F) {
+	for _, s := range []string{
+		"2023-01-02T03:04:05Z", "2023-01-02T03:04:05.123456Z", "2023-01-02T03:04:05.123456789Z",
+		"2023-01-02T03:04:05.1234567891Z", "2016-12-31T23:59:60.5Z", "2023-01-02t03:04:05Z",
+		"2023-01-02T03:04:05,5Z", "2023-01-02T03:04:05.5+01:00", "1678-01-01T00:00:00Z", "2262-04-11T23:47:16.854775807Z",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, s []byte) {
+		ns, ok := parseTimestamp(s)
+		if !ok {
+			return
+		}
+		got, want := appendTimestampText(nil, s, ns), appendTimestamp(nil, ns)
+		if string(got) != string(want) {
+			t.Fatalf("%q: from text %q, computed %q", s, got, want)
+		}
+	})
+}

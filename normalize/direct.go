@@ -99,6 +99,8 @@ type directState struct {
 	have  uint32       // the slots set
 	plain uint32       // the slots whose value needs no escaping
 	last  bool         // the string dstring copied last was plain
+	omit  bool         // copy objects without their empty values (see dobject)
+	empty bool         // the value copied last was empty and taken back
 	lists [nLists][]span
 	objs  [nCopies]span // the copies' values in text
 	hasOb uint8         // the copies set
@@ -241,6 +243,9 @@ func (n *Normalizer) direct(record []byte) bool {
 	}
 	d := &n.d
 	d.reset()
+	// Only format ecs reads the copies, and only event.original of a
+	// hooked event renders the event from d.text.
+	d.omit = n.opt.Format == ECS && !(n.opt.EventOriginal && n.hooked())
 	if !n.walkEvent(rec) || !n.directEvent(rec) {
 		n.bodies, n.bodyBuf, n.names = n.bodies[:0], n.bodyBuf[:0], n.names[:0]
 		return false
@@ -308,7 +313,7 @@ func (n *Normalizer) walkEvent(src []byte) bool {
 				d.resp = len(n.bodies) - 1
 			}
 		default:
-			j, ok = n.dvalue(src, i, 1)
+			j, ok = n.dvalue(src, i, 1, false)
 		}
 		if !ok {
 			return false
@@ -347,6 +352,80 @@ func (d *directState) setStr(slot, s, e int) {
 	}
 }
 
+// In omit mode (format ecs, when nothing renders the event from d.text),
+// the object members are copied the way kubernetes.audit holds them, as
+// copyOmit and copyUser write them from a tree: empty strings, nulls,
+// members with an empty key and containers left empty are taken back as
+// they are written (d.empty tells the caller), and '.' becomes '_' in the
+// keys of annotations and of a UserInfo's extra.
+
+// member starts a member or an element of a container holding cnt so far:
+// its comma, and where to take it back from.
+func (d *directState) member(cnt int) int {
+	m := len(d.text)
+	if cnt > 0 {
+		d.text = append(d.text, ',')
+	}
+	return m
+}
+
+// kept ends a member started at m: taken back in omit mode when its value
+// (or key) was empty; it reports whether the member stays.
+func (d *directState) kept(m int, emptyKey bool) bool {
+	if d.omit && (d.empty || emptyKey) {
+		d.text = d.text[:m]
+		return false
+	}
+	return true
+}
+
+// closed ends a container started at start with cnt members.
+func (d *directState) closed(start, cnt int, end byte) {
+	if d.omit && cnt == 0 {
+		d.text = d.text[:start]
+		d.empty = true
+		return
+	}
+	d.text = append(d.text, end)
+	d.empty = false
+}
+
+// key copies an object key at src[i] up to its value and returns the
+// value's index and the key's canonical text (aliasing d.text; dotKey
+// changes it once the caller has compared it).
+func (n *Normalizer) key(src []byte, i int) (int, []byte, bool) {
+	d := &n.d
+	if i >= len(src) || src[i] != '"' {
+		return 0, nil, false
+	}
+	ks := len(d.text)
+	j, ok := n.dstring(src, i)
+	if !ok {
+		return 0, nil, false
+	}
+	ke := len(d.text) - 1
+	if isBodyName(d.text[ks+1 : ke]) {
+		return 0, nil, false
+	}
+	i = skipWS(src, j)
+	if i >= len(src) || src[i] != ':' {
+		return 0, nil, false
+	}
+	d.text = append(d.text, ':') // may move d.text: k is sliced after
+	i = skipWS(src, i+1)
+	if i >= len(src) {
+		return 0, nil, false
+	}
+	return i, d.text[ks+1 : ke], true
+}
+
+// dotKey makes '.' '_' in a key key returned, in omit mode.
+func (d *directState) dotKey(k []byte) {
+	if d.omit {
+		dotsToUnderscores(k)
+	}
+}
+
 // dobject copies the object member c at src[i] and notes the members the
 // mapping reads in it: the first of each name, as fastjson's Get finds them.
 func (n *Normalizer) dobject(src []byte, i int, c uint8) (int, bool) {
@@ -354,35 +433,27 @@ func (n *Normalizer) dobject(src []byte, i int, c uint8) (int, bool) {
 	if src[i] != '{' {
 		return 0, false
 	}
+	start := len(d.text)
 	d.text = append(d.text, '{')
 	i = skipWS(src, i+1)
+	cnt := 0
 	if i < len(src) && src[i] == '}' {
-		d.text = append(d.text, '}')
+		d.closed(start, cnt, '}')
 		return i + 1, true
 	}
 	var met uint8
 	for {
-		if i >= len(src) || src[i] != '"' {
-			return 0, false
-		}
-		ks := len(d.text)
-		j, ok := n.dstring(src, i)
+		m := d.member(cnt)
+		vi, k, ok := n.key(src, i)
 		if !ok {
 			return 0, false
 		}
-		k := d.text[ks+1 : len(d.text)-1]
-		if isBodyName(k) {
-			return 0, false
-		}
+		i = vi
+		emptyKey := len(k) == 0
+		extra := (c == copyUser || c == copyImpersonated) && string(k) == "extra"
 		kind, slot := subMember(c, k)
-		i = skipWS(src, j)
-		if i >= len(src) || src[i] != ':' {
-			return 0, false
-		}
-		d.text = append(d.text, ':')
-		i = skipWS(src, i+1)
-		if i >= len(src) {
-			return 0, false
+		if c == copyAnnotations {
+			d.dotKey(k)
 		}
 		bit := uint8(1) << kind
 		if kind == subString {
@@ -395,13 +466,16 @@ func (n *Normalizer) dobject(src []byte, i int, c uint8) (int, bool) {
 			kind = subNone
 		}
 		met |= bit
+		var j int
 		switch kind {
 		case subString:
 			if src[i] != '"' {
 				return 0, false
 			}
+			vs := len(d.text)
 			j, ok = n.dstring(src, i)
 			d.setStr(int(slot), i+1, j-1)
+			d.empty = len(d.text)-vs == 2
 		case subGroups:
 			list := listGroups
 			if c == copyImpersonated {
@@ -413,17 +487,20 @@ func (n *Normalizer) dobject(src []byte, i int, c uint8) (int, bool) {
 				return 0, false
 			}
 			vs := len(d.text)
-			if j, ok = n.dvalue(src, i, 2); ok {
+			if j, ok = n.dvalue(src, i, 2, false); ok {
 				d.code = -1
 				if v, isInt := plainInt(d.text[vs:]); isInt {
 					d.code = v
 				}
 			}
 		default:
-			j, ok = n.dvalue(src, i, 2)
+			j, ok = n.dvalue(src, i, 2, extra)
 		}
 		if !ok {
 			return 0, false
+		}
+		if d.kept(m, emptyKey) {
+			cnt++
 		}
 		i = skipWS(src, j)
 		if i >= len(src) {
@@ -431,11 +508,10 @@ func (n *Normalizer) dobject(src []byte, i int, c uint8) (int, bool) {
 		}
 		switch src[i] {
 		case ',':
-			d.text = append(d.text, ',')
 			i = skipWS(src, i+1)
 			continue
 		case '}':
-			d.text = append(d.text, '}')
+			d.closed(start, cnt, '}')
 			return i + 1, true
 		}
 		return 0, false
@@ -448,47 +524,58 @@ func (n *Normalizer) dstrings(src []byte, i int, l int) (int, bool) {
 	if src[i] != '[' {
 		return 0, false
 	}
+	start := len(d.text)
 	d.text = append(d.text, '[')
 	i = skipWS(src, i+1)
+	cnt := 0
 	if i < len(src) && src[i] == ']' {
-		d.text = append(d.text, ']')
+		d.closed(start, cnt, ']')
 		return i + 1, true
 	}
 	for {
 		if i >= len(src) || src[i] != '"' {
 			return 0, false
 		}
+		m := d.member(cnt)
 		j, ok := n.dstring(src, i)
 		if !ok {
 			return 0, false
 		}
 		d.lists[l] = append(d.lists[l], span{int32(i + 1), int32(j - 1)})
+		d.empty = j-i == 2
+		if d.kept(m, false) {
+			cnt++
+		}
 		i = skipWS(src, j)
 		if i >= len(src) {
 			return 0, false
 		}
 		switch src[i] {
 		case ',':
-			d.text = append(d.text, ',')
 			i = skipWS(src, i+1)
 			continue
 		case ']':
-			d.text = append(d.text, ']')
+			d.closed(start, cnt, ']')
 			return i + 1, true
 		}
 		return 0, false
 	}
 }
 
-// dvalue copies any JSON value at src[i], canonically, to d.text.
-func (n *Normalizer) dvalue(src []byte, i, depth int) (int, bool) {
+// dvalue copies any JSON value at src[i], canonically, to d.text; dots
+// asks for '_' in the keys of its own members (omit mode only).
+func (n *Normalizer) dvalue(src []byte, i, depth int, dots bool) (int, bool) {
 	d := &n.d
 	if i >= len(src) {
 		return 0, false
 	}
+	d.empty = false
 	switch c := src[i]; c {
 	case '"':
-		return n.dstring(src, i)
+		vs := len(d.text)
+		j, ok := n.dstring(src, i)
+		d.empty = len(d.text)-vs == 2
+		return j, ok
 	case '{', '[':
 		if depth >= maxDirectDepth {
 			return 0, false
@@ -497,44 +584,44 @@ func (n *Normalizer) dvalue(src []byte, i, depth int) (int, bool) {
 		if c == '[' {
 			end = ']'
 		}
+		start := len(d.text)
 		d.text = append(d.text, c)
 		i = skipWS(src, i+1)
+		cnt := 0
 		if i < len(src) && src[i] == end {
-			d.text = append(d.text, end)
+			d.closed(start, cnt, end)
 			return i + 1, true
 		}
 		for {
+			m := d.member(cnt)
+			emptyKey := false
 			if c == '{' {
-				if i >= len(src) || src[i] != '"' {
+				vi, k, ok := n.key(src, i)
+				if !ok {
 					return 0, false
 				}
-				ks := len(d.text)
-				j, ok := n.dstring(src, i)
-				if !ok || isBodyName(d.text[ks+1:len(d.text)-1]) {
-					return 0, false
+				i, emptyKey = vi, len(k) == 0
+				if dots {
+					d.dotKey(k)
 				}
-				i = skipWS(src, j)
-				if i >= len(src) || src[i] != ':' {
-					return 0, false
-				}
-				d.text = append(d.text, ':')
-				i = skipWS(src, i+1)
 			}
-			j, ok := n.dvalue(src, i, depth+1)
+			j, ok := n.dvalue(src, i, depth+1, false)
 			if !ok {
 				return 0, false
+			}
+			if d.kept(m, emptyKey) {
+				cnt++
 			}
 			i = skipWS(src, j)
 			if i >= len(src) {
 				return 0, false
 			}
 			if src[i] == ',' {
-				d.text = append(d.text, ',')
 				i = skipWS(src, i+1)
 				continue
 			}
 			if src[i] == end {
-				d.text = append(d.text, end)
+				d.closed(start, cnt, end)
 				return i + 1, true
 			}
 			return 0, false
@@ -545,6 +632,7 @@ func (n *Normalizer) dvalue(src []byte, i, depth int) (int, bool) {
 			lit = litFalse
 		} else if c == 'n' {
 			lit = litNull
+			d.empty = true
 		}
 		if len(src)-i < len(lit) || string(src[i:i+len(lit)]) != string(lit) {
 			return 0, false

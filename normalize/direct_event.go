@@ -95,12 +95,19 @@ func (n *Normalizer) listValues(dst [][]byte, src []byte, l int) [][]byte {
 }
 
 // directCopies writes the copies kubernetes.audit holds, empty values left
-// out, as copyOmit and copyUser write them from a tree.
+// out, as copyOmit and copyUser write them from a tree: in omit mode the
+// walk wrote them so, otherwise omitCopy writes them from the exact text.
 func (n *Normalizer) directCopies(e *event) {
 	d := &n.d
 	for c := 0; c < nCopies; c++ {
 		d.cpOff[c] = span{-1, 0}
 		if d.hasOb&(1<<c) == 0 {
+			continue
+		}
+		if d.omit {
+			if o := d.objs[c]; o.e > o.s {
+				e.copies[c] = d.text[o.s:o.e:o.e]
+			}
 			continue
 		}
 		dots := dotsNone
@@ -116,6 +123,9 @@ func (n *Normalizer) directCopies(e *event) {
 		if wrote {
 			d.cpOff[c] = span{int32(st), int32(len(d.cp))}
 		}
+	}
+	if d.omit {
+		return
 	}
 	for c := 0; c < nCopies; c++ {
 		if o := d.cpOff[c]; o.s >= 0 {

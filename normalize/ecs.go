@@ -381,7 +381,9 @@ func (n *Normalizer) writeECSOnce(e *event, original []byte, c *cuts) int64 {
 	w.close()
 
 	// container.image.name
-	n.collectImages(n.requestTree(e))
+	if !n.collectImagesText(e) {
+		n.collectImages(n.requestTree(e))
+	}
 	if len(n.imgs) > 0 {
 		w.open("container")
 		w.open("image")

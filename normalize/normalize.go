@@ -164,6 +164,7 @@ type Normalizer struct {
 
 	d          directState // the direct road's walk (direct.go)
 	noDirect   bool        // tests: every record takes the general road
+	noImgText  bool        // tests: container images are read from a tree
 	tookDirect bool        // the last record took the direct road
 }
 

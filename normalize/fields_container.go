@@ -58,23 +58,28 @@ func (n *Normalizer) collectImagesText(e *event) bool {
 		return true
 	}
 	src := n.bodyBuf[b.start:b.end]
-	spec, ok := memberOf(src, 0, "spec")
+	if b.specAt <= 0 || b.specAt >= len(src) || src[b.specAt] != '{' {
+		return n.imgsFallback() // cannot happen: the scanner saw the spec there
+	}
+	// The pod specs: spec, then spec.template.spec, then
+	// spec.jobTemplate.spec.template.spec.
+	tmpl, job, ok := n.podSpecImagesText(src, b.specAt)
 	if !ok {
 		return n.imgsFallback()
 	}
-	if !n.podSpecImagesText(src, spec) {
+	if tmpl, ok = memberOf(src, tmpl, "spec"); !ok {
 		return n.imgsFallback()
 	}
-	for _, path := range [...][]string{{"template", "spec"}, {"jobTemplate", "spec", "template", "spec"}} {
-		v := spec
-		for _, k := range path {
-			if v, ok = memberOf(src, v, k); !ok {
-				return n.imgsFallback()
-			}
-		}
-		if !n.podSpecImagesText(src, v) {
+	if _, _, ok = n.podSpecImagesText(src, tmpl); !ok {
+		return n.imgsFallback()
+	}
+	for _, key := range [...]string{"spec", "template", "spec"} {
+		if job, ok = memberOf(src, job, key); !ok {
 			return n.imgsFallback()
 		}
+	}
+	if _, _, ok = n.podSpecImagesText(src, job); !ok {
+		return n.imgsFallback()
 	}
 	return true
 }
@@ -84,12 +89,37 @@ func (n *Normalizer) imgsFallback() bool {
 	return false
 }
 
-func (n *Normalizer) podSpecImagesText(src []byte, spec int) bool {
-	for _, k := range [...]string{"containers", "initContainers", "ephemeralContainers"} {
-		list, ok := memberOf(src, spec, k)
-		if !ok {
-			return false
+// podSpecMembers are the members of a pod spec read in one pass: the lists
+// of containers, in the order their images are collected, then the two
+// members a workload's pod spec hangs from.
+var podSpecMembers = [...]string{"containers", "initContainers", "ephemeralContainers", "template", "jobTemplate"}
+
+// podSpecImagesText collects the images of the pod spec at src[spec] (none
+// when it is not an object) and returns its template and jobTemplate
+// members (-1 when absent); false when the tree must be read instead.
+func (n *Normalizer) podSpecImagesText(src []byte, spec int) (tmpl, job int, ok bool) {
+	if spec < 0 || src[spec] != '{' {
+		return -1, -1, true
+	}
+	// One pass finds the first of each member.
+	at := [len(podSpecMembers)]int{-1, -1, -1, -1, -1}
+	for i := spec + 1; src[i] != '}'; {
+		j := stringEnd(src, i+1)
+		key := src[i+1 : j-1]
+		if hasBackslash(key) {
+			return -1, -1, false
 		}
+		for k, name := range podSpecMembers {
+			if at[k] < 0 && string(key) == name {
+				at[k] = j + 1
+			}
+		}
+		i = skipValue(src, j+1)
+		if src[i] == ',' {
+			i++
+		}
+	}
+	for _, list := range at[:3] {
 		if list < 0 || src[list] != '[' {
 			continue
 		}
@@ -97,13 +127,13 @@ func (n *Normalizer) podSpecImagesText(src []byte, spec int) bool {
 			if src[i] == '{' {
 				img, ok := memberOf(src, i, "image")
 				if !ok {
-					return false
+					return -1, -1, false
 				}
 				if img >= 0 && src[img] == '"' {
 					j := stringEnd(src, img+1)
 					v := src[img+1 : j-1]
 					if hasBackslash(v) {
-						return false
+						return -1, -1, false
 					}
 					n.imgs = appendUnique(n.imgs, v)
 				}
@@ -114,7 +144,7 @@ func (n *Normalizer) podSpecImagesText(src []byte, spec int) bool {
 			}
 		}
 	}
-	return true
+	return at[3], at[4], true
 }
 
 // memberOf returns the index of the value of the first member named k of

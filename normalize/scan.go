@@ -69,6 +69,7 @@ type scanner struct {
 	keyBuf []byte
 
 	metaSeen, nameSeen, specSeen, spec bool
+	specAt                             int // the spec object's offset in the body's text
 	nameRaw                            []byte
 	kindRaw                            []byte // the body's top-level "kind" string, as written
 	topCount                           int
@@ -162,7 +163,7 @@ func (n *Normalizer) scanOne(src []byte, i int, drop bool, mask uint64) (int, bo
 	}
 	s.flush(end, end)
 	n.bodyBuf, s.src = s.out, nil
-	b := body{raw: src[i:end], start: s.start, end: len(n.bodyBuf), over: s.over, hasSpec: s.spec,
+	b := body{raw: src[i:end], start: s.start, end: len(n.bodyBuf), over: s.over, hasSpec: s.spec, specAt: s.specAt,
 		kindRaw: s.kindRaw, redacted: s.redacted}
 	if b.over {
 		b.end = b.start
@@ -234,7 +235,9 @@ func (s *scanner) value(i int) (int, bool) {
 				case nextTopMeta:
 					st |= scMeta | scNameObj
 				case nextSpec:
-					s.spec = true
+					// Where the spec object starts in the output: the
+					// pending input before it is written as it is.
+					s.spec, s.specAt = true, len(s.out)+i-s.mark-s.start
 				}
 			}
 			if s.rootMask != 0 {

@@ -28,6 +28,7 @@ type body struct {
 	kind       byte   // '{', '[' or 0 for a scalar
 	shapeOK    bool   // a non-empty object, or a non-empty array of objects only
 	hasSpec    bool   // an object whose first "spec" member is an object
+	specAt     int    // with hasSpec, that object's offset in the sanitized text
 	over       bool   // the sanitized text exceeded the limit and was not kept
 	kindRaw    []byte // its top-level "kind", as written (aliases the input)
 	redacted   bool   // a value was replaced in its sanitized text

@@ -51,7 +51,7 @@ func (n *Normalizer) requestTree(e *event) *fastjson.Value {
 	if b == nil || !b.hasSpec || b.over {
 		return nil
 	}
-	v, err := n.bodyP.ParseBytes(n.bodyBuf[b.start:b.end])
+	v, err := n.bodyP.ParseBytes(n.bodyText(b))
 	if err != nil {
 		return nil
 	}
@@ -73,7 +73,7 @@ func (n *Normalizer) appendBodyIdx(dst []byte, i int) ([]byte, bool) {
 		return dst, false
 	}
 	if n.opt.Format == Raw { // scanned without dropping anything
-		return append(dst, n.bodyBuf[b.start:b.end]...), true
+		return append(dst, n.bodyText(b)...), true
 	}
 	s := &n.exact
 	start := len(dst)

@@ -96,7 +96,7 @@ func (n *Normalizer) writeBody(k string, v *fastjson.Value, idx int) bool {
 			return false
 		}
 		w.key(k)
-		w.b = append(w.b, n.bodyBuf[b.start:b.end]...)
+		w.b = append(w.b, n.bodyText(b)...)
 		return true
 	}
 	if v == nil || n.red.on || !bodyShape(v) {

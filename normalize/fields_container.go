@@ -57,7 +57,7 @@ func (n *Normalizer) collectImagesText(e *event) bool {
 	if b == nil || !b.hasSpec || b.over {
 		return true
 	}
-	src := n.bodyBuf[b.start:b.end]
+	src := n.bodyText(b)
 	if b.specAt <= 0 || b.specAt >= len(src) || src[b.specAt] != '{' {
 		return n.imgsFallback() // cannot happen: the scanner saw the spec there
 	}

@@ -100,7 +100,7 @@ func (n *Normalizer) redactBody(v *fastjson.Value, idx int, drop bool, mask uint
 	if mask != n.userMask || drop != firstDrop {
 		_, nb, ok := n.scanOne(b.raw, 0, drop, mask)
 		if !ok { // cannot happen: the text scanned before
-			b.over, b.start, b.end = true, 0, 0
+			b.over, b.same, b.start, b.end = true, false, 0, 0
 			return idx
 		}
 		nb.name = b.name

@@ -148,6 +148,14 @@ func (n *Normalizer) scanBody(src []byte, i int) (int, bool) {
 	return end, true
 }
 
+// bodyText returns the sanitized text of b.
+func (n *Normalizer) bodyText(b *body) []byte {
+	if b.same {
+		return b.raw
+	}
+	return n.bodyBuf[b.start:b.end:b.end]
+}
+
 // scanOne scans the body value at src[i:] into n.bodyBuf, dropping
 // managedFields with drop and redacting the paths of mask, and describes it.
 func (n *Normalizer) scanOne(src []byte, i int, drop bool, mask uint64) (int, body, bool) {
@@ -161,10 +169,17 @@ func (n *Normalizer) scanOne(src []byte, i int, drop bool, mask uint64) (int, bo
 		s.src = nil
 		return 0, body{}, false
 	}
-	s.flush(end, end)
+	// A body the scan did not need to change (compact, nothing dropped,
+	// replaced or sanitized: nothing written yet) is its own text: no copy.
+	same := s.mark == i && len(s.out) == s.start && !s.over
+	if same {
+		s.over = end-i > s.limit
+	} else {
+		s.flush(end, end)
+	}
 	n.bodyBuf, s.src = s.out, nil
-	b := body{raw: src[i:end], start: s.start, end: len(n.bodyBuf), over: s.over, hasSpec: s.spec, specAt: s.specAt,
-		kindRaw: s.kindRaw, redacted: s.redacted}
+	b := body{raw: src[i:end], start: s.start, end: len(n.bodyBuf), same: same && !s.over, over: s.over,
+		hasSpec: s.spec, specAt: s.specAt, kindRaw: s.kindRaw, redacted: s.redacted}
 	if b.over {
 		b.end = b.start
 	}

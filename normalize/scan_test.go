@@ -43,10 +43,10 @@ func TestScanBody(t *testing.T) {
 			continue
 		}
 		b := n.bodies[0]
-		if got := string(n.bodyBuf[b.start:b.end]); got != c.out {
+		if got := string(n.bodyText(&b)); got != c.out {
 			t.Errorf("%s:\n got %s\nwant %s", c.in, got, c.out)
 		}
-		if !json.Valid(n.bodyBuf[b.start:b.end]) {
+		if !json.Valid(n.bodyText(&b)) {
 			t.Errorf("%s: invalid output", c.in)
 		}
 		if string(b.name) != c.name || b.shapeOK != c.shape {

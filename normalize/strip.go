@@ -24,6 +24,7 @@ import "math/bits"
 type body struct {
 	raw        []byte // the body's text in the input
 	start, end int    // its sanitized text in bodyBuf (empty when over)
+	same       bool   // the sanitized text is raw, not copied to bodyBuf (see bodyText)
 	name       []byte // metadata.name, unescaped, in names (nil when absent)
 	kind       byte   // '{', '[' or 0 for a scalar
 	shapeOK    bool   // a non-empty object, or a non-empty array of objects only

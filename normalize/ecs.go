@@ -204,9 +204,7 @@ func (n *Normalizer) writeECSOnce(e *event, original []byte, c *cuts) int64 {
 	// event.*
 	out := outcome(e)
 	w.open("event")
-	w.strConst("kind", "event")
-	w.strConst("module", "kubernetes")
-	w.strConst("dataset", "kubernetes.audit_logs")
+	w.members(`"kind":"event","module":"kubernetes","dataset":"kubernetes.audit_logs"`, 3)
 	w.strAs("id", e.auditID, e.isPlain(sAuditID))
 	w.strAs("code", e.auditID, e.isPlain(sAuditID))
 	w.strAs("action", e.verb, e.isPlain(sVerb))
@@ -414,12 +412,17 @@ func (n *Normalizer) writeECSOnce(e *event, original []byte, c *cuts) int64 {
 
 // writeOrchestratorBase writes the members every document's orchestrator has.
 func (n *Normalizer) writeOrchestratorBase() {
-	n.w.strConst("type", "kubernetes")
-	if len(n.clusterName) > 0 {
-		n.w.open("cluster")
-		n.w.str("name", n.clusterName)
-		n.w.close()
+	if n.orchBase == "" {
+		w := writer{count: make([]int, 4), mark: make([]int, 4)}
+		w.strConst("type", "kubernetes")
+		if len(n.clusterName) > 0 {
+			w.open("cluster")
+			w.str("name", n.clusterName)
+			w.close()
+		}
+		n.orchBase, n.orchCount = string(w.b), w.count[0]
 	}
+	n.w.members(n.orchBase, n.orchCount)
 }
 
 // writeStrings writes the non-empty strings of a list as member k.

@@ -217,6 +217,13 @@ func (w *writer) strAs(k string, s []byte, plain bool) {
 	w.b = append(w.b, '"')
 }
 
+// members writes count constant members given as their text.
+func (w *writer) members(text string, count int) {
+	w.sep()
+	w.b = append(w.b, text...)
+	w.count[w.d] += count - 1
+}
+
 // strConst writes k: s for a constant s that needs no escaping.
 func (w *writer) strConst(k, s string) {
 	w.key(k)

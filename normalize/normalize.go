@@ -162,6 +162,9 @@ type Normalizer struct {
 	red               redactor
 	treeBuf           []byte // bodies of an unmarked tree, rendered for scanning
 
+	orchBase  string // the members writeOrchestratorBase writes, written once
+	orchCount int
+
 	d          directState // the direct road's walk (direct.go)
 	noDirect   bool        // tests: every record takes the general road
 	noImgText  bool        // tests: container images are read from a tree

@@ -19,7 +19,7 @@ func (n *Normalizer) directEvent(src []byte) bool {
 			continue
 		}
 		sp := d.strs[s]
-		if v := src[sp.s:sp.e]; hasBackslash(v) {
+		if v := src[sp.s:sp.e]; d.plain&(1<<s) == 0 && hasBackslash(v) {
 			st := len(d.unesc)
 			d.unesc = unescape(d.unesc, v)
 			d.uoff[s] = span{int32(st), int32(len(d.unesc))}

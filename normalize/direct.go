@@ -1,6 +1,5 @@
 package normalize
 
-import "math/bits"
 
 // The direct road. A record that is one audit event object (the tail input's
 // every line) is read in a single walk over its bytes, without fastjson:
@@ -653,19 +652,9 @@ func (n *Normalizer) dvalue(src []byte, i, depth int, dots bool) (int, bool) {
 // dstring copies the string at src[i] (its opening quote) to d.text as the
 // writer would write its value: as is when nothing in it needs a look.
 func (n *Normalizer) dstring(src []byte, i int) (int, bool) {
-	// Most keys and values are short: the first words are tested here,
-	// without a call.
-	j := i + 1
-	for k := 0; k < 3 && j+8 <= len(src); k++ {
-		if m := specialMask(le64(src[j:])); m != 0 {
-			j += bits.TrailingZeros64(m) >> 3
-			goto found
-		}
-		j += 8
-	}
-	j = nextSpecial(src, j)
-found:
-	if j < len(src) && src[j] == '"' {
+	k, esc := skipString(src[i+1:])
+	j := i + 1 + k
+	if !esc && j < len(src) && src[j] == '"' {
 		n.d.text = append(n.d.text, src[i:j+1]...)
 		n.d.last = true
 		return j + 1, true

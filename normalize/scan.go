@@ -421,32 +421,20 @@ func (s *scanner) pop() {
 }
 
 // str scans a string's content from i (after the opening quote) and returns
-// the index after the closing quote. Plain bytes are skipped 16 at a time
-// and a valid two-byte escape (\n in a PEM bundle every 65 bytes) is taken
-// without leaving the loop.
+// the index after the closing quote. skipString (special_*.go) passes plain
+// bytes and the two-byte escapes (\n in a PEM bundle every 65 bytes); what
+// it stops at is handled here.
 func (s *scanner) str(i int) (int, bool) {
 	src := s.src
 	for {
-		for i+16 <= len(src) {
-			w := src[i : i+16 : i+16]
-			m0, m1 := specialMask(le64(w[:8])), specialMask(le64(w[8:]))
-			if m0 != 0 {
-				i += bits.TrailingZeros64(m0) >> 3
-				goto look
-			}
-			if m1 != 0 {
-				i += 8 + bits.TrailingZeros64(m1)>>3
-				goto look
-			}
-			i += 16
+		n, esc := skipString(src[i:])
+		i += n
+		if esc {
+			s.esc = true
 		}
-		for ; i < len(src); i++ {
-			if c := src[i]; c == '"' || c == '\\' || c < 0x20 || c >= utf8.RuneSelf {
-				goto look
-			}
+		if i >= len(src) {
+			return 0, false
 		}
-		return 0, false
-	look:
 		switch c := src[i]; {
 		case c == '"':
 			return i + 1, true

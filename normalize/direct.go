@@ -1,6 +1,5 @@
 package normalize
 
-
 // The direct road. A record that is one audit event object (the tail input's
 // every line) is read in a single walk over its bytes, without fastjson:
 // bodies go through the body scanner (scan.go) as on the stripped road, and

@@ -96,6 +96,7 @@ type directState struct {
 	members []dmember
 
 	strs  [nSlots]span // string values as written in the input, quotes excluded
+	canon [nSlots]span // the same, quoted and escaped as the writer would, in text
 	have  uint32       // the slots set
 	plain uint32       // the slots whose value needs no escaping
 	last  bool         // the string dstring copied last was plain
@@ -287,8 +288,9 @@ func (n *Normalizer) walkEvent(src []byte) bool {
 			if !d.once(uint(slot)) || src[i] != '"' {
 				return false
 			}
+			vs := len(d.text)
 			j, ok = n.dstring(src, i)
-			d.setStr(int(slot), i+1, j-1)
+			d.setStr(int(slot), i+1, j-1, vs)
 		case tmObject:
 			if !d.once(16 + uint(slot)) {
 				return false
@@ -344,8 +346,11 @@ func (d *directState) once(bit uint) bool {
 	return true
 }
 
-func (d *directState) setStr(slot, s, e int) {
+// setStr notes string slot slot: its value is src[s:e] as written, and
+// d.text from vs on holds it as the writer writes it.
+func (d *directState) setStr(slot, s, e, vs int) {
 	d.strs[slot] = span{int32(s), int32(e)}
+	d.canon[slot] = span{int32(vs), int32(len(d.text))}
 	d.have |= 1 << slot
 	if d.last {
 		d.plain |= 1 << slot
@@ -474,7 +479,7 @@ func (n *Normalizer) dobject(src []byte, i int, c uint8) (int, bool) {
 			}
 			vs := len(d.text)
 			j, ok = n.dstring(src, i)
-			d.setStr(int(slot), i+1, j-1)
+			d.setStr(int(slot), i+1, j-1, vs)
 			d.empty = len(d.text)-vs == 2
 		case subGroups:
 			list := listGroups

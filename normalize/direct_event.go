@@ -60,7 +60,7 @@ func (n *Normalizer) directEvent(src []byte) bool {
 	e.decision, e.authzReason = vals[sDecision], vals[sAuthzReason]
 	e.code, e.req, e.resp = d.code, d.req, d.resp
 	e.hasObjectRef = d.hasOb&(1<<copyObjectRef) != 0
-	e.plain = d.plain
+	e.plain, e.canonOK = d.plain, d.have
 
 	if n.opt.Format == ECS {
 		n.directCopies(e)

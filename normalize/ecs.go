@@ -205,9 +205,9 @@ func (n *Normalizer) writeECSOnce(e *event, original []byte, c *cuts) int64 {
 	out := outcome(e)
 	w.open("event")
 	w.members(`"kind":"event","module":"kubernetes","dataset":"kubernetes.audit_logs"`, 3)
-	w.strAs("id", e.auditID, e.isPlain(sAuditID))
-	w.strAs("code", e.auditID, e.isPlain(sAuditID))
-	w.strAs("action", e.verb, e.isPlain(sVerb))
+	n.strSlot("id", e.auditID, sAuditID)
+	n.strSlot("code", e.auditID, sAuditID)
+	n.strSlot("action", e.verb, sVerb)
 	w.openArr("category")
 	w.constElem("api")
 	if iamResource(e.resource) {
@@ -233,7 +233,7 @@ func (n *Normalizer) writeECSOnce(e *event, original []byte, c *cuts) int64 {
 	if startOK && endOK && end >= start {
 		w.int("duration", end-start)
 	}
-	w.strAs("reason", e.authzReason, e.isPlain(sAuthzReason))
+	n.strSlot("reason", e.authzReason, sAuthzReason)
 	if n.opt.EventOriginal {
 		switch {
 		case n.hooked() && n.modified(e):
@@ -258,12 +258,12 @@ func (n *Normalizer) writeECSOnce(e *event, original []byte, c *cuts) int64 {
 	// user.*: the authenticated caller; the impersonated identity is
 	// user.effective (Sekoia puts it in user.name, which hides who acted).
 	w.open("user")
-	w.strAs("name", e.userName, e.isPlain(sUserName))
-	w.strAs("id", e.userUID, e.isPlain(sUserUID))
+	n.strSlot("name", e.userName, sUserName)
+	n.strSlot("id", e.userUID, sUserUID)
 	n.writeStrings("roles", e.userGroups)
 	w.open("effective")
-	w.strAs("name", e.impName, e.isPlain(sImpName))
-	w.strAs("id", e.impUID, e.isPlain(sImpUID))
+	n.strSlot("name", e.impName, sImpName)
+	n.strSlot("id", e.impUID, sImpUID)
 	n.writeStrings("roles", e.impGroups)
 	w.close()
 	w.close()
@@ -298,7 +298,7 @@ func (n *Normalizer) writeECSOnce(e *event, original []byte, c *cuts) int64 {
 	if len(e.userAgent) > 0 {
 		ua := parseUserAgent(e.userAgent)
 		w.open("user_agent")
-		w.strAs("original", e.userAgent, e.isPlain(sUserAgent))
+		n.strSlot("original", e.userAgent, sUserAgent)
 		w.strAs("name", ua.name, e.isPlain(sUserAgent))
 		w.strAs("version", ua.version, e.isPlain(sUserAgent))
 		w.open("os")
@@ -314,7 +314,7 @@ func (n *Normalizer) writeECSOnce(e *event, original []byte, c *cuts) int64 {
 			path, query = path[:i], path[i+1:]
 		}
 		w.open("url")
-		w.strAs("original", e.requestURI, e.isPlain(sRequestURI))
+		n.strSlot("original", e.requestURI, sRequestURI)
 		w.strAs("path", path, e.isPlain(sRequestURI))
 		w.strAs("query", query, e.isPlain(sRequestURI))
 		w.close()
@@ -337,17 +337,17 @@ func (n *Normalizer) writeECSOnce(e *event, original []byte, c *cuts) int64 {
 	// error.* on failures only: a 2xx status carries no error.
 	if out == outcomeFailure {
 		w.open("error")
-		w.strAs("code", e.statusReason, e.isPlain(sStatusReason))
-		w.strAs("message", e.statusMessage, e.isPlain(sStatusMessage))
+		n.strSlot("code", e.statusReason, sStatusReason)
+		n.strSlot("message", e.statusMessage, sStatusMessage)
 		w.close()
 	}
 
 	// orchestrator.*
 	w.open("orchestrator")
 	n.writeOrchestratorBase()
-	w.strAs("namespace", e.namespace, e.isPlain(sNamespace))
+	n.strSlot("namespace", e.namespace, sNamespace)
 	w.open("resource")
-	w.strAs("type", e.resource, e.isPlain(sResource))
+	n.strSlot("type", e.resource, sResource)
 	if len(e.subresource) > 0 && len(e.resource) > 0 {
 		w.key("subtype")
 		w.b = append(w.b, '"')
@@ -356,15 +356,16 @@ func (n *Normalizer) writeECSOnce(e *event, original []byte, c *cuts) int64 {
 		w.b = appendEscaped(w.b, e.subresource)
 		w.b = append(w.b, '"')
 	}
-	name := e.name
-	if len(name) == 0 {
-		name = n.bodyName(e.responseObject, e.resp)
+	if len(e.name) > 0 {
+		n.strSlot("name", e.name, sName)
+	} else {
+		name := n.bodyName(e.responseObject, e.resp)
+		if len(name) == 0 {
+			name = n.bodyName(e.requestObject, e.req)
+		}
+		w.str("name", name)
 	}
-	if len(name) == 0 {
-		name = n.bodyName(e.requestObject, e.req)
-	}
-	w.str("name", name)
-	w.strAs("id", e.uid, e.isPlain(sUID))
+	n.strSlot("id", e.uid, sUID)
 	w.close()
 	if len(e.objAPIVersion) > 0 {
 		w.key("api_version")
@@ -408,6 +409,21 @@ func (n *Normalizer) writeECSOnce(e *event, original []byte, c *cuts) int64 {
 	}
 	w.end()
 	return ts
+}
+
+// strSlot writes k: v for the value of string slot slot, copying the text
+// the walk wrote when there is one.
+func (n *Normalizer) strSlot(k string, v []byte, slot int) {
+	if len(v) == 0 {
+		return
+	}
+	if n.ev.canonOK&(1<<slot) != 0 {
+		c := n.d.canon[slot]
+		n.w.key(k)
+		n.w.b = append(n.w.b, n.d.text[c.s:c.e]...)
+		return
+	}
+	n.w.str(k, v)
 }
 
 // writeOrchestratorBase writes the members every document's orchestrator has.

@@ -28,6 +28,9 @@ type event struct {
 	direct bool
 	copies [nCopies][]byte
 	plain  uint32 // the string slots (direct.go) whose value needs no escaping
+	// canonOK: the string slots whose value the walk wrote, quoted and
+	// escaped, to Normalizer.d.text (directState.canon).
+	canonOK uint32
 
 	objectRef                                   *fastjson.Value
 	hasObjectRef                                bool // objectRef is an object

@@ -19,13 +19,13 @@ func (n *Normalizer) writeAudit(e *event, c *cuts) {
 	w := &n.w
 	w.open("kubernetes")
 	w.open("audit")
-	w.strAs("kind", e.kind, e.isPlain(sKind))
-	w.strAs("apiVersion", e.apiVersion, e.isPlain(sAPIVersion))
-	w.strAs("level", e.level, e.isPlain(sLevel))
-	w.strAs("auditID", e.auditID, e.isPlain(sAuditID))
-	w.strAs("stage", e.stage, e.isPlain(sStage))
-	w.strAs("requestURI", e.requestURI, e.isPlain(sRequestURI))
-	w.strAs("verb", e.verb, e.isPlain(sVerb))
+	n.strSlot("kind", e.kind, sKind)
+	n.strSlot("apiVersion", e.apiVersion, sAPIVersion)
+	n.strSlot("level", e.level, sLevel)
+	n.strSlot("auditID", e.auditID, sAuditID)
+	n.strSlot("stage", e.stage, sStage)
+	n.strSlot("requestURI", e.requestURI, sRequestURI)
+	n.strSlot("verb", e.verb, sVerb)
 	m := e.marked
 	if e.direct {
 		n.writeCopy("user", e.copies[copyUser])
@@ -41,7 +41,7 @@ func (n *Normalizer) writeAudit(e *event, c *cuts) {
 	if e.sourceIPs != nil {
 		n.copyOmit("sourceIPs", nil, false, e.sourceIPs, m)
 	}
-	w.strAs("userAgent", e.userAgent, e.isPlain(sUserAgent))
+	n.strSlot("userAgent", e.userAgent, sUserAgent)
 	if e.direct {
 		n.writeCopy("objectRef", e.copies[copyObjectRef])
 		n.writeCopy("responseStatus", e.copies[copyResponseStatus])
@@ -58,9 +58,9 @@ func (n *Normalizer) writeAudit(e *event, c *cuts) {
 	if !c.noResp && n.keepResp {
 		n.wroteResp = n.writeBody("responseObject", e.responseObject, e.resp)
 	}
-	w.strAs("requestReceivedTimestamp", e.requestReceived, e.isPlain(sRequestReceived))
-	w.strAs("stageTimestamp", e.stageTS, e.isPlain(sStageTS))
-	w.strAs("timestamp", e.legacyTS, e.isPlain(sLegacyTS))
+	n.strSlot("requestReceivedTimestamp", e.requestReceived, sRequestReceived)
+	n.strSlot("stageTimestamp", e.stageTS, sStageTS)
+	n.strSlot("timestamp", e.legacyTS, sLegacyTS)
 	if e.direct {
 		n.writeCopy("annotations", e.copies[copyAnnotations])
 	}

@@ -33,6 +33,7 @@ func (n *Normalizer) hook(e *event) bool {
 		if ev, ok := policy.ParseLevel(e.level); !ok || d.Level < ev {
 			e.level, n.levelSet = levelNames[d.Level], true
 			e.plain &^= 1 << sLevel
+			e.canonOK &^= 1 << sLevel
 		}
 		n.omitManaged = d.OmitManagedFields
 	}

@@ -188,6 +188,7 @@ func (n *Normalizer) prepareRedaction(e *event) {
 			r.uri, r.uriRedacted = u, true
 			e.requestURI = u
 			e.plain &^= 1 << sRequestURI
+			e.canonOK &^= 1 << sRequestURI
 		}
 	}
 }

@@ -97,6 +97,10 @@ type directState struct {
 
 	strs  [nSlots]span // string values as written in the input, quotes excluded
 	canon [nSlots]span // the same, quoted and escaped as the writer would, in text
+	// canonSrc: the slots whose canon span is in src, which holds them as
+	// the writer would write them.
+	canonSrc uint32
+	src      []byte // the record walked
 	have  uint32       // the slots set
 	plain uint32       // the slots whose value needs no escaping
 	last  bool         // the string dstring copied last was plain
@@ -119,7 +123,7 @@ type directState struct {
 
 func (d *directState) reset() {
 	d.text, d.members = d.text[:0], d.members[:0]
-	d.have, d.plain, d.hasOb, d.seen = 0, 0, 0, 0
+	d.have, d.plain, d.hasOb, d.seen, d.canonSrc = 0, 0, 0, 0, 0
 	for i := range d.lists {
 		d.lists[i] = d.lists[i][:0]
 	}
@@ -244,14 +248,16 @@ func (n *Normalizer) direct(record []byte) bool {
 	}
 	d := &n.d
 	d.reset()
+	d.src = rec
 	// Only format ecs reads the copies, and only event.original of a
 	// hooked event renders the event from d.text.
 	d.omit = n.opt.Format == ECS && !(n.opt.EventOriginal && n.hooked())
-	if !n.walkEvent(rec) || !n.directEvent(rec) {
+	ok := n.walkEvent(rec) && n.directEvent(rec)
+	d.src = nil // the caller's memory: not kept past the call
+	if !ok {
 		n.bodies, n.bodyBuf, n.names = n.bodies[:0], n.bodyBuf[:0], n.names[:0]
-		return false
 	}
-	return true
+	return ok
 }
 
 // walkEvent walks the event object rec.
@@ -275,7 +281,13 @@ func (n *Normalizer) walkEvent(src []byte) bool {
 		if i >= len(src) || src[i] != ':' {
 			return false
 		}
-		d.text = append(d.text, ':')
+		if d.omit {
+			// Omit mode keeps only the copies' values and the strings
+			// that needed rewriting: nothing renders the members.
+			d.text = d.text[:ms]
+		} else {
+			d.text = append(d.text, ':')
+		}
 		i = skipWS(src, i+1)
 		if i >= len(src) {
 			return false
@@ -291,6 +303,11 @@ func (n *Normalizer) walkEvent(src []byte) bool {
 			vs := len(d.text)
 			j, ok = n.dstring(src, i)
 			d.setStr(int(slot), i+1, j-1, vs)
+			if d.omit && d.last { // written as it is in src
+				d.text = d.text[:vs]
+				d.canon[slot] = span{int32(i), int32(j)}
+				d.canonSrc |= 1 << slot
+			}
 		case tmObject:
 			if !d.once(16 + uint(slot)) {
 				return false
@@ -320,8 +337,10 @@ func (n *Normalizer) walkEvent(src []byte) bool {
 		if !ok {
 			return false
 		}
-		m.s, m.e = int32(ms), int32(len(d.text))
-		d.members = append(d.members, m)
+		if !d.omit {
+			m.s, m.e = int32(ms), int32(len(d.text))
+			d.members = append(d.members, m)
+		}
 		i = skipWS(src, j)
 		if i >= len(src) {
 			return false

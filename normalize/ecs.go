@@ -418,9 +418,12 @@ func (n *Normalizer) strSlot(k string, v []byte, slot int) {
 		return
 	}
 	if n.ev.canonOK&(1<<slot) != 0 {
-		c := n.d.canon[slot]
+		c, text := n.d.canon[slot], n.d.text
+		if n.d.canonSrc&(1<<slot) != 0 {
+			text = n.d.src
+		}
 		n.w.key(k)
-		n.w.b = append(n.w.b, n.d.text[c.s:c.e]...)
+		n.w.b = append(n.w.b, text[c.s:c.e]...)
 		return
 	}
 	n.w.str(k, v)
@@ -436,7 +439,7 @@ func (n *Normalizer) writeOrchestratorBase() {
 			w.str("name", n.clusterName)
 			w.close()
 		}
-		n.orchBase, n.orchCount = string(w.b), w.count[0]
+		n.orchBase, n.orchCount = string(w.b), w.cur
 	}
 	n.w.members(n.orchBase, n.orchCount)
 }

@@ -218,7 +218,7 @@ func (n *Normalizer) copyUser(k string, v *fastjson.Value, marked bool) {
 func (n *Normalizer) copyDotted(k []byte, v *fastjson.Value, marked bool) {
 	w := &n.w
 	m := len(w.b)
-	cnt := w.count[w.d]
+	cnt := w.cur
 	n.copyOmit("", k, false, v, marked)
 	if len(w.b) == m {
 		return

@@ -104,7 +104,8 @@ func validNumber(s []byte) bool {
 type writer struct {
 	b     []byte
 	d     int
-	count []int // members written at each level
+	cur   int   // members written at the current level
+	count []int // members written at each enclosing level, saved by push
 	mark  []int // len(b) before the key of the container at each level
 }
 
@@ -117,7 +118,7 @@ func (w *writer) begin() {
 		w.count = make([]int, 16)
 		w.mark = make([]int, 16)
 	}
-	w.count[0] = 0
+	w.cur = 0
 	w.mark[0] = len(w.b)
 	w.b = append(w.b, '{')
 }
@@ -127,16 +128,20 @@ func (w *writer) end() { w.b = append(w.b, '}') }
 
 // sep writes the comma before a member when one is needed and counts it.
 func (w *writer) sep() {
-	if w.count[w.d] > 0 {
+	if w.cur > 0 {
 		w.b = append(w.b, ',')
 	}
-	w.count[w.d]++
+	w.cur++
 }
 
 // key writes a constant key that needs no escaping.
 func (w *writer) key(k string) {
-	w.sep()
-	w.b = append(w.b, '"')
+	if w.cur > 0 {
+		w.b = append(w.b, ',', '"')
+	} else {
+		w.b = append(w.b, '"')
+	}
+	w.cur++
 	w.b = append(w.b, k...)
 	w.b = append(w.b, '"', ':')
 }
@@ -152,12 +157,13 @@ func (w *writer) keyBytes(k []byte) {
 func (w *writer) elem() { w.sep() }
 
 func (w *writer) push(open byte, markPos int) {
+	w.count[w.d] = w.cur
 	w.d++
 	if w.d == len(w.count) {
 		w.count = append(w.count, 0)
 		w.mark = append(w.mark, 0)
 	}
-	w.count[w.d] = 0
+	w.cur = 0
 	w.mark[w.d] = markPos
 	w.b = append(w.b, open)
 }
@@ -183,14 +189,15 @@ func (w *writer) close() { w.pop('}') }
 func (w *writer) closeArr() { w.pop(']') }
 
 func (w *writer) pop(c byte) {
-	if w.count[w.d] == 0 {
+	if w.cur == 0 {
 		w.b = w.b[:w.mark[w.d]]
 		w.d--
-		w.count[w.d]--
+		w.cur = w.count[w.d] - 1
 		return
 	}
 	w.b = append(w.b, c)
 	w.d--
+	w.cur = w.count[w.d]
 }
 
 // str writes k: s, left out when s is empty.
@@ -221,7 +228,7 @@ func (w *writer) strAs(k string, s []byte, plain bool) {
 func (w *writer) members(text string, count int) {
 	w.sep()
 	w.b = append(w.b, text...)
-	w.count[w.d] += count - 1
+	w.cur += count - 1
 }
 
 // strConst writes k: s for a constant s that needs no escaping.
@@ -283,9 +290,9 @@ func (w *writer) timeText(k string, ns int64, text []byte) {
 // large to keep).
 type snapshot struct{ pos, count int }
 
-func (w *writer) snapshot() snapshot { return snapshot{len(w.b), w.count[w.d]} }
+func (w *writer) snapshot() snapshot { return snapshot{len(w.b), w.cur} }
 
 func (w *writer) restore(s snapshot) {
 	w.b = w.b[:s.pos]
-	w.count[w.d] = s.count
+	w.cur = s.count
 }

@@ -683,7 +683,31 @@ func (n *Normalizer) dstring(src []byte, i int) (int, bool) {
 		return j + 1, true
 	}
 	n.d.last = false
+	if j < len(src) && src[j] == '"' && sameEscapes(src[i+1:j]) {
+		// Only escapes the writer writes the same way (an RBAC reason's
+		// \"): the text is already what appendQuoted would make of it.
+		n.d.text = append(n.d.text, src[i:j+1]...)
+		return j + 1, true
+	}
 	return n.dstringSlow(src, i, j)
+}
+
+// sameEscapes reports whether every escape of a string's content (holding
+// only the two-byte escapes skipString passes) is one appendEscaped writes
+// as it is: \" \\ \n \r \t, not \/ \b \f.
+func sameEscapes(s []byte) bool {
+	for {
+		k := indexByte(s, '\\')
+		if k < 0 || k+1 >= len(s) {
+			return true
+		}
+		switch s[k+1] {
+		case '"', '\\', 'n', 'r', 't':
+			s = s[k+2:]
+		default:
+			return false
+		}
+	}
 }
 
 // dstringSlow handles a string with escapes, control characters or

@@ -35,16 +35,32 @@
 // in both formats; a test holds that. The pipeline_error path may allocate
 // (fastjson builds its parse error with fmt).
 //
-// Bodies (requestObject, responseObject: 80% of a RequestResponse log's
-// bytes) never go through fastjson: strip.go replaces them with markers
-// before the parse and scan.go validates and copies each one, sanitized, in
-// the same pass, so writing a body is one memmove (see those files). A body
-// that is not strict JSON sends its record down the old road, a full
-// fastjson parse with bodies rendered from the tree; both roads give
-// documents of the same meaning. The parsed event (event.go) is complete
-// before anything is written: a per-event hook (policy, redaction) goes in
-// Normalizer.event, between extract and the writers; bodies are then known
-// by their text (body.raw, bodyBuf) and parsed only on demand (bodies.go).
+// A record reaches its documents by one of three roads, which write the
+// same bytes wherever more than one can take it:
+//
+//   - The direct road (direct.go, direct_event.go): a record that is one
+//     audit event object, the tail input's every line, is read in a single
+//     walk without fastjson. Bodies (requestObject, responseObject: 80% of a
+//     RequestResponse log's bytes) go through the body scanner (scan.go),
+//     which validates and copies each one, sanitized, and a body it leaves
+//     unchanged is not copied at all; the rest is copied in canonical form
+//     (escaped as the writer escapes) while the members the mapping reads
+//     are noted as spans, so that writing them is a memmove. Strings are
+//     skipped 16 bytes at a time by SSE2 assembly that passes the two-byte
+//     escapes itself (special_amd64.s; pure Go elsewhere). A test and a fuzz
+//     target (direct_test.go) hold it byte for byte to the roads below.
+//   - The stripped road (strip.go): any other record (an EventList, an
+//     envelope, a record the direct road refuses) has its bodies replaced
+//     by markers and scanned in the same pass; fastjson parses the small
+//     rest (event.go extracts the event from its tree).
+//   - The old road: a body that is not strict JSON sends its record through
+//     a full fastjson parse with bodies rendered from the tree; its
+//     documents mean the same.
+//
+// On every road the event (event.go) is complete before anything is
+// written: a per-event hook (policy, redaction; hook.go) runs between
+// reading it and the writers (Normalizer.emit); bodies are then known by
+// their text (body.raw, bodyText) and parsed only on demand (bodies.go).
 //
 // # Limits
 //

@@ -63,7 +63,17 @@ func (n *Normalizer) collectImagesText(e *event) bool {
 	}
 	// The pod specs: spec, then spec.template.spec, then
 	// spec.jobTemplate.spec.template.spec.
-	tmpl, job, ok := n.podSpecImagesText(src, b.specAt)
+	var tmpl, job int
+	var ok bool
+	if b.podSpecOK { // the scanner noted spec's members
+		var at [len(podSpecMembers)]int
+		for m, off := range b.podSpec {
+			at[m] = int(off)
+		}
+		tmpl, job, ok = n.podSpecListImages(src, at)
+	} else {
+		tmpl, job, ok = n.podSpecImagesText(src, b.specAt)
+	}
 	if !ok {
 		return n.imgsFallback()
 	}
@@ -119,6 +129,13 @@ func (n *Normalizer) podSpecImagesText(src []byte, spec int) (tmpl, job int, ok 
 			i++
 		}
 	}
+	return n.podSpecListImages(src, at)
+}
+
+// podSpecListImages collects the images of a pod spec whose
+// podSpecMembers are at the offsets at (-1: absent) and returns its
+// template and jobTemplate members.
+func (n *Normalizer) podSpecListImages(src []byte, at [len(podSpecMembers)]int) (tmpl, job int, ok bool) {
 	for _, list := range at[:3] {
 		if list < 0 || src[list] != '[' {
 			continue

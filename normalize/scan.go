@@ -30,6 +30,7 @@ const (
 	scEmpty                // an object with no member written yet
 	scSkipComa             // the member before was dropped as the first: skip the next comma
 	scNameObj              // the body's first metadata object: its first "name" is metadata.name
+	scSpecObj              // the body's first spec object: the pod spec members are noted
 )
 
 // What the value about to be scanned is, as far as the mapping cares.
@@ -70,6 +71,8 @@ type scanner struct {
 
 	metaSeen, nameSeen, specSeen, spec bool
 	specAt                             int // the spec object's offset in the body's text
+	podSpec                            [len(podSpecMembers)]int32
+	podSpecOK                          bool // podSpec holds the first of each (see notePodSpecMember)
 	nameRaw                            []byte
 	kindRaw                            []byte // the body's top-level "kind" string, as written
 	topCount                           int
@@ -133,6 +136,7 @@ func (s *scanner) reset(src, out []byte, drop bool, limit int) {
 	s.limit, s.over, s.drop = limit, false, drop
 	s.dropping, s.stack, s.next = false, s.stack[:0], nextPlain
 	s.metaSeen, s.nameSeen, s.specSeen, s.spec, s.nameRaw, s.kindRaw = false, false, false, false, nil, nil
+	s.podSpec, s.podSpecOK = [len(podSpecMembers)]int32{-1, -1, -1, -1, -1}, true
 	s.topCount, s.allObjects = 0, true
 	s.rootMask, s.lv, s.pendMask, s.redactNext, s.redacted = 0, s.lv[:0], 0, false, false
 }
@@ -179,7 +183,7 @@ func (n *Normalizer) scanOne(src []byte, i int, drop bool, mask uint64) (int, bo
 	}
 	n.bodyBuf, s.src = s.out, nil
 	b := body{raw: src[i:end], start: s.start, end: len(n.bodyBuf), same: same && !s.over, over: s.over,
-		hasSpec: s.spec, specAt: s.specAt, kindRaw: s.kindRaw, redacted: s.redacted}
+		hasSpec: s.spec, specAt: s.specAt, podSpec: s.podSpec, podSpecOK: s.podSpecOK, kindRaw: s.kindRaw, redacted: s.redacted}
 	if b.over {
 		b.end = b.start
 	}
@@ -253,6 +257,7 @@ func (s *scanner) value(i int) (int, bool) {
 					// Where the spec object starts in the output: the
 					// pending input before it is written as it is.
 					s.spec, s.specAt = true, len(s.out)+i-s.mark-s.start
+					st |= scSpecObj
 				}
 			}
 			if s.rootMask != 0 {
@@ -409,7 +414,29 @@ func (s *scanner) key(i, memberOut int) (int, bool) {
 	if i >= len(src) || src[i] != ':' {
 		return 0, false
 	}
-	return s.ws(i + 1), true
+	i = s.ws(i + 1)
+	if depth == 2 && *top&scSpecObj != 0 {
+		s.notePodSpecMember(k, i)
+	}
+	return i, true
+}
+
+// notePodSpecMember notes where the value at i of the top-level spec's
+// member k starts in the output, when k is one of podSpecMembers and the
+// first of its name (collectImagesText reads them).
+func (s *scanner) notePodSpecMember(k []byte, i int) {
+	if s.esc {
+		s.podSpecOK = false // an escaped key: compare values, not text
+		return
+	}
+	for m, name := range podSpecMembers {
+		if string(k) == name {
+			if s.podSpec[m] < 0 && !s.over && !s.dropping {
+				s.podSpec[m] = int32(len(s.out) + i - s.mark - s.start)
+			}
+			return
+		}
+	}
 }
 
 // pop leaves the current container.

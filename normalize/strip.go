@@ -22,14 +22,16 @@ import "math/bits"
 
 // body is one stripped body.
 type body struct {
-	raw        []byte // the body's text in the input
-	start, end int    // its sanitized text in bodyBuf (empty when over)
-	same       bool   // the sanitized text is raw, not copied to bodyBuf (see bodyText)
-	name       []byte // metadata.name, unescaped, in names (nil when absent)
-	kind       byte   // '{', '[' or 0 for a scalar
-	shapeOK    bool   // a non-empty object, or a non-empty array of objects only
-	hasSpec    bool   // an object whose first "spec" member is an object
-	specAt     int    // with hasSpec, that object's offset in the sanitized text
+	raw        []byte                     // the body's text in the input
+	start, end int                        // its sanitized text in bodyBuf (empty when over)
+	same       bool                       // the sanitized text is raw, not copied to bodyBuf (see bodyText)
+	name       []byte                     // metadata.name, unescaped, in names (nil when absent)
+	kind       byte                       // '{', '[' or 0 for a scalar
+	shapeOK    bool                       // a non-empty object, or a non-empty array of objects only
+	hasSpec    bool                       // an object whose first "spec" member is an object
+	specAt     int                        // with hasSpec, that object's offset in the sanitized text
+	podSpec    [len(podSpecMembers)]int32 // with podSpecOK, where spec's podSpecMembers are (-1: absent)
+	podSpecOK  bool
 	over       bool   // the sanitized text exceeded the limit and was not kept
 	kindRaw    []byte // its top-level "kind", as written (aliases the input)
 	redacted   bool   // a value was replaced in its sanitized text

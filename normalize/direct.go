@@ -101,18 +101,20 @@ type directState struct {
 	// the writer would write them.
 	canonSrc uint32
 	src      []byte // the record walked
-	have  uint32       // the slots set
-	plain uint32       // the slots whose value needs no escaping
-	last  bool         // the string dstring copied last was plain
-	omit  bool         // copy objects without their empty values (see dobject)
-	empty bool         // the value copied last was empty and taken back
-	lists [nLists][]span
-	objs  [nCopies]span // the copies' values in text
-	hasOb uint8         // the copies set
-	seen  uint64        // top-level members met, to refuse a second one
-	code  int64
-	req   int
-	resp  int
+	have     uint32 // the slots set
+	plain    uint32 // the slots whose value needs no escaping
+	last     bool   // the string dstring copied last was plain
+	omit     bool   // copy objects without their empty values (see dobject)
+	empty    bool   // the value copied last was empty and taken back
+	lists    [nLists][]span
+	// listPlain: every entry of the list needs no escaping.
+	listPlain [nLists]bool
+	objs      [nCopies]span // the copies' values in text
+	hasOb     uint8         // the copies set
+	seen      uint64        // top-level members met, to refuse a second one
+	code      int64
+	req       int
+	resp      int
 
 	unesc   []byte // unescaped values of strings with escapes
 	uoff    [nSlots]span
@@ -125,7 +127,7 @@ func (d *directState) reset() {
 	d.text, d.members = d.text[:0], d.members[:0]
 	d.have, d.plain, d.hasOb, d.seen, d.canonSrc = 0, 0, 0, 0, 0
 	for i := range d.lists {
-		d.lists[i] = d.lists[i][:0]
+		d.lists[i], d.listPlain[i] = d.lists[i][:0], true
 	}
 	d.code, d.req, d.resp = -1, -1, -1
 	d.unesc, d.cp = d.unesc[:0], d.cp[:0]
@@ -566,6 +568,7 @@ func (n *Normalizer) dstrings(src []byte, i int, l int) (int, bool) {
 			return 0, false
 		}
 		d.lists[l] = append(d.lists[l], span{int32(i + 1), int32(j - 1)})
+		d.listPlain[l] = d.listPlain[l] && d.last
 		d.empty = j-i == 2
 		if d.kept(m, false) {
 			cnt++

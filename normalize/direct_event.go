@@ -61,6 +61,7 @@ func (n *Normalizer) directEvent(src []byte) bool {
 	e.code, e.req, e.resp = d.code, d.req, d.resp
 	e.hasObjectRef = d.hasOb&(1<<copyObjectRef) != 0
 	e.plain, e.canonOK = d.plain, d.have
+	e.groupsPlain, e.impGroupsPlain = d.listPlain[listGroups], d.listPlain[listImpGroups]
 
 	if n.opt.Format == ECS {
 		n.directCopies(e)
@@ -217,6 +218,14 @@ func omitCopy(dst, src []byte, i int, dots int) ([]byte, int, bool) {
 
 // dotsToUnderscores replaces '.' in an escaped key, escapes left alone.
 func dotsToUnderscores(k []byte) {
+	if !hasBackslash(k) { // the usual key: a plain loop the compiler makes fast
+		for i, c := range k {
+			if c == '.' {
+				k[i] = '_'
+			}
+		}
+		return
+	}
 	for i := 0; i < len(k); i++ {
 		switch k[i] {
 		case '\\':

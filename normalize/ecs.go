@@ -260,11 +260,11 @@ func (n *Normalizer) writeECSOnce(e *event, original []byte, c *cuts) int64 {
 	w.open("user")
 	n.strSlot("name", e.userName, sUserName)
 	n.strSlot("id", e.userUID, sUserUID)
-	n.writeStrings("roles", e.userGroups)
+	n.writeStrings("roles", e.userGroups, e.groupsPlain)
 	w.open("effective")
 	n.strSlot("name", e.impName, sImpName)
 	n.strSlot("id", e.impUID, sImpUID)
-	n.writeStrings("roles", e.impGroups)
+	n.writeStrings("roles", e.impGroups, e.impGroupsPlain)
 	w.close()
 	w.close()
 
@@ -444,16 +444,25 @@ func (n *Normalizer) writeOrchestratorBase() {
 	n.w.members(n.orchBase, n.orchCount)
 }
 
-// writeStrings writes the non-empty strings of a list as member k.
-func (n *Normalizer) writeStrings(k string, a [][]byte) {
+// writeStrings writes the non-empty strings of a list as member k; plain:
+// none needs escaping.
+func (n *Normalizer) writeStrings(k string, a [][]byte, plain bool) {
 	if len(a) == 0 {
 		return
 	}
-	n.w.openArr(k)
+	w := &n.w
+	w.openArr(k)
 	for _, x := range a {
-		n.w.strElem(x)
+		if plain && len(x) > 0 {
+			w.elem()
+			w.b = append(w.b, '"')
+			w.b = append(w.b, x...)
+			w.b = append(w.b, '"')
+			continue
+		}
+		w.strElem(x)
 	}
-	n.w.closeArr()
+	w.closeArr()
 }
 
 // collectIPs keeps the syntactically valid, distinct entries of sourceIPs.

@@ -28,6 +28,8 @@ type event struct {
 	direct bool
 	copies [nCopies][]byte
 	plain  uint32 // the string slots (direct.go) whose value needs no escaping
+	// groupsPlain, impGroupsPlain: no entry of that list needs escaping.
+	groupsPlain, impGroupsPlain bool
 	// canonOK: the string slots whose value the walk wrote, quoted and
 	// escaped, to Normalizer.d.text (directState.canon).
 	canonOK uint32

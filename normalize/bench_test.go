@@ -88,7 +88,11 @@ func TestNormalizeRatio(t *testing.T) {
 	mbps := func(r testing.BenchmarkResult) float64 {
 		return float64(r.Bytes) * float64(r.N) / r.T.Seconds() / 1e6
 	}
-	for _, c := range benchFormats {
+	cases := append(benchFormats[:len(benchFormats):len(benchFormats)], struct {
+		name string
+		o    Options
+	}{"ecs+redact (the plugin's default)", Options{ClusterName: "test", Redact: true}})
+	for _, c := range cases {
 		var norm, parse float64
 		for round := 0; round < 3; round++ {
 			norm = max(norm, mbps(testing.Benchmark(func(b *testing.B) { benchNormalize(b, c.o) })))

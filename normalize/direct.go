@@ -1,5 +1,7 @@
 package normalize
 
+import "encoding/binary"
+
 // The direct road. A record that is one audit event object (the tail input's
 // every line) is read in a single walk over its bytes, without fastjson:
 // bodies go through the body scanner (scan.go) as on the stripped road, and
@@ -681,7 +683,7 @@ func (n *Normalizer) dstring(src []byte, i int) (int, bool) {
 	k, esc := skipString(src[i+1:])
 	j := i + 1 + k
 	if !esc && j < len(src) && src[j] == '"' {
-		n.d.text = append(n.d.text, src[i:j+1]...)
+		n.d.text = appendShort(n.d.text, src, i, j+1)
 		n.d.last = true
 		return j + 1, true
 	}
@@ -748,6 +750,19 @@ func (n *Normalizer) dstringSlow(src []byte, i, j int) (int, bool) {
 		j = nextSpecial(src, j)
 	}
 	return 0, false
+}
+
+// appendShort appends src[i:j]; a short run is moved as two words, with
+// no call, when both sides have room for 16 bytes (the bytes past j are
+// overwritten later or cut off).
+func appendShort(dst, src []byte, i, j int) []byte {
+	if l := len(dst); j-i <= 16 && i+16 <= len(src) && cap(dst)-l >= 16 {
+		d := dst[l : l+16]
+		binary.LittleEndian.PutUint64(d, le64(src[i:]))
+		binary.LittleEndian.PutUint64(d[8:], le64(src[i+8:]))
+		return dst[:l+j-i]
+	}
+	return append(dst, src[i:j]...)
 }
 
 // isBodyName reports whether a canonical key is a body key.

@@ -94,7 +94,7 @@ func TestNormalizeRatio(t *testing.T) {
 	}{"ecs+redact (the plugin's default)", Options{ClusterName: "test", Redact: true}})
 	for _, c := range cases {
 		var norm, parse float64
-		for round := 0; round < 3; round++ {
+		for round := 0; round < 5; round++ {
 			norm = max(norm, mbps(testing.Benchmark(func(b *testing.B) { benchNormalize(b, c.o) })))
 			parse = max(parse, mbps(testing.Benchmark(BenchmarkFastjsonParseOnly)))
 		}

@@ -297,21 +297,11 @@ func (n *Normalizer) appendEventDirect(dst []byte, e *event, marker bool) []byte
 			dst = appendQuoted(dst, e.requestURI)
 		case m.top == tmObject && m.slot == copyAnnotations && marker:
 			annotated = true
-			dst = append(dst, d.text[m.s:m.e-1]...)
-			if dst[len(dst)-1] != '{' {
-				dst = append(dst, ',')
-			}
-			dst = append(dst, `"`+RedactedAnnotation+`":"true"}`...)
+			dst = appendMarkerMember(append(dst, d.text[m.s:m.e-1]...))
 		default:
 			dst = append(dst, d.text[m.s:m.e]...)
 		}
 		first = false
 	}
-	if marker && !annotated {
-		if !first {
-			dst = append(dst, ',')
-		}
-		dst = append(dst, `"annotations":{"`+RedactedAnnotation+`":"true"}`...)
-	}
-	return append(dst, '}')
+	return appendMarkerAnnotations(dst, marker && !annotated, first)
 }

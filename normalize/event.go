@@ -184,24 +184,5 @@ func (e *event) intOf(v *fastjson.Value) (int64, bool) {
 		return 0, false
 	}
 	e.num = v.MarshalTo(e.num[:0])
-	s := e.num
-	neg := false
-	if len(s) > 0 && s[0] == '-' {
-		neg = true
-		s = s[1:]
-	}
-	if len(s) == 0 || len(s) > 18 {
-		return 0, false
-	}
-	var n int64
-	for _, c := range s {
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		n = n*10 + int64(c-'0')
-	}
-	if neg {
-		n = -n
-	}
-	return n, true
+	return plainInt(e.num)
 }

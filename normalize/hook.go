@@ -183,17 +183,30 @@ func (n *Normalizer) appendEvent(dst []byte, e *event, marker bool) []byte {
 			if marker && x.Type() == fastjson.TypeObject && !annotated {
 				annotated = true
 				dst = dst[:len(dst)-1]
-				if dst[len(dst)-1] != '{' {
-					dst = append(dst, ',')
-				}
-				dst = append(dst, `"`+RedactedAnnotation+`":"true"}`...)
+				dst = appendMarkerMember(dst)
 			}
 		default:
 			dst = n.appendValue(dst, x, e.marked, false)
 		}
 		first = false
 	})
-	if marker && !annotated {
+	return appendMarkerAnnotations(dst, marker && !annotated, first)
+}
+
+// appendMarkerMember adds RedactedAnnotation to an annotations object
+// written up to, not including, its closing brace, and closes it.
+func appendMarkerMember(dst []byte) []byte {
+	if dst[len(dst)-1] != '{' {
+		dst = append(dst, ',')
+	}
+	return append(dst, `"`+RedactedAnnotation+`":"true"}`...)
+}
+
+// appendMarkerAnnotations closes an event, with an annotations member
+// holding only RedactedAnnotation when add (the event had none); first says
+// the event has no member yet.
+func appendMarkerAnnotations(dst []byte, add, first bool) []byte {
+	if add {
 		if !first {
 			dst = append(dst, ',')
 		}

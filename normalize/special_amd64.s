@@ -204,6 +204,59 @@ DATA escapeSet<>+16(SB)/8, $0
 DATA escapeSet<>+24(SB)/8, $0
 GLOBL escapeSet<>(SB), RODATA|NOPTR, $32
 
+// DENSE_MASKS sets R11 and R9 to the masks of the backslashes and quotes
+// of the 64 bytes at base, and R14 non-zero if any is a control or
+// non-ASCII byte. Needs X8-X10 as FLAGS does.
+#define DENSE_MASKS(base) \
+	MOVOU    (base), X0;   \
+	MOVOU    16(base), X1; \
+	MOVOU    32(base), X2; \
+	MOVOU    48(base), X3; \
+	MOVO     X10, X4;      \
+	PCMPGTB  X0, X4;       \
+	MOVO     X10, X5;      \
+	PCMPGTB  X1, X5;       \
+	MOVO     X10, X6;      \
+	PCMPGTB  X2, X6;       \
+	MOVO     X10, X7;      \
+	PCMPGTB  X3, X7;       \
+	MOVO     X8, X11;      \
+	PCMPEQB  X0, X11;      \
+	MOVO     X8, X12;      \
+	PCMPEQB  X1, X12;      \
+	MOVO     X8, X13;      \
+	PCMPEQB  X2, X13;      \
+	MOVO     X8, X14;      \
+	PCMPEQB  X3, X14;      \
+	PCMPEQB  X9, X0;       \
+	PCMPEQB  X9, X1;       \
+	PCMPEQB  X9, X2;       \
+	PCMPEQB  X9, X3;       \
+	POR      X5, X4;       \
+	POR      X7, X6;       \
+	POR      X6, X4;       \
+	PMOVMSKB X4, R14;      \
+	PMOVMSKB X0, R11;      \
+	PMOVMSKB X1, AX;       \
+	PMOVMSKB X2, CX;       \
+	PMOVMSKB X3, R8;       \
+	SHLQ     $16, AX;      \
+	SHLQ     $32, CX;      \
+	SHLQ     $48, R8;      \
+	ORQ      AX, R11;      \
+	ORQ      R8, CX;       \
+	ORQ      CX, R11;      \
+	PMOVMSKB X11, R9;      \
+	PMOVMSKB X12, AX;      \
+	PMOVMSKB X13, CX;      \
+	PMOVMSKB X14, R8;      \
+	SHLQ     $16, AX;      \
+	SHLQ     $32, CX;      \
+	SHLQ     $48, R8;      \
+	ORQ      AX, R9;       \
+	ORQ      R8, CX;       \
+	ORQ      CX, R9
+
 // func skipString(s []byte) (n int, esc bool)
 //
 // Every path below builds an exact mask of the special bytes of a block
@@ -261,8 +314,9 @@ sk_loop64:
 	JMP      sk_loop64
 
 sk_found64:
-	// A 64-bit mask, so that the escapes of a dense block (an escaped
-	// JSON document in a string) are all taken without another load.
+	// A 64-bit mask: the block's escapes are taken without another load,
+	// and after the first hit sees how many special bytes follow, which
+	// is how an escaped JSON document finds its way to the dense loop.
 	PMOVMSKB X0, AX
 	PMOVMSKB X1, CX
 	PMOVMSKB X2, R8
@@ -288,6 +342,20 @@ sk_loop16:
 	JNZ      sk_hit
 	ADDQ     $16, DI
 	JMP      sk_loop16
+
+// The exits sit before the tail, where no path falls into them: after hit,
+// as they were, the escape checks put them out of a short jump's reach
+// from the tail, and short strings measured a little slower.
+sk_found:
+	SUBQ SI, R8
+	MOVQ R8, n+24(FP)
+	MOVB R10, esc+32(FP)
+	RET
+
+sk_none:
+	MOVQ BX, n+24(FP)
+	MOVB R10, esc+32(FP)
+	RET
 
 sk_tail:
 	// Under 16 bytes left (or none: an escape may end at or past the end
@@ -335,7 +403,27 @@ sk_hit:
 	INCL    CX
 	BTRQ    CX, AX
 	TESTQ   AX, AX
-	JNZ     sk_hit
+	JZ      sk_spent
+	// Three or more special bytes left in the block after this escape and
+	// 130 bytes (two blocks) left of s: an escaped document, \" every few
+	// bytes, where hit would spend a chain of dependent instructions on
+	// each escape; the dense loop takes over after the escape. Below that,
+	// at the \"...\" pairs of an RBAC reason or near the end of a string,
+	// where the dense loop's latency goes unpaid by its throughput, hit
+	// measured faster.
+	LEAQ    130(R8), R11
+	CMPQ    R11, DX
+	JA      sk_hit
+	LEAQ    -1(AX), R11
+	ANDQ    AX, R11
+	LEAQ    -1(R11), R9
+	TESTQ   R9, R11
+	JZ      sk_hit
+	LEAQ    2(R8), DI
+	XORL    R12, R12
+	JMP     sk_dense
+
+sk_spent:
 	// A branch and not a CMOV: with a CMOV the next block's address waits
 	// on this block's loads, flags and BSF, so blocks no longer overlap
 	// (8 GB/s on a PEM bundle instead of 25). A predicted branch lets the
@@ -349,17 +437,6 @@ sk_hit:
 sk_past:
 	MOVQ R8, DI
 	JMP  sk_loop64
-
-sk_found:
-	SUBQ SI, R8
-	MOVQ R8, n+24(FP)
-	MOVB R10, esc+32(FP)
-	RET
-
-sk_none:
-	MOVQ BX, n+24(FP)
-	MOVB R10, esc+32(FP)
-	RET
 
 sk_small:
 	// Under 16 bytes: the two overlapping loads of indexSpecial, but the
@@ -431,3 +508,174 @@ sk_small1:
 	ANDL     R8, AX
 	JZ       sk_none
 	JMP      sk_hit
+
+// The dense loop, kept out of the way of the paths above, classifies a
+// 64-byte block at R13 at once, as simdjson does: masks of its quotes (R9)
+// and backslashes (R11), from which a carry chain gives the escaped bytes,
+// those after an odd run of backslashes.
+// An unescaped quote stops the scan; an escaped byte other than '"' and
+// '\\' is looked up, and stops it at its backslash unless allowed. A
+// control or non-ASCII byte, rare here, sends the block to the same slow
+// look. R12 is the carry in, a bit set where the block's first byte to
+// scan is escaped (by the last byte scanned). esc is already set: the loop
+// starts after an escape.
+//
+// The block is DI's, or with under 64 bytes left the last 64 bytes of s,
+// the bytes before DI cleared from the masks and the carry moved up to
+// DI's bit; then the carry out is that of the last byte of s. No byte
+// before DI can be a control or non-ASCII byte: it would have stopped the
+// scan. Blocks go on while they hold a backslash; a block without one, or
+// a block that held one escape and had to look it up (a PEM bundle's \n
+// after an escaped document), hands over to loop64 at the state the loop
+// knows: DI with no carry, the backslash at DI-1 with one (which hit takes
+// again, and checks against the end of s).
+sk_dense:
+	MOVQ DI, R13
+	LEAQ 64(DI), AX
+	CMPQ AX, DX
+	JA   sk_dense_tail
+	DENSE_MASKS(R13)
+
+sk_dense_scan:
+	// simdjson's escape scanner (json_escape_scanner.h): the parity of
+	// every backslash run at once, from one subtraction whose borrow runs
+	// along each run, instead of a step per escape. With p the backslashes
+	// that can start an escape (all but an escaped first byte),
+	// ((p<<1 | odd) - p) ^ odd holds each escape's backslash and the byte
+	// after an odd run; xor the backslashes and the carry leaves the
+	// escaped bytes.
+	MOVQ R12, CX
+	NOTQ CX
+	ANDQ R11, CX
+	LEAQ (CX)(CX*1), R8
+	MOVQ $0xaaaaaaaaaaaaaaaa, AX
+	ORQ  AX, R8
+	SUBQ CX, R8
+	XORQ AX, R8
+	MOVQ R11, CX
+	ORQ  R12, CX
+	XORQ R8, CX
+	ANDQ R11, R8
+	SHRQ $63, R8
+
+	// CX = escaped bytes, R8 = the carry out. AX = unescaped quotes, R9 =
+	// escaped bytes that are neither '"' nor '\\'.
+	MOVQ CX, AX
+	NOTQ AX
+	ANDQ R9, AX
+	ORQ  R11, R9
+	NOTQ R9
+	ANDQ CX, R9
+	MOVQ AX, CX
+	ORQ  R9, CX
+	ORQ  R14, CX
+	JNZ  sk_dense_look
+
+sk_dense_next:
+	MOVQ  R8, R12
+	LEAQ  64(R13), DI
+	TESTQ R11, R11
+	JNZ   sk_dense
+
+sk_dense_out:
+	SUBQ R12, DI
+	JMP  sk_loop64
+
+sk_dense_tail:
+	// Under 64 bytes left: the last 64 of s instead, which it holds (the
+	// loop starts with 128 left), so that strings end in the loop and not
+	// in loop16 and a rescan.
+	CMPQ DI, DX
+	JAE  sk_dense_end
+	LEAQ -64(DX), R13
+	DENSE_MASKS(R13)
+	MOVQ DI, CX
+	SUBQ R13, CX
+	SHLQ CX, R12
+	MOVQ $-1, AX
+	SHLQ CX, AX
+	ANDQ AX, R11
+	ANDQ AX, R9
+	JMP  sk_dense_scan
+
+sk_dense_end:
+	// The last block spent: with a carry, s ends in a backslash.
+	TESTQ R12, R12
+	JZ    sk_none
+	LEAQ  -1(DX), R8
+	JMP   sk_found
+
+sk_dense_look:
+	// Control and non-ASCII bytes join the quotes as stops. An escaped one
+	// is also in R9, where it fails the lookup and stops the scan a byte
+	// earlier, at its backslash.
+	TESTL    R14, R14
+	JZ       sk_dense_escaped
+	MOVOU    (R13), X0
+	MOVOU    16(R13), X1
+	MOVOU    32(R13), X2
+	MOVOU    48(R13), X3
+	MOVO     X10, X4
+	PCMPGTB  X0, X4
+	MOVO     X10, X5
+	PCMPGTB  X1, X5
+	MOVO     X10, X6
+	PCMPGTB  X2, X6
+	MOVO     X10, X7
+	PCMPGTB  X3, X7
+	PMOVMSKB X4, CX
+	ORQ      CX, AX
+	PMOVMSKB X5, CX
+	SHLQ     $16, CX
+	ORQ      CX, AX
+	PMOVMSKB X6, CX
+	SHLQ     $32, CX
+	ORQ      CX, AX
+	PMOVMSKB X7, CX
+	SHLQ     $48, CX
+	ORQ      CX, AX
+
+sk_dense_escaped:
+	// The escaped bytes of R9 in order, each against the set hit uses.
+	// R12 goes on the table address: sk_dense_next sets the carry from R8.
+	TESTQ   R9, R9
+	JZ      sk_dense_stop
+	BSFQ    R9, R14
+	MOVBLZX (R13)(R14*1), CX
+	MOVL    CX, DI
+	SHRL    $6, DI
+	LEAQ    escapeSet<>(SB), R12
+	MOVQ    (R12)(DI*8), DI
+	BTQ     CX, DI
+	JCC     sk_dense_bad
+	LEAQ    -1(R9), CX
+	ANDQ    CX, R9
+	JMP     sk_dense_escaped
+
+sk_dense_stop:
+	// All escapes valid: the first stop, if any. Else, after a block with
+	// a single escape that needed the lookup (a PEM bundle after an
+	// escaped document), loop64 and hit are the faster road.
+	TESTQ AX, AX
+	JNZ   sk_dense_found
+	MOVQ  R8, R12
+	LEAQ  64(R13), DI
+	LEAQ  -1(R11), CX
+	TESTQ CX, R11
+	JNZ   sk_dense
+	JMP   sk_dense_out
+
+sk_dense_bad:
+	// R14 is the first bad escaped byte; its backslash at R14-1 stops the
+	// scan unless a quote or control byte comes before it. At bit 0 the
+	// backslash is the last byte of the block before, before all of them.
+	LEAQ  -1(R13), R8
+	TESTQ R14, R14
+	JZ    sk_found
+	DECQ  R14
+	BTSQ  R14, AX
+
+sk_dense_found:
+	BSFQ AX, AX
+	LEAQ (R13)(AX*1), R8
+	JMP  sk_found

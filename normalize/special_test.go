@@ -387,6 +387,57 @@ func TestSkipStringAlphabet(t *testing.T) {
 	}
 }
 
+// TestSkipStringDense runs the dense loop of the assembly. A string that
+// opens with three \" escapes goes there at byte 2, once the hit loop has
+// taken the first one with more special bytes and 130 bytes left, so its
+// blocks start at 2 and 66, and the rest, under 64 bytes from 130 or a
+// block and under 64 from 194, goes through its tail block at each offset.
+// Over fills that keep it in the loop (an escape every few bytes, \n
+// escapes it must look up, backslash runs across its blocks) and one that
+// makes it leave (plain text), a byte of each kind, a backslash before a
+// byte of each kind, and runs of backslashes before a quote go at every
+// position. The byte after s is an 'n', as in TestSkipStringOneByte.
+func TestSkipStringDense(t *testing.T) {
+	const minLen, maxLen = 130, 200
+	buf := make([]byte, maxLen+1)
+	for _, fill := range []string{`abcdef\"`, `\n`, `\\`, `x\\\"`, `a\\b\"c\/`, "abcdefgh"} {
+		for n := minLen; n <= maxLen; n++ {
+			s := buf[:n:n]
+			buf[n] = 'n'
+			reset := func() {
+				copy(s, `\"\"\"`)
+				for i := 6; i < n; i++ {
+					s[i] = fill[(i-6)%len(fill)]
+				}
+			}
+			reset()
+			checkSkipString(t, s)
+			for p := 6; p < n; p++ {
+				for _, c := range skipValues {
+					s[p] = c
+					checkSkipString(t, s)
+					if p+1 < n {
+						s[p], s[p+1] = '\\', c
+						checkSkipString(t, s)
+					}
+					reset()
+				}
+				for k := 1; k <= 4 && p+k <= n; k++ {
+					for i := p; i < p+k; i++ {
+						s[i] = '\\'
+					}
+					checkSkipString(t, s)
+					if p+k < n {
+						s[p+k] = '"'
+						checkSkipString(t, s)
+					}
+					reset()
+				}
+			}
+		}
+	}
+}
+
 // randomSkipInput fills buf from an alphabet weighted to the bytes that
 // matter: plain letters mostly, then backslashes, quotes, 'n' (a valid
 // escape after a backslash), 'u' (one the caller handles), a control
@@ -429,12 +480,42 @@ func TestSkipStringRandom(t *testing.T) {
 	}
 }
 
+// TestSkipStringDenseRandom scans escaped JSON documents: mostly letters
+// and valid escapes (\" most of all, then \\ and \n), which keep the scan
+// in the dense loop for blocks on end with carries across them, and at a
+// random rate a byte that stops it or a backslash that starts an escape
+// the caller handles, anywhere in a block, its tail or across both.
+func TestSkipStringDenseRandom(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	tokens := []string{`\"`, `\"`, `\"`, `\\`, `\n`, `\/`, "a", "bc", "def", `\\\"`}
+	stops := []string{`"`, `\`, `\u`, `\x`, "\x01", "\xc3\xa9"}
+	var buf []byte
+	for range 20000 {
+		size := 130 + r.IntN(600)
+		rate := 2 + r.IntN(2000)
+		buf = buf[:0]
+		for len(buf) < size {
+			if r.IntN(rate) == 0 {
+				buf = append(buf, stops[r.IntN(len(stops))]...)
+			} else {
+				buf = append(buf, tokens[r.IntN(len(tokens))]...)
+			}
+		}
+		for i := 0; i <= len(buf); {
+			checkSkipString(t, buf[i:])
+			n, _ := skipString(buf[i:])
+			i += n + 1
+		}
+	}
+}
+
 func FuzzSkipString(f *testing.F) {
 	for _, s := range []string{
 		"", `"`, `\`, `\\`, `\"`, `\\"`, `\\\"`, `\n`, `\u00e9"`, `\x"`,
 		"\x01", "\xc3\xa9\"", "plain text of more than sixteen bytes\"",
 		`0123456789abcde\"0123456789abcd\\"`,
 		"MIIDdzCCAl+gAwIBAgIEAgAAuTANBgkqhkiG9w0BAQUFADBaMQswCQYDVQQGEwJJ\\nRTESMBAGA1UEChMJQmFsdGltb3JlMRMwEQYDVQQLEwpDeWJlclRydXN0MSIwIAYD\\n\"",
+		strings.Repeat(`ab\"c\\d\n`, 24) + `"`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -448,8 +529,10 @@ func FuzzSkipString(f *testing.F) {
 // skipBenchInputs are whole string contents up to and including the
 // closing quote, each one call of skipString: a PEM CA bundle as a
 // ConfigMap value carries (64 base64 characters, then an escaped newline),
-// plain text, short strings, and a '\"' every 8 bytes (an escaped JSON
-// document, as in last-applied-configuration).
+// plain text, short strings, a '\"' every 8 bytes (an escaped JSON
+// document, as in last-applied-configuration), a real-shaped
+// last-applied-configuration value, and an RBAC reason (escapes too few
+// and the string too short for the dense loop to pay).
 func skipBenchInputs() []struct {
 	name string
 	s    []byte
@@ -476,8 +559,47 @@ func skipBenchInputs() []struct {
 			s    []byte
 		}{"short-" + strconv.Itoa(n), append(plain[:n-1:n-1], '"')})
 	}
-	return ins
+	return append(ins, []struct {
+		name string
+		s    []byte
+	}{
+		{"lastapplied-" + strconv.Itoa(len(lastAppliedText)), []byte(lastAppliedText + `"`)},
+		{"rbac-" + strconv.Itoa(len(rbacReason)), []byte(rbacReason + `"`)},
+	}...)
 }
+
+// lastAppliedText is the value of a kubectl.kubernetes.io/last-applied-
+// configuration annotation as an audit event carries it: a Deployment as
+// compact JSON, a newline at its end, escaped into a string, so \" every
+// few bytes and \\n where the manifest itself holds a newline.
+var lastAppliedText = func() string {
+	const doc = `{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"annotations":{},` +
+		`"labels":{"app.kubernetes.io/name":"web","app.kubernetes.io/part-of":"shop"},` +
+		`"name":"web","namespace":"shop"},"spec":{"replicas":3,"selector":{"matchLabels":` +
+		`{"app.kubernetes.io/name":"web"}},"strategy":{"rollingUpdate":{"maxSurge":1,` +
+		`"maxUnavailable":0},"type":"RollingUpdate"},"template":{"metadata":{"annotations":` +
+		`{"prometheus.io/port":"9090","prometheus.io/scrape":"true"},"labels":` +
+		`{"app.kubernetes.io/name":"web"}},"spec":{"containers":[{"args":["--config=/etc/web/config.yaml",` +
+		`"--log-level=info"],"env":[{"name":"GOMAXPROCS","valueFrom":{"resourceFieldRef":` +
+		`{"resource":"limits.cpu"}}},{"name":"POD_NAME","valueFrom":{"fieldRef":{"fieldPath":` +
+		`"metadata.name"}}}],"image":"registry.example.com/shop/web:1.42.0","livenessProbe":` +
+		`{"httpGet":{"path":"/healthz","port":8080},"periodSeconds":10},"name":"web","ports":` +
+		`[{"containerPort":8080,"name":"http"},{"containerPort":9090,"name":"metrics"}],` +
+		`"readinessProbe":{"httpGet":{"path":"/ready","port":8080}},"resources":{"limits":` +
+		`{"cpu":"1","memory":"512Mi"},"requests":{"cpu":"250m","memory":"256Mi"}},` +
+		`"securityContext":{"allowPrivilegeEscalation":false,"readOnlyRootFilesystem":true,` +
+		`"runAsNonRoot":true},"volumeMounts":[{"mountPath":"/etc/web","name":"config"}]}],` +
+		`"serviceAccountName":"web","volumes":[{"configMap":{"name":"web-config"},"name":"config"}]}}}}` +
+		"\n"
+	q := strconv.Quote(doc)
+	return q[1 : len(q)-1]
+}()
+
+// rbacReason is the authorization.k8s.io/reason annotation of an allowed
+// request: short, with a \"…\" pair around each name.
+const rbacReason = `RBAC: allowed by ClusterRoleBinding \"system:controller:replicaset-controller\" ` +
+	`of ClusterRole \"system:controller:replicaset-controller\" to ServiceAccount ` +
+	`\"replicaset-controller/kube-system\"`
 
 var skipSink int
 

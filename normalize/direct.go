@@ -277,12 +277,23 @@ func (n *Normalizer) walkEvent(src []byte) bool {
 		if i >= len(src) || src[i] != '"' {
 			return false
 		}
+		// In omit mode a plain key is classified where it is: nothing
+		// renders the members.
 		ms := len(d.text)
-		j, ok := n.dstring(src, i)
-		if !ok {
-			return false
+		j, ok := 0, false
+		var k []byte
+		if d.omit {
+			if j, ok = plainEnd(src, i); ok {
+				k = src[i+1 : j-1]
+			}
 		}
-		top, slot := topMember(d.text[ms+1 : len(d.text)-1])
+		if !ok {
+			if j, ok = n.dstring(src, i); !ok {
+				return false
+			}
+			k = d.text[ms+1 : len(d.text)-1]
+		}
+		top, slot := topMember(k)
 		i = skipWS(src, j)
 		if i >= len(src) || src[i] != ':' {
 			return false
@@ -307,6 +318,16 @@ func (n *Normalizer) walkEvent(src []byte) bool {
 				return false
 			}
 			vs := len(d.text)
+			if d.omit {
+				// A plain string is written as it is in src: not copied.
+				if j, ok = plainEnd(src, i); ok {
+					d.last = true
+					d.setStr(int(slot), i+1, j-1, vs)
+					d.canon[slot] = span{int32(i), int32(j)}
+					d.canonSrc |= 1 << slot
+					break
+				}
+			}
 			j, ok = n.dstring(src, i)
 			d.setStr(int(slot), i+1, j-1, vs)
 			if d.omit && d.last { // written as it is in src

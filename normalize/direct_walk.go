@@ -305,6 +305,12 @@ func (n *Normalizer) dvalue(src []byte, i, depth int, dots bool) (int, bool) {
 // dstring copies the string at src[i] (its opening quote) to d.text as the
 // writer would write its value: as is when nothing in it needs a look.
 func (n *Normalizer) dstring(src []byte, i int) (int, bool) {
+	if k, ok := shortString(src, i+1); ok {
+		j := i + 1 + k
+		n.d.text = appendShort(n.d.text, src, i, j+1)
+		n.d.last = true
+		return j + 1, true
+	}
 	k, esc := skipString(src[i+1:])
 	j := i + 1 + k
 	if !esc && j < len(src) && src[j] == '"' {
@@ -320,6 +326,21 @@ func (n *Normalizer) dstring(src []byte, i int) (int, bool) {
 		return j + 1, true
 	}
 	return n.dstringSlow(src, i, j)
+}
+
+// plainEnd returns the index after the string at src[i] (its opening
+// quote) when nothing in its content needs a look (no escape, no control
+// or non-ASCII byte), so that its text is already as the writer writes it;
+// ok false says nothing about the string.
+func plainEnd(src []byte, i int) (int, bool) {
+	if k, ok := shortString(src, i+1); ok {
+		return i + 2 + k, true
+	}
+	k, esc := skipString(src[i+1:])
+	if j := i + 1 + k; !esc && j < len(src) && src[j] == '"' {
+		return j + 1, true
+	}
+	return 0, false
 }
 
 // sameEscapes reports whether every escape of a string's content (holding

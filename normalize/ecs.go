@@ -423,7 +423,7 @@ func (n *Normalizer) strSlot(k string, v []byte, slot int) {
 			text = n.d.src
 		}
 		n.w.key(k)
-		n.w.b = append(n.w.b, text[c.s:c.e]...)
+		n.w.b = appendShort(n.w.b, text, int(c.s), int(c.e))
 		return
 	}
 	n.w.str(k, v)

@@ -198,23 +198,23 @@ func (n *Normalizer) writeECSOnce(e *event, original []byte, c *cuts) int64 {
 		}
 	}
 	if ts != 0 {
-		w.timeText("@timestamp", ts, tsText)
+		w.timeText(kAtTimestamp, ts, tsText)
 	}
 
 	// event.*
 	out := outcome(e)
-	w.open("event")
+	w.open(kEvent)
 	w.members(`"kind":"event","module":"kubernetes","dataset":"kubernetes.audit_logs"`, 3)
-	n.strSlot("id", e.auditID, sAuditID)
-	n.strSlot("code", e.auditID, sAuditID)
-	n.strSlot("action", e.verb, sVerb)
-	w.openArr("category")
+	n.strSlot(kID, e.auditID, sAuditID)
+	n.strSlot(kCode, e.auditID, sAuditID)
+	n.strSlot(kAction, e.verb, sVerb)
+	w.openArr(kCategory)
 	w.constElem("api")
 	if iamResource(e.resource) {
 		w.constElem("iam")
 	}
 	w.closeArr()
-	w.openArr("type")
+	w.openArr(kType)
 	w.constElem(verbType(e.verb))
 	switch string(e.decision) {
 	case "allow":
@@ -223,17 +223,17 @@ func (n *Normalizer) writeECSOnce(e *event, original []byte, c *cuts) int64 {
 		w.constElem("denied")
 	}
 	w.closeArr()
-	w.strConst("outcome", out)
+	w.strConst(kOutcome, out)
 	if startOK {
-		w.timeText("start", start, e.requestReceived)
+		w.timeText(kStart, start, e.requestReceived)
 	}
 	if endOK {
-		w.timeText("end", end, e.stageTS)
+		w.timeText(kEnd, end, e.stageTS)
 	}
 	if startOK && endOK && end >= start {
-		w.int("duration", end-start)
+		w.int(kDuration, end-start)
 	}
-	n.strSlot("reason", e.authzReason, sAuthzReason)
+	n.strSlot(kReason, e.authzReason, sAuthzReason)
 	if n.opt.EventOriginal {
 		switch {
 		case n.hooked() && n.modified(e):
@@ -251,33 +251,33 @@ func (n *Normalizer) writeECSOnce(e *event, original []byte, c *cuts) int64 {
 		kept, cut := boundUTF8(original, c.origMax)
 		n.truncated = n.truncated || cut
 		n.origLen = len(kept)
-		w.str("original", kept)
+		w.str(kOriginal, kept)
 	}
 	w.close()
 
 	// user.*: the authenticated caller; the impersonated identity is
 	// user.effective (Sekoia puts it in user.name, which hides who acted).
-	w.open("user")
-	n.strSlot("name", e.userName, sUserName)
-	n.strSlot("id", e.userUID, sUserUID)
-	n.writeStrings("roles", e.userGroups, e.groupsPlain)
-	w.open("effective")
-	n.strSlot("name", e.impName, sImpName)
-	n.strSlot("id", e.impUID, sImpUID)
-	n.writeStrings("roles", e.impGroups, e.impGroupsPlain)
+	w.open(kUser)
+	n.strSlot(kName, e.userName, sUserName)
+	n.strSlot(kID, e.userUID, sUserUID)
+	n.writeStrings(kRoles, e.userGroups, e.groupsPlain)
+	w.open(kEffective)
+	n.strSlot(kName, e.impName, sImpName)
+	n.strSlot(kID, e.impUID, sImpUID)
+	n.writeStrings(kRoles, e.impGroups, e.impGroupsPlain)
 	w.close()
 	w.close()
 
 	// source.* and related.*
 	n.collectIPs(e)
 	if len(n.ips) > 0 {
-		w.open("source")
-		w.str("ip", n.ips[0])
-		w.str("address", n.ips[0])
+		w.open(kSource)
+		w.str(kIP, n.ips[0])
+		w.str(kAddress, n.ips[0])
 		w.close()
 	}
-	w.open("related")
-	w.openArr("ip")
+	w.open(kRelated)
+	w.openArr(kIP)
 	for _, ip := range n.ips {
 		w.strElem(ip)
 	}
@@ -287,7 +287,7 @@ func (n *Normalizer) writeECSOnce(e *event, original []byte, c *cuts) int64 {
 	n.users = appendUnique(n.users, e.userUID)
 	n.users = appendUnique(n.users, e.impName)
 	n.users = appendUnique(n.users, e.impUID)
-	w.openArr("user")
+	w.openArr(kUser)
 	for _, u := range n.users {
 		w.strElem(u)
 	}
@@ -297,12 +297,12 @@ func (n *Normalizer) writeECSOnce(e *event, original []byte, c *cuts) int64 {
 	// user_agent.*
 	if len(e.userAgent) > 0 {
 		ua := parseUserAgent(e.userAgent)
-		w.open("user_agent")
-		n.strSlot("original", e.userAgent, sUserAgent)
-		w.strAs("name", ua.name, e.isPlain(sUserAgent))
-		w.strAs("version", ua.version, e.isPlain(sUserAgent))
-		w.open("os")
-		w.strAs("name", ua.os, e.isPlain(sUserAgent))
+		w.open(kUserAgentECS)
+		n.strSlot(kOriginal, e.userAgent, sUserAgent)
+		w.strAs(kName, ua.name, e.isPlain(sUserAgent))
+		w.strAs(kVersion, ua.version, e.isPlain(sUserAgent))
+		w.open(kOS)
+		w.strAs(kName, ua.os, e.isPlain(sUserAgent))
 		w.close()
 		w.close()
 	}
@@ -313,43 +313,43 @@ func (n *Normalizer) writeECSOnce(e *event, original []byte, c *cuts) int64 {
 		if i := bytes.IndexByte(path, '?'); i >= 0 {
 			path, query = path[:i], path[i+1:]
 		}
-		w.open("url")
-		n.strSlot("original", e.requestURI, sRequestURI)
-		w.strAs("path", path, e.isPlain(sRequestURI))
-		w.strAs("query", query, e.isPlain(sRequestURI))
+		w.open(kURL)
+		n.strSlot(kOriginal, e.requestURI, sRequestURI)
+		w.strAs(kPath, path, e.isPlain(sRequestURI))
+		w.strAs(kQuery, query, e.isPlain(sRequestURI))
 		w.close()
 	}
 
 	// http.*
-	w.open("http")
+	w.open(kHTTP)
 	if m := verbMethod(e.verb); m != "" {
-		w.open("request")
-		w.strConst("method", m)
+		w.open(kRequest)
+		w.strConst(kMethod, m)
 		w.close()
 	}
 	if e.code > 0 {
-		w.open("response")
-		w.int("status_code", e.code)
+		w.open(kResponse)
+		w.int(kStatusCode, e.code)
 		w.close()
 	}
 	w.close()
 
 	// error.* on failures only: a 2xx status carries no error.
 	if out == outcomeFailure {
-		w.open("error")
-		n.strSlot("code", e.statusReason, sStatusReason)
-		n.strSlot("message", e.statusMessage, sStatusMessage)
+		w.open(kError)
+		n.strSlot(kCode, e.statusReason, sStatusReason)
+		n.strSlot(kMessage, e.statusMessage, sStatusMessage)
 		w.close()
 	}
 
 	// orchestrator.*
-	w.open("orchestrator")
+	w.open(kOrchestrator)
 	n.writeOrchestratorBase()
-	n.strSlot("namespace", e.namespace, sNamespace)
-	w.open("resource")
-	n.strSlot("type", e.resource, sResource)
+	n.strSlot(kNamespace, e.namespace, sNamespace)
+	w.open(kResource)
+	n.strSlot(kType, e.resource, sResource)
 	if len(e.subresource) > 0 && len(e.resource) > 0 {
-		w.key("subtype")
+		w.key(kSubtype)
 		w.b = append(w.b, '"')
 		w.b = appendEscaped(w.b, e.resource)
 		w.b = append(w.b, '/')
@@ -357,18 +357,18 @@ func (n *Normalizer) writeECSOnce(e *event, original []byte, c *cuts) int64 {
 		w.b = append(w.b, '"')
 	}
 	if len(e.name) > 0 {
-		n.strSlot("name", e.name, sName)
+		n.strSlot(kName, e.name, sName)
 	} else {
 		name := n.bodyName(e.responseObject, e.resp)
 		if len(name) == 0 {
 			name = n.bodyName(e.requestObject, e.req)
 		}
-		w.str("name", name)
+		w.str(kName, name)
 	}
-	n.strSlot("id", e.uid, sUID)
+	n.strSlot(kID, e.uid, sUID)
 	w.close()
 	if len(e.objAPIVersion) > 0 {
-		w.key("api_version")
+		w.key(kAPIVersionECS)
 		w.b = append(w.b, '"')
 		if len(e.apiGroup) > 0 {
 			w.b = appendEscaped(w.b, e.apiGroup)
@@ -384,9 +384,9 @@ func (n *Normalizer) writeECSOnce(e *event, original []byte, c *cuts) int64 {
 		n.collectImages(n.requestTree(e))
 	}
 	if len(n.imgs) > 0 {
-		w.open("container")
-		w.open("image")
-		w.openArr("name")
+		w.open(kContainer)
+		w.open(kImage)
+		w.openArr(kName)
 		for _, img := range n.imgs {
 			w.strElem(img)
 		}
@@ -398,12 +398,12 @@ func (n *Normalizer) writeECSOnce(e *event, original []byte, c *cuts) int64 {
 	n.writeAudit(e, c)
 
 	if n.truncated || n.red.any {
-		w.open("labels")
+		w.open(kLabels)
 		if n.truncated {
-			w.boolTrue("truncated")
+			w.boolTrue(kTruncated)
 		}
 		if n.red.any {
-			w.boolTrue("redacted")
+			w.boolTrue(kRedacted)
 		}
 		w.close()
 	}
@@ -413,7 +413,7 @@ func (n *Normalizer) writeECSOnce(e *event, original []byte, c *cuts) int64 {
 
 // strSlot writes k: v for the value of string slot slot, copying the text
 // the walk wrote when there is one.
-func (n *Normalizer) strSlot(k string, v []byte, slot int) {
+func (n *Normalizer) strSlot(k *wkey, v []byte, slot int) {
 	if len(v) == 0 {
 		return
 	}
@@ -433,10 +433,10 @@ func (n *Normalizer) strSlot(k string, v []byte, slot int) {
 func (n *Normalizer) writeOrchestratorBase() {
 	if n.orchBase == "" {
 		w := writer{count: make([]int, 4), mark: make([]int, 4)}
-		w.strConst("type", "kubernetes")
+		w.strConst(kType, "kubernetes")
 		if len(n.clusterName) > 0 {
-			w.open("cluster")
-			w.str("name", n.clusterName)
+			w.open(kCluster)
+			w.str(kName, n.clusterName)
 			w.close()
 		}
 		n.orchBase, n.orchCount = string(w.b), w.cur
@@ -446,7 +446,7 @@ func (n *Normalizer) writeOrchestratorBase() {
 
 // writeStrings writes the non-empty strings of a list as member k; plain:
 // none needs escaping.
-func (n *Normalizer) writeStrings(k string, a [][]byte, plain bool) {
+func (n *Normalizer) writeStrings(k *wkey, a [][]byte, plain bool) {
 	if len(a) == 0 {
 		return
 	}

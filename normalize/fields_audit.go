@@ -17,55 +17,55 @@ import "github.com/valyala/fastjson"
 
 func (n *Normalizer) writeAudit(e *event, c *cuts) {
 	w := &n.w
-	w.open("kubernetes")
-	w.open("audit")
-	n.strSlot("kind", e.kind, sKind)
-	n.strSlot("apiVersion", e.apiVersion, sAPIVersion)
-	n.strSlot("level", e.level, sLevel)
-	n.strSlot("auditID", e.auditID, sAuditID)
-	n.strSlot("stage", e.stage, sStage)
-	n.strSlot("requestURI", e.requestURI, sRequestURI)
-	n.strSlot("verb", e.verb, sVerb)
+	w.open(kKubernetes)
+	w.open(kAudit)
+	n.strSlot(kKind, e.kind, sKind)
+	n.strSlot(kAPIVersion, e.apiVersion, sAPIVersion)
+	n.strSlot(kLevel, e.level, sLevel)
+	n.strSlot(kAuditID, e.auditID, sAuditID)
+	n.strSlot(kStage, e.stage, sStage)
+	n.strSlot(kRequestURI, e.requestURI, sRequestURI)
+	n.strSlot(kVerb, e.verb, sVerb)
 	m := e.marked
 	if e.direct {
-		n.writeCopy("user", e.copies[copyUser])
-		n.writeCopy("impersonatedUser", e.copies[copyImpersonated])
-		n.writeCopy("sourceIPs", e.copies[copySourceIPs])
+		n.writeCopy(kUser, e.copies[copyUser])
+		n.writeCopy(kImpersonatedUser, e.copies[copyImpersonated])
+		n.writeCopy(kSourceIPs, e.copies[copySourceIPs])
 	}
 	if e.user != nil {
-		n.copyUser("user", e.user, m)
+		n.copyUser(kUser, e.user, m)
 	}
 	if e.impersonated != nil {
-		n.copyUser("impersonatedUser", e.impersonated, m)
+		n.copyUser(kImpersonatedUser, e.impersonated, m)
 	}
 	if e.sourceIPs != nil {
-		n.copyOmit("sourceIPs", nil, false, e.sourceIPs, m)
+		n.copyOmit(kSourceIPs, nil, false, e.sourceIPs, m)
 	}
-	n.strSlot("userAgent", e.userAgent, sUserAgent)
+	n.strSlot(kUserAgent, e.userAgent, sUserAgent)
 	if e.direct {
-		n.writeCopy("objectRef", e.copies[copyObjectRef])
-		n.writeCopy("responseStatus", e.copies[copyResponseStatus])
+		n.writeCopy(kObjectRef, e.copies[copyObjectRef])
+		n.writeCopy(kResponseStatus, e.copies[copyResponseStatus])
 	}
 	if e.objectRef != nil {
-		n.copyOmit("objectRef", nil, false, e.objectRef, m)
+		n.copyOmit(kObjectRef, nil, false, e.objectRef, m)
 	}
 	if e.responseStatus != nil {
-		n.copyOmit("responseStatus", nil, false, e.responseStatus, m)
+		n.copyOmit(kResponseStatus, nil, false, e.responseStatus, m)
 	}
 	if !c.noReq && n.keepReq {
-		n.wroteReq = n.writeBody("requestObject", e.requestObject, e.req)
+		n.wroteReq = n.writeBody(kRequestObject, e.requestObject, e.req)
 	}
 	if !c.noResp && n.keepResp {
-		n.wroteResp = n.writeBody("responseObject", e.responseObject, e.resp)
+		n.wroteResp = n.writeBody(kResponseObject, e.responseObject, e.resp)
 	}
-	n.strSlot("requestReceivedTimestamp", e.requestReceived, sRequestReceived)
-	n.strSlot("stageTimestamp", e.stageTS, sStageTS)
-	n.strSlot("timestamp", e.legacyTS, sLegacyTS)
+	n.strSlot(kRequestReceivedTimestamp, e.requestReceived, sRequestReceived)
+	n.strSlot(kStageTimestamp, e.stageTS, sStageTS)
+	n.strSlot(kTimestamp, e.legacyTS, sLegacyTS)
 	if e.direct {
-		n.writeCopy("annotations", e.copies[copyAnnotations])
+		n.writeCopy(kAnnotations, e.copies[copyAnnotations])
 	}
 	if e.annotations != nil {
-		n.copyOmit("annotations", nil, true, e.annotations, m)
+		n.copyOmit(kAnnotations, nil, true, e.annotations, m)
 	}
 	w.close()
 	w.close()
@@ -73,7 +73,7 @@ func (n *Normalizer) writeAudit(e *event, c *cuts) {
 
 // writeCopy writes member k with a value copyOmit wrote before (direct.go);
 // nothing when it is empty.
-func (n *Normalizer) writeCopy(k string, v []byte) {
+func (n *Normalizer) writeCopy(k *wkey, v []byte) {
 	if len(v) > 0 {
 		n.w.key(k)
 		n.w.b = append(n.w.b, v...)
@@ -84,7 +84,7 @@ func (n *Normalizer) writeCopy(k string, v []byte) {
 // tree's, and reports whether it did. Only an object, or an array of objects
 // (a JSON patch), is kept: a scalar where the SIEM has mapped an object would
 // get the whole document rejected.
-func (n *Normalizer) writeBody(k string, v *fastjson.Value, idx int) bool {
+func (n *Normalizer) writeBody(k *wkey, v *fastjson.Value, idx int) bool {
 	w := &n.w
 	if idx >= 0 {
 		b := n.bodyAt(idx)
@@ -135,7 +135,7 @@ func bodyShape(v *fastjson.Value) bool {
 // values at every depth. dots replaces '.' by '_' in the keys of v's own
 // members. marked says v is part of a stripped tree, whose body members are
 // markers.
-func (n *Normalizer) copyOmit(k string, kb []byte, dots bool, v *fastjson.Value, marked bool) {
+func (n *Normalizer) copyOmit(k *wkey, kb []byte, dots bool, v *fastjson.Value, marked bool) {
 	w := &n.w
 	switch v.Type() {
 	case fastjson.TypeNull:
@@ -174,7 +174,7 @@ func (n *Normalizer) copyOmit(k string, kb []byte, dots bool, v *fastjson.Value,
 		w.member(k, kb)
 		w.push('[', m)
 		for _, x := range v.GetArray() {
-			n.copyOmit("", nil, false, x, marked)
+			n.copyOmit(nil, nil, false, x, marked)
 		}
 		w.pop(']')
 	default:
@@ -188,12 +188,12 @@ func (n *Normalizer) copyMember(k []byte, dots bool, v *fastjson.Value, marked b
 		n.copyDotted(k, v, marked)
 		return
 	}
-	n.copyOmit("", k, false, v, marked)
+	n.copyOmit(nil, k, false, v, marked)
 }
 
 // copyUser copies a UserInfo; the keys of its extra map are dotted names
 // ("authentication.kubernetes.io/pod-name") and get '_' like annotations.
-func (n *Normalizer) copyUser(k string, v *fastjson.Value, marked bool) {
+func (n *Normalizer) copyUser(k *wkey, v *fastjson.Value, marked bool) {
 	w := &n.w
 	m := len(w.b)
 	w.key(k)
@@ -209,7 +209,7 @@ func (n *Normalizer) copyUser(k string, v *fastjson.Value, marked bool) {
 			}
 			marked = false
 		}
-		n.copyOmit("", ck, string(ck) == "extra", cv, marked)
+		n.copyOmit(nil, ck, string(ck) == "extra", cv, marked)
 	})
 	w.pop('}')
 }
@@ -219,7 +219,7 @@ func (n *Normalizer) copyDotted(k []byte, v *fastjson.Value, marked bool) {
 	w := &n.w
 	m := len(w.b)
 	cnt := w.cur
-	n.copyOmit("", k, false, v, marked)
+	n.copyOmit(nil, k, false, v, marked)
 	if len(w.b) == m {
 		return
 	}
@@ -245,9 +245,9 @@ func (n *Normalizer) copyDotted(k []byte, v *fastjson.Value, marked bool) {
 }
 
 // member writes the key (or, for an array element, the separator).
-func (w *writer) member(k string, kb []byte) {
+func (w *writer) member(k *wkey, kb []byte) {
 	switch {
-	case k != "":
+	case k != nil:
 		w.key(k)
 	case kb != nil:
 		w.keyBytes(kb)

@@ -70,21 +70,51 @@ func TestValidNumber(t *testing.T) {
 func TestWriterOmitsEmpty(t *testing.T) {
 	var w writer
 	w.begin()
-	w.str("a", nil)
-	w.open("o")
-	w.open("inner")
-	w.str("x", nil)
+	w.str(kA, nil)
+	w.open(kO)
+	w.open(kInner)
+	w.str(kX, nil)
 	w.close()
 	w.close()
-	w.openArr("arr")
+	w.openArr(kArr)
 	w.strElem(nil)
 	w.closeArr()
-	w.str("b", []byte("v"))
-	w.open("p")
-	w.str("c", []byte("w"))
+	w.str(kB, []byte("v"))
+	w.open(kP)
+	w.str(kC, []byte("w"))
 	w.close()
 	w.end()
 	if got, want := string(w.b), `{"b":"v","p":{"c":"w"}}`; got != want {
 		t.Fatalf("got %s want %s", got, want)
+	}
+}
+
+// Keys of the writer tests.
+var (
+	kA     = newKey("a")
+	kArr   = newKey("arr")
+	kB     = newKey("b")
+	kC     = newKey("c")
+	kInner = newKey("inner")
+	kO     = newKey("o")
+	kP     = newKey("p")
+	kX     = newKey("x")
+)
+
+// TestNewKeyRefusesUnfitKeys: a key too long for the block, or one that
+// would need escaping, is a programming error caught at start-up.
+func TestNewKeyRefusesUnfitKeys(t *testing.T) {
+	for _, k := range []string{"a-key-of-thirty-bytes-too-long", `quo"te`, "back\\slash", "ctl\n"} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("newKey(%q) did not panic", k)
+				}
+			}()
+			newKey(k)
+		}()
+	}
+	if k := newKey("a-key-of-29-bytes-fits-here.."); string(k.text[:k.n]) != `"a-key-of-29-bytes-fits-here..":` {
+		t.Errorf("29-byte key: %q", k.text[:k.n])
 	}
 }

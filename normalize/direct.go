@@ -113,8 +113,11 @@ type directState struct {
 	lists    [nLists][]span
 	// listPlain: every entry of the list needs no escaping.
 	listPlain [nLists]bool
-	objs      [nCopies]span // the copies' values in text
+	objs      [nCopies]span // the copies' values in text, or in src (objSrc)
 	hasOb     uint8         // the copies set
+	objSrc    uint8         // the copies that are their own text in src
+	edits     []edit        // the edits of those copies (direct_clean.go)
+	editOff   [nCopies]span // each one's in edits
 	seen      uint64        // top-level members met, to refuse a second one
 	code      int64
 	req       int
@@ -129,12 +132,12 @@ type directState struct {
 
 func (d *directState) reset() {
 	d.text, d.members = d.text[:0], d.members[:0]
-	d.have, d.plain, d.hasOb, d.seen, d.canonSrc = 0, 0, 0, 0, 0
+	d.have, d.plain, d.hasOb, d.objSrc, d.seen, d.canonSrc = 0, 0, 0, 0, 0, 0
 	for i := range d.lists {
 		d.lists[i], d.listPlain[i] = d.lists[i][:0], true
 	}
 	d.code, d.req, d.resp = -1, -1, -1
-	d.unesc, d.cp = d.unesc[:0], d.cp[:0]
+	d.unesc, d.cp, d.edits = d.unesc[:0], d.cp[:0], d.edits[:0]
 }
 
 // topMember classifies a top-level key (canonical, unquoted).
@@ -339,6 +342,20 @@ func (n *Normalizer) walkEvent(src []byte) bool {
 			if !d.once(16 + uint(slot)) {
 				return false
 			}
+			d.hasOb |= 1 << slot
+			if d.omit && !n.noSrcCopy {
+				es := len(d.edits)
+				var empty bool
+				if j, empty, ok = n.srcObject(src, i, slot); ok {
+					d.objs[slot] = span{int32(i), int32(j)}
+					if empty {
+						d.objs[slot] = span{}
+					}
+					d.objSrc |= 1 << slot
+					d.editOff[slot] = span{int32(es), int32(len(d.edits))}
+					break
+				}
+			}
 			vs := len(d.text)
 			if slot == copySourceIPs {
 				j, ok = n.dstrings(src, i, listIPs)
@@ -346,7 +363,6 @@ func (n *Normalizer) walkEvent(src []byte) bool {
 				j, ok = n.dobject(src, i, slot)
 			}
 			d.objs[slot] = span{int32(vs), int32(len(d.text))}
-			d.hasOb |= 1 << slot
 		case tmBody:
 			if !d.once(32 + uint(slot)) {
 				return false

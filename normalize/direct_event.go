@@ -106,8 +106,14 @@ func (n *Normalizer) directCopies(e *event) {
 			continue
 		}
 		if d.omit {
+			text := d.text
+			if d.objSrc&(1<<c) != 0 {
+				text = d.src
+				eo := d.editOff[c]
+				e.copyEdits[c] = d.edits[eo.s:eo.e:eo.e]
+			}
 			if o := d.objs[c]; o.e > o.s {
-				e.copies[c] = d.text[o.s:o.e:o.e]
+				e.copies[c] = text[o.s:o.e:o.e]
 			}
 			continue
 		}

@@ -2,6 +2,8 @@ package normalize
 
 import (
 	"bytes"
+	"math/rand/v2"
+	"strings"
 	"testing"
 )
 
@@ -133,4 +135,84 @@ func FuzzDirectRoad(f *testing.F) {
 			checkRoads(t, p[0], p[1], b)
 		}
 	})
+}
+
+// TestSrcCopiesAgree holds the copies kept as their own text with edits
+// (direct_clean.go) to the walk's copies, byte for byte: on the fuzz
+// corpus, the seeds, and object members made of random members with values
+// empty or not at every depth, dotted keys, and text srcObject gives way on.
+func TestSrcCopiesAgree(t *testing.T) {
+	corpus := append(fuzzCorpus(t), directSeeds...)
+	corpus = append(corpus, randomCopies(3000)...)
+	for _, o := range []Options{{ClusterName: "c"}, {Redact: true}} {
+		src, walk := New(o), New(o)
+		walk.noSrcCopy = true
+		for _, rec := range corpus {
+			got, want := src.Normalize(rec, testRecordTime), walk.Normalize(rec, testRecordTime)
+			if len(got) != len(want) {
+				t.Fatalf("%d documents with source copies, %d without\nrecord %s", len(got), len(want), rec)
+			}
+			for i := range got {
+				if !bytes.Equal(got[i].JSON, want[i].JSON) {
+					t.Fatalf("document %d differs\n source %s\n walk   %s\nrecord %s", i, got[i].JSON, want[i].JSON, rec)
+				}
+			}
+		}
+	}
+}
+
+// randomCopies makes records whose object members hold random members.
+func randomCopies(count int) [][]byte {
+	r := rand.New(rand.NewPCG(7, 8))
+	tops := []string{"user", "impersonatedUser", "sourceIPs", "objectRef", "responseStatus", "annotations"}
+	keys := []string{"username", "uid", "groups", "extra", "resource", "name", "namespace", "code", "reason",
+		"message", "metadata", "details", "a.b/c", "authorization.k8s.io/decision", "", "x", "requestObject"}
+	scalars := []string{`""`, `null`, `"v"`, `"a\"b"`, `"a\/b"`, `"\u00e9"`, `1`, `-2.5`, `true`, `false`, `"x.y"`, `200`, `"allow"`}
+	var value func(depth int) string
+	value = func(depth int) string {
+		switch k := r.IntN(6); {
+		case k < 3 || depth > 2:
+			return scalars[r.IntN(len(scalars))]
+		case k == 3:
+			var b strings.Builder
+			b.WriteByte('[')
+			for i := range r.IntN(4) {
+				if i > 0 {
+					b.WriteByte(',')
+				}
+				b.WriteString(value(depth + 1))
+			}
+			return b.String() + "]"
+		default:
+			var b strings.Builder
+			b.WriteByte('{')
+			for i := range r.IntN(4) {
+				if i > 0 {
+					b.WriteByte(',')
+				}
+				b.WriteString(`"` + keys[r.IntN(len(keys))] + `":` + value(depth+1))
+			}
+			return b.String() + "}"
+		}
+	}
+	var out [][]byte
+	for range count {
+		top := tops[r.IntN(len(tops))]
+		var v string
+		if top == "sourceIPs" || r.IntN(8) == 0 {
+			v = value(1)
+		} else {
+			var b strings.Builder
+			b.WriteByte('{')
+			for i := range r.IntN(5) {
+				if i > 0 {
+					b.WriteString([]string{",", ",", ",", ", "}[r.IntN(4)])
+				}
+				b.WriteString(`"` + keys[r.IntN(len(keys))] + `":` + value(1))
+			}
+			v = b.String() + "}"
+		}
+		out = append(out, []byte(`{"auditID":"a","verb":"get","`+top+`":`+v+`}`))
+	}
+	return out
 }

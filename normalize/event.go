@@ -24,10 +24,11 @@ type event struct {
 	// direct: e comes from the direct road (direct.go); v and every
 	// *fastjson.Value above are nil, and copies holds, for each object
 	// member kubernetes.audit copies, the text copyOmit would write (nil
-	// when absent or empty).
-	direct bool
-	copies [nCopies][]byte
-	plain  uint32 // the string slots (direct.go) whose value needs no escaping
+	// when absent or empty) once copyEdits are applied (direct_clean.go).
+	direct    bool
+	copies    [nCopies][]byte
+	copyEdits [nCopies][]edit
+	plain     uint32 // the string slots (direct.go) whose value needs no escaping
 	// groupsPlain, impGroupsPlain: no entry of that list needs escaping.
 	groupsPlain, impGroupsPlain bool
 	// canonOK: the string slots whose value the walk wrote, quoted and

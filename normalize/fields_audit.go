@@ -28,9 +28,9 @@ func (n *Normalizer) writeAudit(e *event, c *cuts) {
 	n.strSlot(kVerb, e.verb, sVerb)
 	m := e.marked
 	if e.direct {
-		n.writeCopy(kUser, e.copies[copyUser])
-		n.writeCopy(kImpersonatedUser, e.copies[copyImpersonated])
-		n.writeCopy(kSourceIPs, e.copies[copySourceIPs])
+		n.writeCopy(kUser, e, copyUser)
+		n.writeCopy(kImpersonatedUser, e, copyImpersonated)
+		n.writeCopy(kSourceIPs, e, copySourceIPs)
 	}
 	if e.user != nil {
 		n.copyUser(kUser, e.user, m)
@@ -43,8 +43,8 @@ func (n *Normalizer) writeAudit(e *event, c *cuts) {
 	}
 	n.strSlot(kUserAgent, e.userAgent, sUserAgent)
 	if e.direct {
-		n.writeCopy(kObjectRef, e.copies[copyObjectRef])
-		n.writeCopy(kResponseStatus, e.copies[copyResponseStatus])
+		n.writeCopy(kObjectRef, e, copyObjectRef)
+		n.writeCopy(kResponseStatus, e, copyResponseStatus)
 	}
 	if e.objectRef != nil {
 		n.copyOmit(kObjectRef, nil, false, e.objectRef, m)
@@ -62,7 +62,7 @@ func (n *Normalizer) writeAudit(e *event, c *cuts) {
 	n.strSlot(kStageTimestamp, e.stageTS, sStageTS)
 	n.strSlot(kTimestamp, e.legacyTS, sLegacyTS)
 	if e.direct {
-		n.writeCopy(kAnnotations, e.copies[copyAnnotations])
+		n.writeCopy(kAnnotations, e, copyAnnotations)
 	}
 	if e.annotations != nil {
 		n.copyOmit(kAnnotations, nil, true, e.annotations, m)
@@ -71,11 +71,15 @@ func (n *Normalizer) writeAudit(e *event, c *cuts) {
 	w.close()
 }
 
-// writeCopy writes member k with a value copyOmit wrote before (direct.go);
-// nothing when it is empty.
-func (n *Normalizer) writeCopy(k *wkey, v []byte) {
-	if len(v) > 0 {
+// writeCopy writes member k with the value of copy c the walk noted
+// (direct.go), its edits applied; nothing when it is empty.
+func (n *Normalizer) writeCopy(k *wkey, e *event, c int) {
+	if v := e.copies[c]; len(v) > 0 {
 		n.w.key(k)
+		if ed := e.copyEdits[c]; len(ed) > 0 {
+			n.w.b = appendEdited(n.w.b, v, ed)
+			return
+		}
 		n.w.b = append(n.w.b, v...)
 	}
 }

@@ -168,6 +168,7 @@ type Normalizer struct {
 	d          directState // the direct road's walk (direct.go)
 	noDirect   bool        // tests: every record takes the general road
 	noImgText  bool        // tests: container images are read from a tree
+	noSrcCopy  bool        // tests: the direct road copies every object member (no srcObject)
 	tookDirect bool        // the last record took the direct road
 }
 

@@ -74,9 +74,15 @@ func (n *Normalizer) directEvent(src []byte) bool {
 // rare: each gets its own copy in listBuf[l], made before any is sliced.
 func (n *Normalizer) listValues(dst [][]byte, src []byte, l int) [][]byte {
 	d := &n.d
+	list := d.lists[l]
+	if d.listPlain[l] { // no entry has an escape
+		for _, sp := range list {
+			dst = append(dst, src[sp.s:sp.e:sp.e])
+		}
+		return dst
+	}
 	buf := d.listBuf[l][:0]
 	defer func() { d.listBuf[l] = buf }()
-	list := d.lists[l]
 	for k, sp := range list {
 		if v := src[sp.s:sp.e]; hasBackslash(v) {
 			st := len(buf)

@@ -322,9 +322,10 @@ func (n *Normalizer) walkEvent(src []byte) bool {
 			}
 			vs := len(d.text)
 			if d.omit {
-				// A plain string is written as it is in src: not copied.
-				if j, ok = plainEnd(src, i); ok {
-					d.last = true
+				// A string the writer writes as it is in src: not copied.
+				var plain bool
+				if j, plain, ok = srcString(src, i); ok {
+					d.last = plain
 					d.setStr(int(slot), i+1, j-1, vs)
 					d.canon[slot] = span{int32(i), int32(j)}
 					d.canonSrc |= 1 << slot

@@ -217,15 +217,17 @@ func srcKey(src []byte, i int) (int, []byte, bool) {
 // srcString checks a string at src[i] that the writer writes as it is:
 // plain, or with only the escapes the writer writes the same way.
 func srcString(src []byte, i int) (j int, plain, ok bool) {
-	if j, ok = plainEnd(src, i); ok {
-		return j, true, true
+	if k, short := shortString(src, i+1); short {
+		return i + 2 + k, true, true
 	}
-	k, _ := skipString(src[i+1:])
-	j = i + 1 + k
-	if j < len(src) && src[j] == '"' && sameEscapes(src[i+1:j]) {
-		return j + 1, false, true
+	k, esc := skipString(src[i+1:])
+	if j = i + 1 + k; j >= len(src) || src[j] != '"' {
+		return 0, false, false
 	}
-	return 0, false, false
+	if !esc {
+		return j + 1, true, true
+	}
+	return j + 1, false, sameEscapes(src[i+1 : j])
 }
 
 // srcStrings is dstrings for a list whose copy is its own text with edits.

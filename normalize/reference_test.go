@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"reflect"
 	"strconv"
 	"strings"
@@ -47,7 +48,8 @@ func refParse(b []byte) (*refNode, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := d.Token(); err == nil {
+	// Anything after the value, valid JSON or not ("[]A"), is trailing data.
+	if _, err := d.Token(); err != io.EOF {
 		return nil, fmt.Errorf("trailing data")
 	}
 	return v, nil

@@ -53,13 +53,15 @@ var (
 )
 
 type scanner struct {
-	src   []byte
-	out   []byte
-	mark  int // src[mark:i] is pending
-	start int // the body's start in out
-	limit int
-	over  bool
-	drop  bool // leave out metadata.managedFields
+	src  []byte
+	out  []byte
+	mark int // src[mark:i] is pending
+	// noPlain: tests: every container goes through the stack (no skipPlain).
+	noPlain bool
+	start   int // the body's start in out
+	limit   int
+	over    bool
+	drop    bool // leave out metadata.managedFields
 
 	dropping  bool // inside a dropped member's value
 	dropDepth int  // stack depth at which the dropped value ends
@@ -242,6 +244,12 @@ func (s *scanner) value(i int) (int, bool) {
 			}
 			i = j
 		case '{', '[':
+			if len(s.stack) >= 2 && next == nextPlain && s.rootMask == 0 && !s.noPlain {
+				if j, ok := s.skipPlain(src, i, len(s.stack)); ok {
+					i = j
+					break
+				}
+			}
 			if len(s.stack) >= maxScanDepth {
 				return 0, false
 			}

@@ -2,6 +2,7 @@ package normalize
 
 import (
 	"encoding/json"
+	"math/rand/v2"
 	"strings"
 	"testing"
 )
@@ -140,4 +141,91 @@ func TestStripDeep(t *testing.T) {
 	if o, _ := get(m, "event.original").(string); !strings.Contains(o, `{"requestObject":{"a":1},"responseObject":7}`) {
 		t.Errorf("original %.300s", o)
 	}
+}
+
+// TestSkipPlainAgrees holds the scanner with plain subtrees taken by
+// skipPlain to the scanner taking every container through its stack: the
+// same documents for the fixtures, the fuzz corpus and random bodies with
+// metadata and managedFields at every depth, whitespace, escapes,
+// non-ASCII and control characters, deep nesting and invalid JSON; in both
+// formats, with redaction and with a policy that leaves managedFields out.
+func TestSkipPlainAgrees(t *testing.T) {
+	corpus := append(fuzzCorpus(t), randomBodies(4000)...)
+	opts := []Options{{ClusterName: "c"}, {Format: Raw}, {Redact: true}, {Format: Raw, Redact: true, Policy: gcePolicy(t)}}
+	for _, o := range opts {
+		fast, slow := New(o), New(o)
+		slow.sc.noPlain = true
+		for _, rec := range corpus {
+			a, b := fast.Normalize(rec, testRecordTime), slow.Normalize(rec, testRecordTime)
+			if len(a) != len(b) {
+				t.Fatalf("%d documents with skipPlain, %d without\nrecord %s", len(a), len(b), rec)
+			}
+			for i := range a {
+				if string(a[i].JSON) != string(b[i].JSON) || a[i].Error != b[i].Error || a[i].Redacted != b[i].Redacted {
+					t.Fatalf("document %d differs\n plain %s\n stack %s\nrecord %s", i, a[i].JSON, b[i].JSON, rec)
+				}
+			}
+		}
+	}
+}
+
+// randomBodies makes events whose bodies are random JSON with the things
+// skipPlain must give way on.
+func randomBodies(count int) [][]byte {
+	r := rand.New(rand.NewPCG(11, 12))
+	keys := []string{"metadata", "managedFields", "name", "spec", "containers", "image", "a", "b", "metad\\u0061ta", "kind", "items", "data"}
+	scalars := []string{`"v"`, `""`, `1`, `-0.5e3`, `true`, `false`, `null`, `"a\"b\\c\n"`, `"\u00e9\u0041"`, "\"\xc3\xa9\"", "\"\x01\"", "\"\xff\"", `"\x"`, `01`, `"x/y"`}
+	spaces := []string{"", "", "", "", "", "", "", " ", "\n"}
+	var value func(depth int) string
+	value = func(depth int) string {
+		sp := spaces[r.IntN(len(spaces))]
+		switch k := r.IntN(7); {
+		case k < 3 || depth > 6:
+			return sp + scalars[r.IntN(len(scalars))]
+		case k == 3:
+			var b strings.Builder
+			b.WriteString("[" + sp)
+			for i := range r.IntN(4) {
+				if i > 0 {
+					b.WriteString("," + spaces[r.IntN(len(spaces))])
+				}
+				b.WriteString(value(depth + 1))
+			}
+			return b.String() + "]"
+		default:
+			var b strings.Builder
+			b.WriteString("{" + sp)
+			for i := range r.IntN(5) {
+				if i > 0 {
+					b.WriteByte(',')
+				}
+				b.WriteString(`"` + keys[r.IntN(len(keys))] + `"` + spaces[r.IntN(len(spaces))] + ":" + value(depth+1))
+			}
+			return b.String() + "}"
+		}
+	}
+	var out [][]byte
+	for _, deep := range []string{`{]`, `[}`, `{"a":1]`, `[1}`, `{"a":1,}`, `[1,]`, `{"a"}`, `{"a":}`, `{"a" :1}`, `[1 ]`,
+		`{"metadata":{"managedFields":[1],"name":"x"}}`, `{"m":{"metadata":{"managedFields":1}}}`, `{"metad\u0061ta":{"managedFields":1}}`,
+		`["\u00e9","\u12"]`, `["\x"]`, "[\"\x01\"]", "[\"\xff\"]", `[tru]`, `[nul]`, `[-]`, `[01]`, `[1.]`,
+		strings.Repeat("[", 310) + strings.Repeat("]", 310)} {
+		out = append(out, []byte(`{"auditID":"a","requestObject":{"spec":{"x":`+deep+`}}}`))
+	}
+	for range count {
+		body := value(0)
+		if r.IntN(2) == 0 {
+			body = `{"metadata":{"name":"n","managedFields":[` + value(2) + `]},"spec":` + value(1) + `,"status":` + value(1) + `}`
+		}
+		if r.IntN(4) == 0 && len(body) > 2 { // a byte changed or gone: invalid JSON, mostly
+			p := 1 + r.IntN(len(body)-2)
+			if r.IntN(2) == 0 {
+				body = body[:p] + body[p+1:]
+			} else {
+				body = body[:p] + string("]}[{,:\"\\"[r.IntN(8)]) + body[p+1:]
+			}
+		}
+		field := []string{"requestObject", "responseObject"}[r.IntN(2)]
+		out = append(out, []byte(`{"kind":"Event","apiVersion":"audit.k8s.io/v1","auditID":"a","verb":"update","objectRef":{"resource":"pods","namespace":"n","name":"p"},"`+field+`":`+body+`}`))
+	}
+	return out
 }

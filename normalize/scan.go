@@ -245,7 +245,7 @@ func (s *scanner) value(i int) (int, bool) {
 			i = j
 		case '{', '[':
 			if len(s.stack) >= 2 && next == nextPlain && s.rootMask == 0 && !s.noPlain {
-				if j, ok := s.skipPlain(src, i, len(s.stack)); ok {
+				if j, ok := s.skipPlain(src, i, len(s.stack), false); ok {
 					i = j
 					break
 				}

@@ -1,17 +1,20 @@
 package normalize
 
+import "unicode/utf8"
+
 // Plain subtrees. Below the body's second level the scanner's bookkeeping
 // (what a key is, what the next value is for, where a member starts in the
 // output) serves one rule only: dropping metadata.managedFields. A
-// container there that holds no "metadata" key, no whitespace and no string
-// the scanner would sanitize is copied as it is, so skipPlain only checks
-// it and finds its end, without the scanner's stack. When it meets anything
+// container there that holds no metadata.managedFields, no whitespace and
+// no string the scanner would sanitize is copied as it is, so skipPlain
+// only checks it and finds its end, without the scanner's stack. When it meets anything
 // else it gives way (ok false) and the scanner takes the container from its
 // start; TestSkipPlainAgrees holds the two to the same output.
 
 // skipPlain checks the container at src[i] ('{' or '['), at stack depth
-// depth, and returns the index after it.
-func (s *scanner) skipPlain(src []byte, i, depth int) (int, bool) {
+// depth, and returns the index after it; meta says it is the value of a
+// "metadata" member, where a "managedFields" member is left out.
+func (s *scanner) skipPlain(src []byte, i, depth int, meta bool) (int, bool) {
 	if depth >= maxScanDepth {
 		return 0, false
 	}
@@ -25,13 +28,21 @@ func (s *scanner) skipPlain(src []byte, i, depth int) (int, bool) {
 		return i + 1, true
 	}
 	for {
+		metaValue := false
 		if obj {
 			if i >= len(src) || src[i] != '"' {
 				return 0, false
 			}
 			j, esc, ok := plainString(src, i+1)
-			if !ok || s.drop && (esc || j-i == 10 && string(src[i+1:j-1]) == "metadata") {
+			if !ok || s.drop && esc { // an escaped key is compared by the scanner
 				return 0, false
+			}
+			if s.drop {
+				k := src[i+1 : j-1]
+				if meta && string(k) == "managedFields" {
+					return 0, false
+				}
+				metaValue = string(k) == "metadata"
 			}
 			if j >= len(src) || src[j] != ':' {
 				return 0, false
@@ -46,7 +57,7 @@ func (s *scanner) skipPlain(src []byte, i, depth int) (int, bool) {
 		case '"':
 			i, _, ok = plainString(src, i+1)
 		case '{', '[':
-			i, ok = s.skipPlain(src, i, depth+1)
+			i, ok = s.skipPlain(src, i, depth+1, metaValue && c == '{')
 		case 't', 'f', 'n':
 			lit := litTrue
 			if c == 'f' {
@@ -76,7 +87,7 @@ func (s *scanner) skipPlain(src []byte, i, depth int) (int, bool) {
 
 // plainString checks a string's content from i (after the opening quote)
 // that the scanner copies as it is: escapes valid, no control character,
-// ASCII. It returns the index after the closing quote and whether it has
+// valid UTF-8. It returns the index after the closing quote and whether it has
 // an escape.
 func plainString(src []byte, i int) (int, bool, bool) {
 	if n, ok := shortString(src, i); ok {
@@ -100,7 +111,14 @@ func plainString(src []byte, i int) (int, bool, bool) {
 			i += 6
 			esc = true
 		default:
-			return 0, false, false // a control character or non-ASCII: sanitized or decoded
+			if src[i] < utf8.RuneSelf {
+				return 0, false, false // a control character: escaped by the scanner
+			}
+			r, size := utf8.DecodeRune(src[i:])
+			if r == utf8.RuneError && size == 1 {
+				return 0, false, false // invalid UTF-8: replaced by the scanner
+			}
+			i += size
 		}
 	}
 }

@@ -1,9 +1,6 @@
 package normalize
 
-import (
-	"slices"
-	"unicode/utf8"
-)
+import "unicode/utf8"
 
 // This file holds the append-style JSON writer. It never allocates except to
 // grow the caller's buffer, and it always produces valid JSON: strings are
@@ -160,20 +157,19 @@ func newKey(k string) *wkey {
 
 // key writes a constant key, with its comma when one is needed.
 func (w *writer) key(k *wkey) {
-	if cap(w.b)-len(w.b) < 33 {
-		w.grow()
-	}
 	l := len(w.b)
+	if l+33 > cap(w.b) {
+		w.b = append(w.b, keyRoom[:]...)[:l]
+	}
 	o := min(w.cur, 1)
-	b := (*[33]byte)(w.b[l : l+33])
-	b[0] = ','
-	*(*[32]byte)(b[o:]) = k.text
-	w.b = w.b[:l+o+k.n]
 	w.cur++
+	w.b = w.b[:l+o+k.n]
+	w.b[l] = ','
+	*(*[32]byte)(w.b[l+o : l+o+32]) = k.text
 }
 
-// grow makes room for a key and its comma.
-func (w *writer) grow() { w.b = slices.Grow(w.b, 33) }
+// keyRoom is what key appends, and takes back, to grow the buffer.
+var keyRoom [33]byte
 
 // keyBytes writes a key taken from input, escaped.
 func (w *writer) keyBytes(k []byte) {

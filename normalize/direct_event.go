@@ -13,13 +13,17 @@ func (n *Normalizer) directEvent(src []byte) bool {
 	e.direct = true
 
 	// Values: the input's text, unescaped where it holds an escape. unesc
-	// is filled first and sliced after, since it may move as it grows.
+	// is filled first and sliced after, since it may move as it grows. In
+	// omit mode the authorization reason and the status message, often
+	// escaped (an RBAC reason quotes its binding), are only ever written,
+	// from their canonical text (strSlot): they keep the input's text.
 	for s := 0; s < nSlots; s++ {
 		if d.have&(1<<s) == 0 {
 			continue
 		}
 		sp := d.strs[s]
-		if v := src[sp.s:sp.e]; d.plain&(1<<s) == 0 && hasBackslash(v) {
+		written := d.omit && (s == sAuthzReason || s == sStatusMessage)
+		if v := src[sp.s:sp.e]; !written && d.plain&(1<<s) == 0 && hasBackslash(v) {
 			st := len(d.unesc)
 			d.unesc = unescape(d.unesc, v)
 			d.uoff[s] = span{int32(st), int32(len(d.unesc))}

@@ -508,19 +508,14 @@ func (s *scanner) str(i int) (int, bool) {
 }
 
 // shortString returns the length of the string content at src[i:] when it
-// ends within the next 16 bytes with nothing in it to look at: two thirds
-// of the strings of real events (keys, names, verbs). It is inlined, so
-// they take no call; ok false sends the caller to skipString.
+// ends within the next 8 bytes with nothing in it to look at: keys and
+// short values. It is inlined, so they take no call; ok false sends the
+// caller to skipString.
 func shortString(src []byte, i int) (n int, ok bool) {
-	if i+16 <= len(src) {
-		w := src[i : i+16 : i+16]
-		if m := specialMask(le64(w)); m != 0 {
+	if i+8 <= len(src) {
+		if m := specialMask(le64(src[i:])); m != 0 {
 			n = bits.TrailingZeros64(m) >> 3
-			return n, w[n] == '"'
-		}
-		if m := specialMask(le64(w[8:])); m != 0 {
-			n = 8 + bits.TrailingZeros64(m)>>3
-			return n, w[n] == '"'
+			return n, src[i+n] == '"'
 		}
 	}
 	return 0, false

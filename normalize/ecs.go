@@ -270,26 +270,37 @@ func (n *Normalizer) writeECSOnce(e *event, original []byte, c *cuts) int64 {
 
 	// source.* and related.*
 	n.collectIPs(e)
+	// A valid IP needs no escaping (validIP: digits, hex, '.', ':').
 	if len(n.ips) > 0 {
 		w.open(kSource)
-		w.str(kIP, n.ips[0])
-		w.str(kAddress, n.ips[0])
+		w.strAs(kIP, n.ips[0], true)
+		w.strAs(kAddress, n.ips[0], true)
 		w.close()
 	}
 	w.open(kRelated)
 	w.openArr(kIP)
 	for _, ip := range n.ips {
-		w.strElem(ip)
+		w.plainElem(ip)
 	}
 	w.closeArr()
 	n.users = n.users[:0]
-	n.users = appendUnique(n.users, e.userName)
-	n.users = appendUnique(n.users, e.userUID)
-	n.users = appendUnique(n.users, e.impName)
-	n.users = appendUnique(n.users, e.impUID)
+	var usersPlain uint8 // the entries of n.users that need no escaping
+	for _, u := range [...]struct {
+		v    []byte
+		slot int
+	}{{e.userName, sUserName}, {e.userUID, sUserUID}, {e.impName, sImpName}, {e.impUID, sImpUID}} {
+		before := len(n.users)
+		if n.users = appendUnique(n.users, u.v); len(n.users) > before && e.isPlain(u.slot) {
+			usersPlain |= 1 << before
+		}
+	}
 	w.openArr(kUser)
-	for _, u := range n.users {
-		w.strElem(u)
+	for k, u := range n.users {
+		if usersPlain&(1<<k) != 0 {
+			w.plainElem(u)
+		} else {
+			w.strElem(u)
+		}
 	}
 	w.closeArr()
 	w.close()

@@ -273,6 +273,18 @@ func (w *writer) strElem(s []byte) {
 	w.b = appendQuoted(w.b, s)
 }
 
+// plainElem writes an array element known to need no escaping, left out
+// when empty.
+func (w *writer) plainElem(s []byte) {
+	if len(s) == 0 {
+		return
+	}
+	w.elem()
+	w.b = append(w.b, '"')
+	w.b = append(w.b, s...)
+	w.b = append(w.b, '"')
+}
+
 // constElem writes a constant array element.
 func (w *writer) constElem(s string) {
 	w.elem()

@@ -1,5 +1,7 @@
 package normalize
 
+import "math/bits"
+
 // Turning a walked record (direct.go) into the event the writers read, and
 // the renderings of it that the general road makes from a tree.
 
@@ -17,26 +19,28 @@ func (n *Normalizer) directEvent(src []byte) bool {
 	// omit mode the authorization reason and the status message, often
 	// escaped (an RBAC reason quotes its binding), are only ever written,
 	// from their canonical text (strSlot): they keep the input's text.
-	for s := 0; s < nSlots; s++ {
-		if d.have&(1<<s) == 0 {
-			continue
-		}
+	// Only the slots set are visited, and only those not plain can hold an
+	// escape.
+	escaped := d.have &^ d.plain
+	if d.omit {
+		escaped &^= 1<<sAuthzReason | 1<<sStatusMessage
+	}
+	for set := escaped; set != 0; set &= set - 1 {
+		s := bits.TrailingZeros32(set)
 		sp := d.strs[s]
-		written := d.omit && (s == sAuthzReason || s == sStatusMessage)
-		if v := src[sp.s:sp.e]; !written && d.plain&(1<<s) == 0 && hasBackslash(v) {
+		if v := src[sp.s:sp.e]; hasBackslash(v) {
 			st := len(d.unesc)
 			d.unesc = unescape(d.unesc, v)
 			d.uoff[s] = span{int32(st), int32(len(d.unesc))}
 		} else {
-			d.uoff[s] = span{-1, 0}
+			escaped &^= 1 << s
 		}
 	}
 	var vals [nSlots][]byte
-	for s := 0; s < nSlots; s++ {
-		if d.have&(1<<s) == 0 {
-			continue
-		}
-		if u := d.uoff[s]; u.s >= 0 {
+	for set := d.have; set != 0; set &= set - 1 {
+		s := bits.TrailingZeros32(set)
+		if escaped&(1<<s) != 0 {
+			u := d.uoff[s]
 			vals[s] = d.unesc[u.s:u.e:u.e]
 		} else {
 			sp := d.strs[s]

@@ -139,17 +139,7 @@ func (n *Normalizer) srcMembers(src []byte, i int, c uint8) (int, bool, bool) {
 		i = vi
 		extra := (c == copyUser || c == copyImpersonated) && string(k) == "extra"
 		kind, slot := subMember(c, k)
-		bit := uint8(1) << kind
-		if kind == subString {
-			bit = 0
-			if d.have&(1<<slot) != 0 {
-				kind = subNone
-			}
-		}
-		if met&bit != 0 {
-			kind = subNone
-		}
-		met |= bit
+		kind = d.firstOf(kind, slot, &met)
 		var j int
 		var empty bool
 		switch kind {
@@ -312,16 +302,8 @@ func srcValue(d *directState, src []byte, i, depth int, dots bool) (int, bool, b
 			}
 		}
 	case 't', 'f', 'n':
-		lit := litTrue
-		if c == 'f' {
-			lit = litFalse
-		} else if c == 'n' {
-			lit = litNull
-		}
-		if len(src)-i < len(lit) || string(src[i:i+len(lit)]) != string(lit) {
-			return 0, false, false
-		}
-		return i + len(lit), c == 'n', true
+		j, ok := literalEnd(src, i)
+		return j, c == 'n', ok
 	}
 	j := numberEnd(src, i)
 	return j, false, j > i

@@ -108,17 +108,7 @@ func (n *Normalizer) dobject(src []byte, i int, c uint8) (int, bool) {
 		if c == copyAnnotations {
 			d.dotKey(k)
 		}
-		bit := uint8(1) << kind
-		if kind == subString {
-			bit = 0 // each slot its own first
-			if d.have&(1<<slot) != 0 {
-				kind = subNone
-			}
-		}
-		if met&bit != 0 {
-			kind = subNone
-		}
-		met |= bit
+		kind = d.firstOf(kind, slot, &met)
 		var j int
 		switch kind {
 		case subString:
@@ -169,6 +159,24 @@ func (n *Normalizer) dobject(src []byte, i int, c uint8) (int, bool) {
 		}
 		return 0, false
 	}
+}
+
+// firstOf returns kind for the first member of its kind (a string slot:
+// of its slot) in an object whose members met so far are met, and subNone
+// for a later one: the mapping reads the first, as fastjson's Get finds it.
+func (d *directState) firstOf(kind, slot uint8, met *uint8) uint8 {
+	bit := uint8(1) << kind
+	if kind == subString {
+		bit = 0 // each slot its own first
+		if d.have&(1<<slot) != 0 {
+			return subNone
+		}
+	}
+	if *met&bit != 0 {
+		return subNone
+	}
+	*met |= bit
+	return kind
 }
 
 // dstrings copies an array of strings, noting each in list l.
@@ -281,18 +289,13 @@ func (n *Normalizer) dvalue(src []byte, i, depth int, dots bool) (int, bool) {
 			return 0, false
 		}
 	case 't', 'f', 'n':
-		lit := litTrue
-		if c == 'f' {
-			lit = litFalse
-		} else if c == 'n' {
-			lit = litNull
-			d.empty = true
-		}
-		if len(src)-i < len(lit) || string(src[i:i+len(lit)]) != string(lit) {
+		j, ok := literalEnd(src, i)
+		if !ok {
 			return 0, false
 		}
-		d.text = append(d.text, lit...)
-		return i + len(lit), true
+		d.empty = c == 'n'
+		d.text = append(d.text, src[i:j]...)
+		return j, true
 	}
 	j := numberEnd(src, i)
 	if j == i {
@@ -300,6 +303,21 @@ func (n *Normalizer) dvalue(src []byte, i, depth int, dots bool) (int, bool) {
 	}
 	d.text = append(d.text, src[i:j]...)
 	return j, true
+}
+
+// literalEnd returns the index after the literal true, false or null at
+// src[i], whose first byte is 't', 'f' or 'n'.
+func literalEnd(src []byte, i int) (int, bool) {
+	lit := litTrue
+	if src[i] == 'f' {
+		lit = litFalse
+	} else if src[i] == 'n' {
+		lit = litNull
+	}
+	if len(src)-i < len(lit) || string(src[i:i+len(lit)]) != string(lit) {
+		return 0, false
+	}
+	return i + len(lit), true
 }
 
 // dstring copies the string at src[i] (its opening quote) to d.text as the

@@ -59,14 +59,7 @@ func (s *scanner) skipPlain(src []byte, i, depth int, meta bool) (int, bool) {
 		case '{', '[':
 			i, ok = s.skipPlain(src, i, depth+1, metaValue && c == '{')
 		case 't', 'f', 'n':
-			lit := litTrue
-			if c == 'f' {
-				lit = litFalse
-			} else if c == 'n' {
-				lit = litNull
-			}
-			ok = len(src)-i >= len(lit) && string(src[i:i+len(lit)]) == string(lit)
-			i += len(lit)
+			i, ok = literalEnd(src, i)
 		default:
 			j := numberEnd(src, i)
 			i, ok = j, j > i

@@ -43,12 +43,19 @@
 //     walk without fastjson. Bodies (requestObject, responseObject: 80% of a
 //     RequestResponse log's bytes) go through the body scanner (scan.go),
 //     which validates and copies each one, sanitized, and a body it leaves
-//     unchanged is not copied at all; the rest is copied in canonical form
-//     (escaped as the writer escapes) while the members the mapping reads
-//     are noted as spans, so that writing them is a memmove. Strings are
-//     skipped 16 bytes at a time by SSE2 assembly that passes the two-byte
-//     escapes itself (special_amd64.s; pure Go elsewhere). A test and a fuzz
-//     target (direct_test.go) hold it byte for byte to the roads below.
+//     unchanged is not copied at all; below a body's second level, a
+//     container with nothing to drop or sanitize is only checked, without
+//     the scanner's stack (scan_plain.go). The rest is read in place: the
+//     members the mapping reads are noted as spans, and in format ecs the
+//     object members kubernetes.audit copies are kept as spans of the record
+//     with a few edits (empty members cut, dots made '_' in annotation keys;
+//     direct_clean.go), so that writing them is a memmove; only what must be
+//     rewritten (a string escaped otherwise than the writer escapes) is
+//     copied. Strings are skipped 16 or 64 bytes at a time by SSE2 assembly
+//     that passes the two-byte escapes itself (special_amd64.s; pure Go
+//     elsewhere). Tests and fuzz targets (direct_test.go, scan_test.go) hold
+//     it byte for byte to the roads below and each shortcut to the way it
+//     takes.
 //   - The stripped road (strip.go): any other record (an EventList, an
 //     envelope, a record the direct road refuses) has its bodies replaced
 //     by markers and scanned in the same pass; fastjson parses the small

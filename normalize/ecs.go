@@ -362,9 +362,9 @@ func (n *Normalizer) writeECSOnce(e *event, original []byte, c *cuts) int64 {
 	if len(e.subresource) > 0 && len(e.resource) > 0 {
 		w.key(kSubtype)
 		w.b = append(w.b, '"')
-		w.b = appendEscaped(w.b, e.resource)
+		w.b = n.appendSlot(w.b, e.resource, sResource)
 		w.b = append(w.b, '/')
-		w.b = appendEscaped(w.b, e.subresource)
+		w.b = n.appendSlot(w.b, e.subresource, sSubresource)
 		w.b = append(w.b, '"')
 	}
 	if len(e.name) > 0 {
@@ -382,10 +382,10 @@ func (n *Normalizer) writeECSOnce(e *event, original []byte, c *cuts) int64 {
 		w.key(kAPIVersionECS)
 		w.b = append(w.b, '"')
 		if len(e.apiGroup) > 0 {
-			w.b = appendEscaped(w.b, e.apiGroup)
+			w.b = n.appendSlot(w.b, e.apiGroup, sAPIGroup)
 			w.b = append(w.b, '/')
 		}
-		w.b = appendEscaped(w.b, e.objAPIVersion)
+		w.b = n.appendSlot(w.b, e.objAPIVersion, sObjAPIVersion)
 		w.b = append(w.b, '"')
 	}
 	w.close()
@@ -438,6 +438,15 @@ func (n *Normalizer) strSlot(k *wkey, v []byte, slot int) {
 		return
 	}
 	n.w.str(k, v)
+}
+
+// appendSlot appends the value v of string slot slot, escaped unless it
+// needs no escaping.
+func (n *Normalizer) appendSlot(dst, v []byte, slot int) []byte {
+	if n.ev.isPlain(slot) {
+		return append(dst, v...)
+	}
+	return appendEscaped(dst, v)
 }
 
 // writeOrchestratorBase writes the members every document's orchestrator has.

@@ -136,8 +136,9 @@ func (w *writer) sep() {
 
 // wkey is a constant key as the writer writes it, `"k":`, in a fixed block.
 // Keys are the writer's most frequent copy (some 60 a document): a block
-// of fixed size moves as two 16-byte words, with no call and no branch on
-// its length, where an append of the string is a call to memmove.
+// of fixed size moves as two 16-byte words, with no branch on its length,
+// in a key small enough to be inlined; an append of the string was a call
+// to memmove each.
 type wkey struct {
 	text [32]byte
 	n    int // the length of `"k":` in text
@@ -155,7 +156,9 @@ func newKey(k string) *wkey {
 	return w
 }
 
-// key writes a constant key, with its comma when one is needed.
+// key writes a constant key, with its comma when one is needed: the comma
+// is always stored and the key written over it when none is needed. The
+// buffer grows by an append (a call would make key too big to inline).
 func (w *writer) key(k *wkey) {
 	l := len(w.b)
 	if l+33 > cap(w.b) {

@@ -53,15 +53,15 @@ var (
 )
 
 type scanner struct {
-	src  []byte
-	out  []byte
-	mark int // src[mark:i] is pending
+	src   []byte
+	out   []byte
+	mark  int // src[mark:i] is pending
+	start int // the body's start in out
+	limit int
+	over  bool
+	drop  bool // leave out metadata.managedFields
 	// noPlain: tests: every container goes through the stack (no skipPlain).
 	noPlain bool
-	start   int // the body's start in out
-	limit   int
-	over    bool
-	drop    bool // leave out metadata.managedFields
 
 	dropping  bool // inside a dropped member's value
 	dropDepth int  // stack depth at which the dropped value ends
@@ -244,6 +244,8 @@ func (s *scanner) value(i int) (int, bool) {
 			}
 			i = j
 		case '{', '[':
+			// Below the body's second level, with no path to redact,
+			// a container is first tried as a plain one (scan_plain.go).
 			if len(s.stack) >= 2 && next == nextPlain && s.rootMask == 0 && !s.noPlain {
 				if j, ok := s.skipPlain(src, i, len(s.stack), false); ok {
 					i = j

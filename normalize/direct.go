@@ -1,5 +1,7 @@
 package normalize
 
+import "bytes"
+
 // The direct road. A record that is one audit event object (the tail input's
 // every line) is read in a single walk over its bytes, without fastjson:
 // bodies go through the body scanner (scan.go) as on the stripped road, and
@@ -261,24 +263,125 @@ func (n *Normalizer) direct(record []byte) bool {
 	// Only format ecs reads the copies, and only event.original of a
 	// hooked event renders the event from d.text.
 	d.omit = n.opt.Format == ECS && !(n.opt.EventOriginal && n.hooked())
-	ok := n.walkEvent(rec) && n.directEvent(rec)
+	var ok bool
+	if bytes.HasPrefix(rec, eventListHead) {
+		ok = n.directList(rec)
+	} else {
+		var end int
+		end, ok = n.walkEvent(rec)
+		ok = ok && skipWS(rec, end) == len(rec) && n.directEvent(rec, rec)
+	}
 	d.src = nil // the caller's memory: not kept past the call
 	if !ok {
+		// Nothing written stays, not even a list's first items.
 		n.bodies, n.bodyBuf, n.names = n.bodies[:0], n.bodyBuf[:0], n.names[:0]
+		n.w.b, n.spans, n.meta, n.dropped = n.w.b[:0], n.spans[:0], n.meta[:0], 0
 	}
 	return ok
 }
 
-// walkEvent walks the event object rec.
-func (n *Normalizer) walkEvent(src []byte) bool {
+// eventListHead is how the API server's webhook backend starts a batch.
+var eventListHead = []byte(`{"kind":"EventList"`)
+
+// directList normalizes an EventList that starts with eventListHead (as the
+// general road does: each item of items its own event, every other member
+// only checked), each item walked as a record of its own; event.original
+// of an item is rendered, as the general road renders it from a tree.
+func (n *Normalizer) directList(rec []byte) bool {
+	d := &n.d
+	d.omit = n.opt.Format == ECS && !n.opt.EventOriginal
+	items := false
+	i := len(eventListHead)
+	for {
+		i = skipWS(rec, i)
+		if i >= len(rec) {
+			return false
+		}
+		switch rec[i] {
+		case ',':
+			i = skipWS(rec, i+1)
+		case '}':
+			return items && skipWS(rec, i+1) == len(rec)
+		default:
+			return false
+		}
+		j, ok := plainEnd(rec, i)
+		if !ok {
+			return false
+		}
+		k := rec[i+1 : j-1]
+		if i = skipWS(rec, j); i >= len(rec) || rec[i] != ':' {
+			return false
+		}
+		if i = skipWS(rec, i+1); i >= len(rec) {
+			return false
+		}
+		switch string(k) {
+		case "kind":
+			return false // a second kind: the general road reads the first
+		case "items":
+			if items {
+				return false
+			}
+			items = true
+			if i, ok = n.directItems(rec, i); !ok {
+				return false
+			}
+		default:
+			d.reset()
+			if i, ok = n.dvalue(rec, i, 1, false); !ok {
+				return false
+			}
+		}
+	}
+}
+
+// directItems walks the items array at rec[i] and returns the index after
+// it.
+func (n *Normalizer) directItems(rec []byte, i int) (int, bool) {
+	d := &n.d
+	if rec[i] != '[' {
+		return 0, false
+	}
+	if i = skipWS(rec, i+1); i < len(rec) && rec[i] == ']' {
+		return i + 1, true
+	}
+	for {
+		if i >= len(rec) || rec[i] != '{' {
+			return 0, false
+		}
+		item := rec[i:]
+		d.reset()
+		d.src = item
+		end, ok := n.walkEvent(item)
+		if !ok || !n.directEvent(item[:end], nil) {
+			return 0, false
+		}
+		if i = skipWS(rec, i+end); i >= len(rec) {
+			return 0, false
+		}
+		switch rec[i] {
+		case ',':
+			i = skipWS(rec, i+1)
+		case ']':
+			return i + 1, true
+		default:
+			return 0, false
+		}
+	}
+}
+
+// walkEvent walks the event object at the start of src and returns the
+// index after it.
+func (n *Normalizer) walkEvent(src []byte) (int, bool) {
 	d := &n.d
 	i := skipWS(src, 1)
 	if i < len(src) && src[i] == '}' {
-		return false // {} is not an event: the general road says why
+		return 0, false // {} is not an event: the general road says why
 	}
 	for {
 		if i >= len(src) || src[i] != '"' {
-			return false
+			return 0, false
 		}
 		// In omit mode a plain key is classified where it is: nothing
 		// renders the members.
@@ -292,14 +395,14 @@ func (n *Normalizer) walkEvent(src []byte) bool {
 		}
 		if !ok {
 			if j, ok = n.dstring(src, i); !ok {
-				return false
+				return 0, false
 			}
 			k = d.text[ms+1 : len(d.text)-1]
 		}
 		top, slot := topMember(k)
 		i = skipWS(src, j)
 		if i >= len(src) || src[i] != ':' {
-			return false
+			return 0, false
 		}
 		if d.omit {
 			// Omit mode keeps only the copies' values and the strings
@@ -310,15 +413,15 @@ func (n *Normalizer) walkEvent(src []byte) bool {
 		}
 		i = skipWS(src, i+1)
 		if i >= len(src) {
-			return false
+			return 0, false
 		}
 		m := dmember{body: -1, top: top, slot: slot}
 		switch top {
 		case tmContainer:
-			return false
+			return 0, false
 		case tmString:
 			if !d.once(uint(slot)) || src[i] != '"' {
-				return false
+				return 0, false
 			}
 			vs := len(d.text)
 			if d.omit {
@@ -341,7 +444,7 @@ func (n *Normalizer) walkEvent(src []byte) bool {
 			}
 		case tmObject:
 			if !d.once(16 + uint(slot)) {
-				return false
+				return 0, false
 			}
 			d.hasOb |= 1 << slot
 			if d.omit && !n.noSrcCopy {
@@ -366,7 +469,7 @@ func (n *Normalizer) walkEvent(src []byte) bool {
 			d.objs[slot] = span{int32(vs), int32(len(d.text))}
 		case tmBody:
 			if !d.once(32 + uint(slot)) {
-				return false
+				return 0, false
 			}
 			j, ok = n.scanBody(src, i)
 			m.body = int32(len(n.bodies) - 1)
@@ -383,7 +486,7 @@ func (n *Normalizer) walkEvent(src []byte) bool {
 			}
 		}
 		if !ok {
-			return false
+			return 0, false
 		}
 		if !d.omit {
 			m.s, m.e = int32(ms), int32(len(d.text))
@@ -391,16 +494,16 @@ func (n *Normalizer) walkEvent(src []byte) bool {
 		}
 		i = skipWS(src, j)
 		if i >= len(src) {
-			return false
+			return 0, false
 		}
 		switch src[i] {
 		case ',':
 			i = skipWS(src, i+1)
 			continue
 		case '}':
-			return skipWS(src, i+1) == len(src)
+			return i + 1, true
 		}
-		return false
+		return 0, false
 	}
 }
 

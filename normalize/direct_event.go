@@ -8,7 +8,7 @@ import "math/bits"
 // directEvent checks that the walked record is an audit event (as
 // eventCheck does), fills n.ev from the walk and writes its document; false
 // sends the record to the general road.
-func (n *Normalizer) directEvent(src []byte) bool {
+func (n *Normalizer) directEvent(src, original []byte) bool {
 	d := &n.d
 	e := &n.ev
 	e.reset(nil, true)
@@ -74,7 +74,7 @@ func (n *Normalizer) directEvent(src []byte) bool {
 	if n.opt.Format == ECS {
 		n.directCopies(e)
 	}
-	n.emit(e, src)
+	n.emit(e, original)
 	return true
 }
 

@@ -74,7 +74,13 @@ func TestDirectRoadAgrees(t *testing.T) {
 			t.Errorf("a real event took the general road: %.200s", l)
 		}
 	}
+	if docs := n.Normalize(eventListSeed, testRecordTime); !n.tookDirect || len(docs) != 2 {
+		t.Error("an EventList took the general road")
+	}
 }
+
+// eventListSeed is a batch as the webhook backend sends it.
+var eventListSeed = []byte(`{"kind":"EventList","apiVersion":"audit.k8s.io/v1","metadata":{},"items":[{"kind":"Event","auditID":"a","verb":"get","user":{"username":"u"}},{"kind":"Event","auditID":"b","requestObject":{"metadata":{"name":"n","managedFields":[1]}}}]}`)
 
 // directSeeds exercise the direct road's edges: escapes, odd types,
 // duplicates, empty values, records it must refuse.
@@ -112,6 +118,21 @@ var directSeeds = [][]byte{
 	[]byte(`{"auditID":"a","requestObject":{"spec":{"x":[{"image":"no"}],"containers":[{"name":"a","image":"i1"},1,{"image":"i1"},{"image":""},{"image":2}],"initContainers":{"image":"no"},"ephemeralContainers":[{"image":"e"}],"template":{"spec":{"containers":[{"image":"t"}]}},"jobTemplate":{"spec":{"template":{"spec":{"containers":[{"image":"j"},{"image":"i1"}]}}}}}}}`),
 	[]byte(`{"auditID":"a","requestObject":{"spec":{"containers":[{"image":"a\u0041"}],"template":{"sp\u0065c":{"containers":[{"image":"t"}]}}}}}`),
 	[]byte(`{"auditID":"a","requestObject":{"spec":{"containers":[{"image":"a","image":"b"}],"containers":[{"image":"c"}]}}}`),
+	// EventLists, the webhook backend's batches: walked item by item.
+	eventListSeed,
+	[]byte(`{"kind":"EventList","items":[]}`),
+	[]byte(`{"kind":"EventList","items":[{"auditID":"a"},{"kind":"Pod"}]}`),
+	[]byte(`{"kind":"EventList","items":[{"auditID":"a"},{}]}`),
+	[]byte(`{"kind":"EventList","items":[{"auditID":"a"},1]}`),
+	[]byte(`{"kind":"EventList","items":[{"auditID":"a"}],"items":[{"auditID":"b"}]}`),
+	[]byte(`{"kind":"EventList","items":[{"auditID":"a"}],"kind":"Event"}`),
+	[]byte(`{"kind":"EventList","metadata":{"x":NaN},"items":[{"auditID":"a"}]}`),
+	[]byte(`{"kind":"EventList","metadata":{"requestObject":1},"items":[{"auditID":"a"}]}`),
+	[]byte(`{"kind":"EventList", "items" : [ {"auditID":"a"} , {"auditID":"b"} ] } `),
+	[]byte(`{"kind":"EventList","items":{"auditID":"a"}}`),
+	[]byte(`{"kind":"EventList"}`),
+	[]byte(`{"kind":"EventList","items":[{"auditID":"a"}]} x`),
+	[]byte(`{"kind":"EventList","items":[{"auditID":"a","level":"RequestResponse","objectRef":{"resource":"secrets"},"requestObject":{"kind":"Secret","data":{"k":"djE="}}},{"auditID":"b","requestURI":"/x?token=t"}]}`),
 }
 
 // FuzzDirectRoad: for any input, the direct road writes what the general

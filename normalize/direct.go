@@ -3,19 +3,21 @@ package normalize
 import "bytes"
 
 // The direct road. A record that is one audit event object (the tail input's
-// every line) is read in a single walk over its bytes, without fastjson:
-// bodies go through the body scanner (scan.go) as on the stripped road, and
-// everything else is validated and copied in canonical compact form (every
-// string escaped as the writer escapes it) to Normalizer.d.text, while the
-// members the mapping reads are noted as spans of the input. The writers then
-// copy spans instead of walking a tree and re-escaping its strings. In
-// format ecs (omit mode, see direct_walk.go) only what a writer reads is
-// kept in d.text: kubernetes.audit's copies of the object members, already
-// without their empty values, and the strings the walk had to rewrite; the
-// others are read from the input itself.
+// every line), or an EventList that starts with its kind (the webhook
+// backend's batch, each item walked in turn), is read in a single walk over
+// its bytes, without fastjson: bodies go through the body scanner (scan.go)
+// as on the stripped road, and everything else is validated and copied in
+// canonical compact form (every string escaped as the writer escapes it) to
+// Normalizer.d.text, while the members the mapping reads are noted as spans
+// of the input. The writers then copy spans instead of walking a tree and
+// re-escaping its strings. In format ecs (omit mode, see direct_walk.go)
+// only what a writer reads is kept: kubernetes.audit's copies of the object
+// members as spans of the input with edits (direct_clean.go) or, when they
+// need more, copied without their empty values, and the strings the walk
+// had to rewrite; the others are read from the input itself.
 //
 // The road gives way to the general one (split.go) as soon as a record is
-// anything else: not an object, an EventList, an envelope, a member the
+// anything else: not an object, another list or envelope, a member the
 // mapping reads given twice or with an unexpected JSON type, a body key out
 // of its place, a lone surrogate or a bad escape, a number JSON does not
 // allow, nesting past maxDirectDepth, or a record that is not an audit event

@@ -5,9 +5,11 @@ import "math/bits"
 // Turning a walked record (direct.go) into the event the writers read, and
 // the renderings of it that the general road makes from a tree.
 
-// directEvent checks that the walked record is an audit event (as
+// directEvent checks that the walked event src is an audit event (as
 // eventCheck does), fills n.ev from the walk and writes its document; false
-// sends the record to the general road.
+// sends the record to the general road. original is the event's text when
+// the record is that event (event.original copies it), nil for an item of a
+// list (event.original is rendered, as the general road renders it).
 func (n *Normalizer) directEvent(src, original []byte) bool {
 	d := &n.d
 	e := &n.ev

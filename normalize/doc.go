@@ -39,8 +39,9 @@
 // same bytes wherever more than one can take it:
 //
 //   - The direct road (direct.go, direct_event.go): a record that is one
-//     audit event object, the tail input's every line, is read in a single
-//     walk without fastjson. Bodies (requestObject, responseObject: 80% of a
+//     audit event object, the tail input's every line, or an EventList as
+//     the webhook backend sends it, is read in a single walk without
+//     fastjson. Bodies (requestObject, responseObject: 80% of a
 //     RequestResponse log's bytes) go through the body scanner (scan.go),
 //     which validates and copies each one, sanitized, and a body it leaves
 //     unchanged is not copied at all; below a body's second level, a
@@ -56,8 +57,8 @@
 //     elsewhere). Tests and fuzz targets (direct_test.go, scan_test.go) hold
 //     it byte for byte to the roads below and each shortcut to the way it
 //     takes.
-//   - The stripped road (strip.go): any other record (an EventList, an
-//     envelope, a record the direct road refuses) has its bodies replaced
+//   - The stripped road (strip.go): any other record (an envelope, a
+//     record the direct road refuses) has its bodies replaced
 //     by markers and scanned in the same pass; fastjson parses the small
 //     rest (event.go extracts the event from its tree).
 //   - The old road: a body that is not strict JSON sends its record through

@@ -1,7 +1,9 @@
 package normalize
 
 import (
+	"bytes"
 	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/valyala/fastjson"
@@ -43,6 +45,10 @@ func BenchmarkNormalize(b *testing.B) {
 
 func benchNormalize(b *testing.B, o Options) {
 	lines, total := benchLines(b)
+	benchNormalizeLines(b, o, lines, total)
+}
+
+func benchNormalizeLines(b *testing.B, o Options, lines [][]byte, total int64) {
 	n := New(o)
 	for _, l := range lines { // warm-up: grow buffers and caches
 		n.Normalize(l, testRecordTime)
@@ -61,6 +67,34 @@ func benchNormalize(b *testing.B, o Options) {
 // floor that BenchmarkNormalize is compared with.
 func BenchmarkFastjsonParseOnly(b *testing.B) {
 	lines, total := benchLines(b)
+	benchParseLines(b, lines, total)
+}
+
+// webhookBatch is the EventList of 20 events the webhook backend sent in the
+// chunk fixtures: a record with many documents.
+func webhookBatch(b testing.TB) ([][]byte, int64) {
+	needFixtures(b)
+	rec, err := os.ReadFile(filepath.Join(fixtureRoot, "chunks", "webhook-eventlist.json"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	rec = bytes.TrimSpace(rec)
+	return [][]byte{rec}, int64(len(rec))
+}
+
+// BenchmarkNormalizeWebhookBatch and BenchmarkFastjsonParseOnlyWebhookBatch
+// are the two above on the webhook batch.
+func BenchmarkNormalizeWebhookBatch(b *testing.B) {
+	lines, total := webhookBatch(b)
+	benchNormalizeLines(b, Options{ClusterName: "test"}, lines, total)
+}
+
+func BenchmarkFastjsonParseOnlyWebhookBatch(b *testing.B) {
+	lines, total := webhookBatch(b)
+	benchParseLines(b, lines, total)
+}
+
+func benchParseLines(b *testing.B, lines [][]byte, total int64) {
 	var p fastjson.Parser
 	for _, l := range lines {
 		p.ParseBytes(l)
@@ -100,4 +134,10 @@ func TestNormalizeRatio(t *testing.T) {
 		}
 		t.Logf("%s: normalize %.0f MB/s, parse-only %.0f MB/s, ratio %.2f", c.name, norm, parse, norm/parse)
 	}
+	var norm, parse float64
+	for round := 0; round < 5; round++ {
+		norm = max(norm, mbps(testing.Benchmark(BenchmarkNormalizeWebhookBatch)))
+		parse = max(parse, mbps(testing.Benchmark(BenchmarkFastjsonParseOnlyWebhookBatch)))
+	}
+	t.Logf("ecs, the webhook batch (one EventList of 20 events): normalize %.0f MB/s, parse-only %.0f MB/s, ratio %.2f", norm, parse, norm/parse)
 }

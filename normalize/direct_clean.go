@@ -9,7 +9,7 @@ package normalize
 // Anything else (whitespace, a string the writer would write otherwise,
 // invalid JSON) rewinds what the check noted and lets dobject copy the
 // member as before. The two give the same bytes, which TestDirectRoadAgrees,
-// FuzzDirectRoad and TestSrcObjectAgrees hold them to.
+// FuzzDirectRoad and TestSrcCopiesAgree hold them to.
 
 // edit is one change to a copy's text: bytes [s, e) left out, or, with e
 // < 0, the '.' at s made '_'. A copy's edits are in order and do not
@@ -76,8 +76,8 @@ type members struct {
 	comma int // the comma before the current member
 }
 
-// end ends a member started at ms whose value ends at j (src[j] is the
-// next ',' or the closer); mark is d.edits at its start.
+// endMember ends a member started at ms whose value ends at j (src[j] is
+// the next ',' or the closer); mark is d.edits at its start.
 func (d *directState) endMember(m *members, ms, mark, j int, cut bool, src []byte) {
 	if !cut {
 		m.kept++
@@ -94,8 +94,8 @@ func (d *directState) endMember(m *members, ms, mark, j int, cut bool, src []byt
 	}
 }
 
-// closed ends the container at j (its closer): empty when no member stays,
-// and then its members' edits go, for the container's own cut.
+// closedSrc ends a container: it is empty when no member stays, and then
+// its members' edits go, for the container's own cut.
 func (d *directState) closedSrc(m *members) bool {
 	if m.kept == 0 {
 		d.edits = d.edits[:m.start]
@@ -113,6 +113,9 @@ func (d *directState) dotEdits(s int, k []byte) {
 	}
 }
 
+// srcMembers checks the object member c at src[i] as dobject walks it and
+// returns the index after it and whether its copy is empty; ok false when
+// it must be copied.
 func (n *Normalizer) srcMembers(src []byte, i int, c uint8) (int, bool, bool) {
 	d := &n.d
 	if src[i] != '{' || i+1 >= len(src) {

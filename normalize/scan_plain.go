@@ -7,9 +7,10 @@ import "unicode/utf8"
 // output) serves one rule only: dropping metadata.managedFields. A
 // container there that holds no metadata.managedFields, no whitespace and
 // no string the scanner would sanitize is copied as it is, so skipPlain
-// only checks it and finds its end, without the scanner's stack. When it meets anything
-// else it gives way (ok false) and the scanner takes the container from its
-// start; TestSkipPlainAgrees holds the two to the same output.
+// only checks it and finds its end, without the scanner's stack. When it
+// meets anything else it gives way (ok false) and the scanner takes the
+// container from its start; TestSkipPlainAgrees holds the two to the same
+// output. Bodies with a path to redact never come here.
 
 // skipPlain checks the container at src[i] ('{' or '['), at stack depth
 // depth, and returns the index after it; meta says it is the value of a

@@ -8,11 +8,13 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/k8saudit/k8saudit/internal/testfix"
 )
 
-// Fixtures are read from the shared peer fixtures (see their README for
-// provenance); tests skip when the folder is absent.
-var fixtureRoot = filepath.Join("..", "..", "shared", "fixtures")
+// Fixtures are the repository's testdata/fixtures (provenance in its README),
+// found by internal/testfix; a test reading them calls needFixtures first.
+var fixtureRoot = testfix.Root()
 
 // testRecordTime is the Fluent Bit record time used by fixture tests.
 const testRecordTime = int64(1700000000123456789)
@@ -23,11 +25,11 @@ type fixtureFile struct {
 	records [][]byte
 }
 
+// needFixtures fails the test when the fixtures folder was not found: it is part
+// of the repository, so its absence is a broken checkout, never a reason to skip.
 func needFixtures(t testing.TB) {
 	t.Helper()
-	if _, err := os.Stat(fixtureRoot); err != nil {
-		t.Skipf("shared fixtures not available at %s: %v", fixtureRoot, err)
-	}
+	testfix.Dir(t)
 }
 
 func splitLines(b []byte) [][]byte {

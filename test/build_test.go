@@ -5,9 +5,9 @@
 //	go test ./test                     # from the repository root
 //	K8SAUDIT_SO=/path/out_k8saudit.so  # test that .so instead of building one
 //	FLUENT_BIT=/path/fluent-bit        # also run the plugin inside a real Fluent Bit
-//	K8SAUDIT_FIXTURES=/path/fixtures   # fixtures elsewhere than ../shared/fixtures
 //
-// Tests that need cc or the shared fixtures skip with the reason when they are missing.
+// The fixtures are the repository's testdata/fixtures (internal/testfix). Tests that need cc
+// or Fluent Bit skip with the reason when they are missing.
 package test
 
 import (
@@ -24,6 +24,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/k8saudit/k8saudit/internal/testfix"
 )
 
 // workDir holds what the tests build; TestMain removes it.
@@ -55,21 +57,10 @@ func repoRoot(t testing.TB) string {
 	return root
 }
 
-// fixtures returns the shared fixtures folder, or skips the test.
+// fixtures returns the repository's testdata/fixtures folder, or fails the test.
 func fixtures(t testing.TB) string {
 	t.Helper()
-	var candidates []string
-	if d := os.Getenv("K8SAUDIT_FIXTURES"); d != "" {
-		candidates = append(candidates, d)
-	}
-	candidates = append(candidates, filepath.Join(repoRoot(t), "..", "shared", "fixtures"), "/work/shared/fixtures")
-	for _, d := range candidates {
-		if st, err := os.Stat(filepath.Join(d, "real")); err == nil && st.IsDir() {
-			return d
-		}
-	}
-	t.Skipf("shared fixtures not found (tried %s): set K8SAUDIT_FIXTURES", strings.Join(candidates, ", "))
-	return ""
+	return testfix.Dir(t)
 }
 
 type built struct {

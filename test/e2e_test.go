@@ -39,7 +39,7 @@ func realLogs(t testing.TB) []string {
 	}
 	sort.Strings(files)
 	if len(files) == 0 {
-		t.Skipf("no .log or .jsonl files in %s", dir)
+		t.Fatalf("no .log or .jsonl files in %s", dir)
 	}
 	return files
 }
@@ -104,7 +104,7 @@ func TestCapturedChunks(t *testing.T) {
 			t.Parallel()
 			path := filepath.Join(dir, c.file)
 			if _, err := os.Stat(path); err != nil {
-				t.Skipf("fixture missing: %v", err)
+				t.Fatalf("fixture missing: %v", err)
 			}
 			in := newIntake(t, nil)
 			r := runHarness(t, runTimeout, append(ndjson(in.url()), "-t", c.tag, "-c", path)...)

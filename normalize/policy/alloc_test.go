@@ -3,6 +3,8 @@ package policy
 import (
 	"path/filepath"
 	"testing"
+
+	"github.com/k8saudit/k8saudit/internal/testfix"
 )
 
 // gceMix is a spread of events for gce.yaml: some dropped by the first
@@ -14,7 +16,7 @@ func gceMix(t testing.TB) (*Policy, []*Attributes) {
 		t.Fatal(err)
 	}
 	var mix []*Attributes
-	for _, e := range readEvents(t, "testdata/openshift-clo_apiaudit_audit.log") {
+	for _, e := range readEvents(t, testfix.Path(t, "real", "openshift-clo_apiaudit_audit.log")) {
 		mix = append(mix, e.attrs())
 	}
 	for _, r := range fixtures {

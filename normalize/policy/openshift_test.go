@@ -3,17 +3,20 @@ package policy
 import (
 	"os"
 	"testing"
+
+	"github.com/k8saudit/k8saudit/internal/testfix"
 )
 
 // The OpenShift cluster-logging-operator's API audit filter test: five real
-// events in, what its policy keeps of them out (testdata/README.md). For
-// each input event our Decision must agree with the want file: absent means
-// dropped; present means kept at the level it shows, with requestObject and
-// responseObject exactly when that level keeps them.
+// events in, what its policy keeps of them out (testdata/README.md; the two
+// logs are in the repository's testdata/fixtures/real). For each input event
+// our Decision must agree with the want file: absent means dropped; present
+// means kept at the level it shows, with requestObject and responseObject
+// exactly when that level keeps them.
 func TestOpenShiftCLOFixture(t *testing.T) {
-	in := readEvents(t, "testdata/openshift-clo_apiaudit_audit.log")
+	in := readEvents(t, testfix.Path(t, "real", "openshift-clo_apiaudit_audit.log"))
 	want := map[string]testEvent{}
-	for _, e := range readEvents(t, "testdata/openshift-clo_apiaudit_audit-want.log") {
+	for _, e := range readEvents(t, testfix.Path(t, "real", "openshift-clo_apiaudit_audit-want.log")) {
 		want[e.AuditID] = e
 	}
 	if len(in) != 5 || len(want) != 4 {
@@ -59,7 +62,7 @@ func TestOpenShiftCLOVerbatimGlob(t *testing.T) {
 	if len(p.Warnings()) != 1 {
 		t.Errorf("want one warning about the literal '*', got %q", p.Warnings())
 	}
-	in := readEvents(t, "testdata/openshift-clo_apiaudit_audit.log")
+	in := readEvents(t, testfix.Path(t, "real", "openshift-clo_apiaudit_audit.log"))
 	if e := in[0]; e.User.Username != "system:apiserver" || e.Verb != "get" {
 		t.Fatalf("fixture changed: first event %s by %s", e.Verb, e.User.Username)
 	}

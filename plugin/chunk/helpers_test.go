@@ -3,28 +3,22 @@ package chunk
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"io"
-	"os"
 	"path/filepath"
 	"reflect"
 	"testing"
+
+	"github.com/k8saudit/k8saudit/internal/testfix"
 )
 
-var fixtureDir = filepath.Join("..", "..", "..", "shared", "fixtures", "chunks")
+// fixtureDir holds the chunks real Fluent Bit handed to a Go plugin (testdata/fixtures/chunks
+// at the repository root; how they were captured is in its README).
+var fixtureDir = filepath.Join(testfix.Root(), "chunks")
 
-// fixture returns a file of the shared fixtures, or skips the test when the
-// fixtures are not checked out next to the repository.
+// fixture returns a file of fixtureDir, failing the test when it cannot be read.
 func fixture(tb testing.TB, name string) []byte {
 	tb.Helper()
-	b, err := os.ReadFile(filepath.Join(fixtureDir, name))
-	if errors.Is(err, os.ErrNotExist) {
-		tb.Skipf("fixture %s not present: %v", name, err)
-	}
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return b
+	return testfix.Read(tb, "chunks", name)
 }
 
 // record is a Record whose Body the test owns.

@@ -5,27 +5,22 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/k8saudit/k8saudit/internal/testfix"
 	"github.com/k8saudit/k8saudit/plugin/chunk/chunktest"
 	"github.com/k8saudit/k8saudit/plugin/config"
 	"github.com/k8saudit/k8saudit/plugin/deliver"
 	"github.com/k8saudit/k8saudit/plugin/logging"
 )
 
-var fixtures = filepath.Join("..", "..", "..", "shared", "fixtures")
-
+// readFixture returns a file of the repository's testdata/fixtures, failing the test when
+// it cannot be read.
 func readFixture(t testing.TB, parts ...string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(append([]string{fixtures}, parts...)...))
-	if err != nil {
-		t.Skipf("shared fixtures not available: %v", err)
-	}
-	return b
+	return testfix.Read(t, parts...)
 }
 
 // recorder is a Poster that keeps every request body, decompressed, and answers as told.

@@ -3,17 +3,15 @@ package deploy
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"sort"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/yaml"
-)
 
-// chartDefaults is the fluent/fluent-bit chart's values.yaml, as the team keeps it.
-const chartDefaults = "../shared/fixtures/helm/fluent-bit-chart-values.yaml"
+	"github.com/k8saudit/k8saudit/internal/testfix"
+)
 
 // typedValues are the chart values that the chart passes to the pod as they are: they must
 // decode strictly into these Kubernetes types.
@@ -39,11 +37,9 @@ var typedValues = map[string]func() any{
 // leaves. Values the chart hands to the pod spec decode strictly into their Kubernetes
 // types, and lists that replace a default list keep the default's entries.
 func TestHelmValuesKeysExistInChart(t *testing.T) {
-	path := repoPath(chartDefaults)
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Skipf("the chart's defaults are not here (%v)", err)
-	}
+	// The fluent/fluent-bit chart's values.yaml (provenance in testdata/fixtures/README.md).
+	path := testfix.Path(t, "helm", "fluent-bit-chart-values.yaml")
+	b := testfix.Read(t, "helm", "fluent-bit-chart-values.yaml")
 	var defaults map[string]any
 	if err := yaml.Unmarshal(b, &defaults); err != nil {
 		t.Fatalf("%s: %v", filepath.Base(path), err)

@@ -2,8 +2,11 @@
 #
 #   make build   the plugin into build/out/out_k8saudit.so (and the proxy harness)
 #   make test    vet, race tests of every package, CGO_ENABLED=0 tests of every package but
-#                plugin/, and the built .so driven end to end through the harness
-#   make bench   throughput of the flush path against fastjson parse-only and gzip-only
+#                plugin/, and the built .so driven end to end through the harness; each
+#                pass prints every failure in full, every skip with its reason, and
+#                "N passed, N failed, N skipped" (build/testsummary)
+#   make bench   throughput of the flush path against fastjson parse-only and gzip-only;
+#                fails when a ratio cannot be computed
 #   make fuzz    a short smoke of every fuzz target
 #   make soak    100,000 events through the .so into a flaky intake, with figures
 #   make run     the plugin inside Fluent Bit on conf/sample/audit.log, printing ECS events
@@ -20,6 +23,13 @@ BUILD_HARNESS = $(CC) -O2 -Wall -Wextra -o $(HARNESS) test/harness/harness.c -ld
 
 NOCGO_PKGS = $(shell $(GO) list ./... | grep -v '/plugin$$')
 
+# go test -json through build/testsummary: failures in full, skips with their reason, one
+# closing count line; it exits non-zero when go test does or any test fails.
+TESTSUMMARY = $(GO) run ./build/testsummary
+
+# A bench report through a filter: the test's own exit status, not grep's, decides.
+BENCH_FILTER = grep -v '^=== RUN\|^--- PASS\|^PASS\|^ok'
+
 .PHONY: build test vet bench fuzz run clean so docker soak
 
 build:
@@ -32,12 +42,17 @@ vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 
 test: vet build
-	K8SAUDIT_SO=$(CURDIR)/$(SO) $(GO) test -race -count=1 ./...
-	CGO_ENABLED=0 $(GO) test -count=1 $(NOCGO_PKGS)
+	K8SAUDIT_SO=$(CURDIR)/$(SO) $(TESTSUMMARY) $(GO) test -json -race -count=1 ./...
+	CGO_ENABLED=0 $(TESTSUMMARY) $(GO) test -json -count=1 $(NOCGO_PKGS)
 
 bench:
-	K8SAUDIT_BENCH=1 $(GO) test -count=1 -run='^TestThroughputReport$$' -v ./plugin/instance | grep -v '^=== RUN\|^--- \|^PASS\|^ok'
-	K8SAUDIT_BENCH=1 $(GO) test -count=1 -run='^TestNormalizeRatio$$' -v ./normalize | grep -v '^=== RUN\|^--- \|^PASS\|^ok'
+	@mkdir -p $(OUT)
+	@K8SAUDIT_BENCH=1 $(GO) test -count=1 -run='^TestThroughputReport$$' -v ./plugin/instance > $(OUT)/bench.log 2>&1; \
+	  st=$$?; $(BENCH_FILTER) $(OUT)/bench.log; \
+	  if [ $$st -ne 0 ]; then echo "make bench: TestThroughputReport failed (exit $$st): no ratio"; exit 1; fi
+	@K8SAUDIT_BENCH=1 $(GO) test -count=1 -run='^TestNormalizeRatio$$' -v ./normalize > $(OUT)/bench.log 2>&1; \
+	  st=$$?; $(BENCH_FILTER) $(OUT)/bench.log; \
+	  if [ $$st -ne 0 ]; then echo "make bench: TestNormalizeRatio failed (exit $$st): no ratio"; exit 1; fi
 	$(GO) test -count=1 -run='^$$' -bench=. -benchmem ./plugin/... ./normalize/...
 
 fuzz:

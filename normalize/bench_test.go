@@ -2,6 +2,7 @@ package normalize
 
 import (
 	"bytes"
+	"math"
 	"os"
 	"path/filepath"
 	"testing"
@@ -132,12 +133,50 @@ func TestNormalizeRatio(t *testing.T) {
 			norm = max(norm, mbps(testing.Benchmark(func(b *testing.B) { benchNormalize(b, c.o) })))
 			parse = max(parse, mbps(testing.Benchmark(BenchmarkFastjsonParseOnly)))
 		}
-		t.Logf("%s: normalize %.0f MB/s, parse-only %.0f MB/s, ratio %.2f", c.name, norm, parse, norm/parse)
+		t.Logf("%s: normalize %.0f MB/s, parse-only %.0f MB/s, ratio %.2f", c.name, norm, parse, ratioOf(t, c.name, norm, parse))
 	}
 	var norm, parse float64
 	for round := 0; round < 5; round++ {
 		norm = max(norm, mbps(testing.Benchmark(BenchmarkNormalizeWebhookBatch)))
 		parse = max(parse, mbps(testing.Benchmark(BenchmarkFastjsonParseOnlyWebhookBatch)))
 	}
-	t.Logf("ecs, the webhook batch (one EventList of 20 events): normalize %.0f MB/s, parse-only %.0f MB/s, ratio %.2f", norm, parse, norm/parse)
+	t.Logf("ecs, the webhook batch (one EventList of 20 events): normalize %.0f MB/s, parse-only %.0f MB/s, ratio %.2f", norm, parse, ratioOf(t, "webhook batch", norm, parse))
+}
+
+// ratioOf returns a/b, or fails the test when either throughput is not a positive
+// number: a benchmark that failed or skipped inside testing.Benchmark reports no
+// iterations, and the report would print "ratio NaN" and pass.
+func ratioOf(t testing.TB, what string, a, b float64) float64 {
+	t.Helper()
+	r := a / b
+	if !(a > 0) || !(b > 0) || math.IsInf(a, 0) || math.IsInf(b, 0) || math.IsNaN(r) {
+		t.Fatalf("%s: cannot compute the ratio (%g MB/s against %g MB/s): a benchmark reported no iterations", what, a, b)
+	}
+	return r
+}
+
+// fatalRecorder is a testing.TB whose Fatalf only records, so that ratioOf's refusal can
+// be observed without ending the test.
+type fatalRecorder struct {
+	testing.TB
+	failed bool
+}
+
+func (r *fatalRecorder) Helper()               {}
+func (r *fatalRecorder) Fatalf(string, ...any) { r.failed = true }
+
+// TestRatioOfRefusesMissingThroughput: a benchmark with no iterations (0 MB/s, NaN) or an
+// infinite rate makes the report fail instead of printing "ratio NaN"; real rates pass.
+func TestRatioOfRefusesMissingThroughput(t *testing.T) {
+	for _, c := range []struct{ a, b float64 }{{0, 5}, {5, 0}, {0, 0}, {math.NaN(), 5}, {5, math.Inf(1)}, {-1, 5}} {
+		r := &fatalRecorder{TB: t}
+		ratioOf(r, "case", c.a, c.b)
+		if !r.failed {
+			t.Errorf("ratioOf(%g, %g) passed", c.a, c.b)
+		}
+	}
+	r := &fatalRecorder{TB: t}
+	if got := ratioOf(r, "case", 3, 6); r.failed || got != 0.5 {
+		t.Errorf("ratioOf(3, 6) = %g, failed %v", got, r.failed)
+	}
 }

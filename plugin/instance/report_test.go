@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"testing"
 
@@ -68,8 +69,21 @@ func TestThroughputReport(t *testing.T) {
 			mbps(flush), evps(flush), float64(flush.AllocsPerOp())/float64(events))
 		fmt.Printf("  fastjson parse-only                   %8.1f MB/s %9.0f events/s\n", mbps(parse), evps(parse))
 		fmt.Printf("  gzip-only (level 1)                   %8.1f MB/s\n", mbps(zip))
-		fmt.Printf("  ratio flush/parse-only %.2f   ratio flush/gzip-only %.2f\n\n", mbps(flush)/mbps(parse), mbps(flush)/mbps(zip))
+		fmt.Printf("  ratio flush/parse-only %.2f   ratio flush/gzip-only %.2f\n\n",
+			ratioOf(t, name+" flush/parse-only", mbps(flush), mbps(parse)), ratioOf(t, name+" flush/gzip-only", mbps(flush), mbps(zip)))
 	}
+}
+
+// ratioOf returns a/b, or fails the test when either throughput is not a positive
+// number: a benchmark that failed inside testing.Benchmark reports no iterations, and the
+// report would print "ratio NaN" and pass.
+func ratioOf(t testing.TB, what string, a, b float64) float64 {
+	t.Helper()
+	r := a / b
+	if !(a > 0) || !(b > 0) || math.IsInf(a, 0) || math.IsInf(b, 0) || math.IsNaN(r) {
+		t.Fatalf("%s: cannot compute the ratio (%g MB/s against %g MB/s): a benchmark reported no iterations", what, a, b)
+	}
+	return r
 }
 
 // eventsOf returns how many audit events a chunk holds and the JSON text of each record.
@@ -97,4 +111,30 @@ func eventsOf(t testing.TB, data []byte) (int, [][]byte) {
 		}
 	}
 	return events, lines
+}
+
+// fatalRecorder is a testing.TB whose Fatalf only records, so that ratioOf's refusal can
+// be observed without ending the test.
+type fatalRecorder struct {
+	testing.TB
+	failed bool
+}
+
+func (r *fatalRecorder) Helper()               {}
+func (r *fatalRecorder) Fatalf(string, ...any) { r.failed = true }
+
+// TestRatioOfRefusesMissingThroughput: a benchmark with no iterations (0 MB/s, NaN) or an
+// infinite rate makes the report fail instead of printing "ratio NaN"; real rates pass.
+func TestRatioOfRefusesMissingThroughput(t *testing.T) {
+	for _, c := range []struct{ a, b float64 }{{0, 5}, {5, 0}, {0, 0}, {math.NaN(), 5}, {5, math.Inf(1)}, {-1, 5}} {
+		r := &fatalRecorder{TB: t}
+		ratioOf(r, "case", c.a, c.b)
+		if !r.failed {
+			t.Errorf("ratioOf(%g, %g) passed", c.a, c.b)
+		}
+	}
+	r := &fatalRecorder{TB: t}
+	if got := ratioOf(r, "case", 3, 6); r.failed || got != 0.5 {
+		t.Errorf("ratioOf(3, 6) = %g, failed %v", got, r.failed)
+	}
 }

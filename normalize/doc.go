@@ -170,8 +170,8 @@
 // # Deliberate differences from peers
 //
 // peers_test.go compares every field of the Sekoia and Elastic expected
-// documents in ../shared/fixtures with ours: equal where the meaning agrees,
-// and where it does not, on purpose:
+// documents in testdata/fixtures (at the repository root) with ours: equal
+// where the meaning agrees, and where it does not, on purpose:
 //
 //	peer     their field                     ours                          why
 //	Sekoia   event.outcome, action.outcome   event.type allowed/denied     they copy the authorization decision; an allowed
@@ -199,7 +199,7 @@
 // # Tests
 //
 // Golden files (testdata/golden, go test ./normalize -update) hold the
-// output for every shared fixture byte for byte; reference_test.go is a
+// output for every fixture file byte for byte; reference_test.go is a
 // slow normalizer on encoding/json that the fast one must agree with on
 // every fixture, the fuzz corpus and every fuzz input it can read
 // (differential_test.go, FuzzNormalize); TestZeroAllocs holds the

@@ -10,7 +10,7 @@ import (
 
 var update = flag.Bool("update", false, "rewrite testdata/golden from the current output")
 
-// TestGolden holds the ECS output of every shared fixture file byte for byte
+// TestGolden holds the ECS output of every fixture file byte for byte
 // (one document per line, ClusterName "test-cluster", record time
 // testRecordTime). Regenerate with: go test ./normalize -update
 func TestGolden(t *testing.T) {

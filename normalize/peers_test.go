@@ -209,7 +209,7 @@ var elasticRules = map[string]peerRule{
 
 // elasticSkips names the Elastic expected documents we do not produce.
 var elasticSkips = map[string]string{
-	"protoPayload": "a GKE Cloud Logging LogEntry is not an audit.k8s.io Event (DESIGN section 5 lists the shapes): it becomes a pipeline_error",
+	"protoPayload": "a GKE Cloud Logging LogEntry is not an audit.k8s.io Event (the package doc lists the shapes under Inputs): it becomes a pipeline_error",
 }
 
 func flatten(prefix string, v any, out map[string]any) {

@@ -10,7 +10,7 @@ import (
 	"testing"
 )
 
-// The delivery contract of DESIGN.md section 3, through the real .so.
+// The delivery contract of docs/design.md ("Delivery contract"), through the real .so.
 
 // 413: the batch is split and the halves resent until the intake takes them.
 func TestIntake413SplitsBatches(t *testing.T) {

@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// This file restates /work/shared/notes/audit-policy-cases.md: sections A–F
+// This file restates docs/audit-policy-cases.md: sections A–F
 // are the upstream checker_test.go expectations (kubernetes/apiserver @
 // 24a394e5), section G the cases derived from checker.go ("derived").
 

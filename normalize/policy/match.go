@@ -2,7 +2,7 @@ package policy
 
 // The matching below follows the Kubernetes checker
 // (k8s.io/apiserver/pkg/audit/policy/checker.go) step for step; the notes in
-// ../../../shared/notes/audit-policy-cases.md restate it case by case. All
+// docs/audit-policy-cases.md (repository root) restate it case by case. All
 // comparisons are string(b) == s, which the compiler performs without
 // converting (and so without allocating).
 

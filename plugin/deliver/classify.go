@@ -22,7 +22,7 @@ const (
 )
 
 // classify is the one place that maps an intake's answer to what to do with the batch
-// (DESIGN section 3). Intakes with per-item answers (Elasticsearch bulk items, Splunk's
+// (docs/design.md, "Delivery contract"). Intakes with per-item answers (Elasticsearch bulk items, Splunk's
 // invalid-event-number) refine its verdict in their items hook, right after it.
 func classify(a Answer) verdict {
 	if a.Err != nil {

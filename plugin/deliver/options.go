@@ -33,7 +33,7 @@ type Answer struct {
 	Err        error         // transport error: reset, timeout, refused, TLS
 }
 
-// Defaults, chosen for the generic ndjson intake (DESIGN section 6).
+// Defaults, chosen for the generic ndjson intake (docs/design.md, "Intakes").
 const (
 	DefaultBatchBytes    = 5_000_000 // uncompressed body bytes per request
 	DefaultBatchEvents   = 10_000    // documents per request; with ~1.5 KB documents the byte cap binds first

@@ -157,7 +157,7 @@ func (c *fbConfig) output(t *testing.T, name string) section {
 }
 
 // TestShippedConfigsKeepTheTraps holds every production configuration to the settings an
-// audit pipeline needs (DESIGN section 2; README troubleshooting).
+// audit pipeline needs (docs/design.md, "The host"; README troubleshooting).
 func TestShippedConfigsKeepTheTraps(t *testing.T) {
 	known := map[string]bool{}
 	for _, k := range config.Keys {

@@ -100,6 +100,9 @@
 // file the rejected documents are logged (count and reason, not the content) and counted
 // in Stats.DeadLettered.
 //
+// The stdout intake writes each batch as NDJSON (never compressed) in one write under a
+// lock; a failed write is not retried in the flush and gives Retry.
+//
 // # Secrets
 //
 // No credential reaches a log line or an error: URLs are shown without userinfo, query or
@@ -109,9 +112,6 @@
 // http_user or http_passwd, a colon in http_user, invalid header bytes) rather than
 // retry every chunk forever, and warns when credentials would cross the network over
 // plain http:// (any host but loopback).
-//
-// The stdout intake writes each batch as NDJSON (never compressed) in one write under a
-// lock; a failed write is not retried in the flush and gives Retry.
 //
 // # Idempotence
 //
@@ -126,7 +126,10 @@
 // of them, with a bitmap of their done documents (progress.go): the chunk retried by
 // Fluent Bit re-forms the same request, and only its rest is sent. Since batching is
 // deterministic this holds for every intake, ids or not; Elasticsearch adds its own
-// guarantee, since a resent document is answered 409 (Stats.Already). The memories live
+// guarantee, since a resent document is answered 409 (Stats.Already); its _id carries a
+// digest of the document, so a reused auditID never makes a different event look
+// indexed. Splunk HEC (without indexer acknowledgement), Datadog and Sekoia do not
+// deduplicate: nothing there keys on an auditID a client could choose. The memories live
 // in the process: identical bodies are identical audit events, so skipping them never
 // loses an event; a restart or an evicted entry can only resend (at-least-once).
 //

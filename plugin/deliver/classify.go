@@ -64,7 +64,7 @@ func likelyCause(status int) string {
 	case 401:
 		return "the credential is missing or wrong: check api_key, http_user, http_passwd"
 	case 403:
-		return "the credential is refused or lacks a privilege (e.g. create_doc on the index): check api_key and its permissions"
+		return "the credential is refused or lacks a privilege: check api_key and its permissions (Elasticsearch: create_doc on the index)"
 	case 404:
 		return "nothing is listening at this path: check url (and a proxy or ingress in front of the intake)"
 	case 405:

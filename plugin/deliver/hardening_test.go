@@ -350,3 +350,18 @@ func TestDeadLetterRotates(t *testing.T) {
 		t.Errorf("last id %d", ids[len(ids)-1])
 	}
 }
+
+func TestRedactURL(t *testing.T) {
+	cases := map[string]string{
+		"https://alice:pw@h:8443/p?token=abc#frag": "https://h:8443/p",
+		"http://alice@h/p":                         "http://h/p",
+		"http://h/p?":                              "http://h/p",
+		"https://h":                                "https://h",
+		"http://a b:pw@h/":                         Redacted, // does not parse: not shown at all
+	}
+	for in, want := range cases {
+		if got := RedactURL(in); got != want {
+			t.Errorf("RedactURL(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -1,7 +1,9 @@
 package config
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"strconv"
@@ -75,11 +77,13 @@ type Config struct {
 	SourceKey      string
 	ClusterName    string
 	DeadLetterFile string
-	EventOriginal  bool
-	MaxEventBytes  int      // 0 = the normalizer's default
-	PolicyFile     string   // an audit.k8s.io/v1 Policy applied before shipping; "" = none
-	Redact         bool     // strip secret material from bodies and URIs (on by default)
-	RedactPaths    []string // the user's own body paths to redact, dotted (data.password)
+	// DeadLetterMaxBytes rotates dead_letter_file to <file>.1 past this size.
+	DeadLetterMaxBytes int
+	EventOriginal      bool
+	MaxEventBytes      int      // 0 = the normalizer's default
+	PolicyFile         string   // an audit.k8s.io/v1 Policy applied before shipping; "" = none
+	Redact             bool     // strip secret material from bodies and URIs (on by default)
+	RedactPaths        []string // the user's own body paths to redact, dotted (data.password)
 
 	// elasticsearch
 	Index    string // index, data stream or alias; for Sematext the Logs App token
@@ -95,7 +99,7 @@ var Keys = []string{
 	"intake", "url", "format", "api_key", "http_user", "http_passwd", "headers",
 	"compress", "compress_level", "batch_bytes", "batch_events", "timeout", "retry_budget",
 	"tls_verify", "tls_ca_file", "tls_crt_file", "tls_key_file", "tls_server_name",
-	"source_key", "cluster_name", "dead_letter_file", "event_original",
+	"source_key", "cluster_name", "dead_letter_file", "dead_letter_max_bytes", "event_original",
 	"max_event_bytes", "policy_file", "redact", "redact_paths",
 	"index", "pipeline",
 	"dd_source", "dd_service", "dd_tags", "dd_hostname",
@@ -142,7 +146,10 @@ func Parse(g Getter) (*Config, []string, error) {
 	}
 	c.APIKey, c.HTTPUser, c.HTTPPasswd = get("api_key"), get("http_user"), get("http_passwd")
 	if c.HTTPPasswd != "" && c.HTTPUser == "" {
-		return nil, nil, invalid("http_user", "", "a user name whenever http_passwd is set")
+		return nil, nil, invalid("http_user", "a user name whenever http_passwd is set")
+	}
+	if err := checkCredentials(c); err != nil {
+		return nil, nil, err
 	}
 	if c.Headers, err = parseHeaders("headers", get("headers")); err != nil {
 		return nil, nil, err
@@ -156,7 +163,7 @@ func Parse(g Getter) (*Config, []string, error) {
 	}
 	if v := get("compress_level"); v != "" {
 		if c.CompressLevel, err = parseCount("compress_level", v); err != nil || c.CompressLevel > 9 {
-			return nil, nil, invalid("compress_level", v, "a gzip level from 1 (fastest) to 9 (smallest)")
+			return nil, nil, invalid("compress_level", "a gzip level from 1 (fastest) to 9 (smallest)")
 		}
 	}
 	if v := get("batch_bytes"); v != "" {
@@ -164,7 +171,7 @@ func Parse(g Getter) (*Config, []string, error) {
 			return nil, nil, err
 		}
 		if lim.MaxBytes > 0 && c.BatchBytes > lim.MaxBytes {
-			return nil, nil, invalid("batch_bytes", v, "at most "+strconv.Itoa(lim.MaxBytes)+" bytes for intake "+c.Intake+" ("+lim.Source+")")
+			return nil, nil, invalid("batch_bytes", "at most "+strconv.Itoa(lim.MaxBytes)+" bytes for intake "+c.Intake+" ("+lim.Source+")")
 		}
 	}
 	if v := get("batch_events"); v != "" {
@@ -172,7 +179,7 @@ func Parse(g Getter) (*Config, []string, error) {
 			return nil, nil, err
 		}
 		if lim.MaxEvents > 0 && c.BatchEvents > lim.MaxEvents {
-			return nil, nil, invalid("batch_events", v, "at most "+strconv.Itoa(lim.MaxEvents)+" documents for intake "+c.Intake+" ("+lim.Source+")")
+			return nil, nil, invalid("batch_events", "at most "+strconv.Itoa(lim.MaxEvents)+" documents for intake "+c.Intake+" ("+lim.Source+")")
 		}
 	}
 	if v := get("timeout"); v != "" {
@@ -195,7 +202,7 @@ func Parse(g Getter) (*Config, []string, error) {
 			return nil, nil, err
 		}
 		if c.MaxEventBytes < minEventBytes {
-			return nil, nil, invalid("max_event_bytes", v, "a size of at least 16k: every document must keep its metadata")
+			return nil, nil, invalid("max_event_bytes", "a size of at least 16k: every document must keep its metadata")
 		}
 	}
 	if v := get("redact"); v != "" {
@@ -208,7 +215,7 @@ func Parse(g Getter) (*Config, []string, error) {
 	}
 	if c.PolicyFile = get("policy_file"); c.PolicyFile != "" {
 		if _, statErr := os.Stat(c.PolicyFile); statErr != nil {
-			return nil, nil, invalid("policy_file", c.PolicyFile, "a readable audit.k8s.io/v1 Policy file ("+statErr.Error()+")")
+			return nil, nil, invalid("policy_file", "a readable audit.k8s.io/v1 Policy file ("+cause(statErr)+")")
 		}
 	}
 	if v := get("event_original"); v != "" {
@@ -222,7 +229,7 @@ func Parse(g Getter) (*Config, []string, error) {
 			continue
 		}
 		if _, statErr := os.Stat(f[1]); statErr != nil {
-			return nil, nil, invalid(f[0], f[1], "a readable file ("+statErr.Error()+")")
+			return nil, nil, invalid(f[0], "a readable file ("+cause(statErr)+")")
 		}
 	}
 	if (c.TLSCrtFile == "") != (c.TLSKeyFile == "") {
@@ -232,6 +239,12 @@ func Parse(g Getter) (*Config, []string, error) {
 		c.SourceKey = v
 	}
 	c.ClusterName, c.DeadLetterFile = get("cluster_name"), get("dead_letter_file")
+	c.DeadLetterMaxBytes = deliver.DefaultDeadLetterMaxBytes
+	if v := get("dead_letter_max_bytes"); v != "" {
+		if c.DeadLetterMaxBytes, err = parseSize("dead_letter_max_bytes", v); err != nil {
+			return nil, nil, err
+		}
+	}
 	if err := parseIntakeKeys(get, c); err != nil {
 		return nil, nil, err
 	}
@@ -246,31 +259,31 @@ func parseIntakeKeys(get func(string) string, c *Config) error {
 	switch c.Intake {
 	case IntakeElasticsearch:
 		if c.Index == "" {
-			return invalid("index", "", "the index, data stream or alias to write to (required for intake elasticsearch; for Sematext, the Logs App token)")
+			return invalid("index", "the index, data stream or alias to write to (required for intake elasticsearch; for Sematext, the Logs App token)")
 		}
 		if strings.ContainsAny(c.Index, " \"\\/*?<>|,#") || c.Index != strings.ToLower(c.Index) && !looksLikeToken(c.Index) {
-			return invalid("index", c.Index, "a lowercase index or data stream name without spaces or \\/*?\"<>|,#")
+			return invalid("index", "a lowercase index or data stream name without spaces or \\/*?\"<>|,#")
 		}
 	case IntakeDatadog:
 		if c.DDSource == "" {
 			c.DDSource = deliver.DefaultDDSource
 		}
 		if c.APIKey == "" {
-			return invalid("api_key", "", "the Datadog API key (required for intake datadog; sent as DD-API-KEY)")
+			return invalid("api_key", "the Datadog API key (required for intake datadog; sent as DD-API-KEY)")
 		}
 		if c.HTTPUser != "" {
-			return invalid("http_user", c.HTTPUser, "nothing: Datadog takes api_key only")
+			return invalid("http_user", "nothing: Datadog takes api_key only")
 		}
 	case IntakeSplunk:
 		if c.SplunkSourcetype == "" {
 			c.SplunkSourcetype = deliver.DefaultSplunkSourcetype
 		}
 		if c.APIKey == "" && c.HTTPUser == "" {
-			return invalid("api_key", "", "the HEC token (required for intake splunk; sent as Authorization: Splunk <token>)")
+			return invalid("api_key", "the HEC token (required for intake splunk; sent as Authorization: Splunk <token>)")
 		}
 	case IntakeSekoia:
 		if c.APIKey == "" && c.HTTPUser == "" {
-			return invalid("api_key", "", "the Sekoia intake key (required for intake sekoia; sent as X-SEKOIAIO-INTAKE-KEY)")
+			return invalid("api_key", "the Sekoia intake key (required for intake sekoia; sent as X-SEKOIAIO-INTAKE-KEY)")
 		}
 	}
 	return nil
@@ -299,33 +312,57 @@ func parseURL(v, intake string) (string, error) {
 		return v, nil
 	}
 	if v == "" {
-		return "", invalid("url", v, "the intake's endpoint, http:// or https:// (required unless intake is stdout)")
+		return "", invalid("url", "the intake's endpoint, http:// or https:// (required unless intake is stdout)")
 	}
 	u, err := url.Parse(v)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return "", invalid("url", v, "an absolute http:// or https:// URL with a host")
+		return "", invalid("url", "an absolute http:// or https:// URL with a host")
 	}
 	return v, nil
 }
 
-// warnings reports settings that will not do what the user probably meant.
+// checkCredentials refuses credentials that could never be sent: a control character (a
+// newline pasted with a key) makes every request fail locally, and the chunk would be
+// retried forever. Neither the error nor anything else shows the value.
+func checkCredentials(c *Config) error {
+	for _, k := range [][2]string{{"api_key", c.APIKey}, {"http_user", c.HTTPUser}, {"http_passwd", c.HTTPPasswd}} {
+		for i := 0; i < len(k[1]); i++ {
+			if b := k[1][i]; b < ' ' || b == 0x7f {
+				return invalid(k[0], "a value without control characters (a newline or tab pasted with it?): it is sent in an HTTP header")
+			}
+		}
+	}
+	if strings.Contains(c.HTTPUser, ":") {
+		return invalid("http_user", "a user name without a colon: basic auth cannot carry one")
+	}
+	return nil
+}
+
+// cause is the reason of a file error without the path (the key names the file).
+func cause(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
+}
+
+// warnings reports settings that will not do what the user probably meant. Warnings the
+// sender gives itself when it starts (tls_verify off, tls_* keys with an http:// url,
+// credentials over plain http) are not repeated here: each is printed once.
 func warnings(g Getter, c *Config) []string {
 	var out []string
+	seen := map[string]bool{}
 	for _, key := range Keys {
 		for _, alt := range misspellings(key) {
-			if g.Get(alt) != "" {
+			if !seen[alt] && g.Get(alt) != "" {
+				seen[alt] = true
 				out = append(out, fmt.Sprintf("key %q is not known and is ignored: did you mean %q?", alt, key))
 			}
 		}
 	}
-	if strings.HasPrefix(c.URL, "http://") && (c.TLSCAFile != "" || c.TLSCrtFile != "" || c.TLSServerName != "") {
-		out = append(out, "tls_* keys are set but url is plain http://: TLS is used only for https:// URLs")
-	}
 	if c.Intake == IntakeStdout && c.URL != "" {
 		out = append(out, "url is ignored with intake stdout")
-	}
-	if !c.TLSVerify {
-		out = append(out, "tls_verify is off: the intake's certificate is not checked")
 	}
 	for _, key := range Keys {
 		if owner, ok := intakeKeys[key]; ok && owner != c.Intake && g.Get(key) != "" {
@@ -365,18 +402,20 @@ func (c *Config) String() string {
 	kv := func(k string, v any) { fmt.Fprintf(&b, " %s=%v", k, v) }
 	kv("intake", c.Intake)
 	if c.URL != "" {
-		kv("url", maskURL(c.URL))
+		kv("url", deliver.RedactURL(c.URL))
 	}
 	kv("format", c.Format)
 	if c.APIKey != "" {
-		kv("api_key", mask(c.APIKey))
+		kv("api_key", deliver.Redacted)
 	}
 	if c.HTTPUser != "" {
 		kv("http_user", c.HTTPUser)
-		kv("http_passwd", mask(c.HTTPPasswd))
+		kv("http_passwd", deliver.Redacted)
 	}
 	for _, h := range c.Headers {
-		kv("header", h[0]+": "+mask(h[1]))
+		// Any header may be the credential (X-Api-Key, X-Auth-Token, a tenant secret):
+		// only the names are shown.
+		kv("header", h[0]+": "+deliver.Redacted)
 	}
 	if c.Compress {
 		kv("compress", fmt.Sprintf("gzip(level %d)", c.CompressLevel))
@@ -401,6 +440,7 @@ func (c *Config) String() string {
 	}
 	if c.DeadLetterFile != "" {
 		kv("dead_letter_file", c.DeadLetterFile)
+		kv("dead_letter_max_bytes", c.DeadLetterMaxBytes)
 	}
 	kv("event_original", c.EventOriginal)
 	if c.MaxEventBytes > 0 {
@@ -416,7 +456,7 @@ func (c *Config) String() string {
 	switch c.Intake {
 	case IntakeElasticsearch:
 		if looksLikeToken(c.Index) {
-			kv("index", mask(c.Index)) // a Sematext token
+			kv("index", deliver.Redacted) // a Sematext token
 		} else {
 			kv("index", c.Index)
 		}
@@ -439,27 +479,4 @@ func (c *Config) String() string {
 		}
 	}
 	return strings.TrimSpace(b.String())
-}
-
-// mask keeps enough of a secret to tell two apart in a log, never enough to use it.
-func mask(s string) string {
-	if len(s) <= 8 {
-		return "****"
-	}
-	return s[:2] + "****" + s[len(s)-2:]
-}
-
-// maskURL hides a password or a query (tokens often travel there) in a URL.
-func maskURL(s string) string {
-	u, err := url.Parse(s)
-	if err != nil {
-		return "****"
-	}
-	if u.User != nil {
-		u.User = url.UserPassword(u.User.Username(), "****")
-	}
-	if u.RawQuery != "" {
-		u.RawQuery = "****"
-	}
-	return u.String()
 }

@@ -6,13 +6,19 @@
 //     tests feed a map and the plugin feeds Fluent Bit's property lookup. Fluent Bit matches
 //     keys case-insensitively, keeps only the first of a repeated key and expands ${VAR}
 //     before the plugin sees a value.
-//   - Parse fails on any value that cannot work, with an error that names the key, the
-//     value and what is accepted: Fluent Bit then refuses to start, which is the only safe
-//     answer for an audit pipeline misconfigured at deploy time.
+//   - Parse fails on any value that cannot work, with an error that names the key and
+//     what is accepted, never the value (a url may hold a password, a header a token):
+//     Fluent Bit then refuses to start, which is the only safe answer for an audit
+//     pipeline misconfigured at deploy time. Credentials with control characters are such
+//     values: every request would fail locally and the chunk be retried forever.
 //   - Fluent Bit ignores unknown keys silently and gives a Go plugin no way to list them, so
 //     Parse probes the likely misspellings of every key (dashes, missing underscores) and
 //     returns a warning for each one it finds set.
-//   - Config.String renders the effective configuration for the log with secrets masked.
+//   - Config.String renders the effective configuration for the log with every secret
+//     shown as <redacted> (no character of it): the url without userinfo or query, header
+//     values, api_key, http_passwd, a Sematext token index. Each warning is given once;
+//     those the sender gives when it starts (tls_verify off, tls_* with http://,
+//     credentials over plain http) are left to it.
 //   - batch_bytes and batch_events default to the intake's documented limits
 //     (deliver.IntakeLimits); a value above the intake's hard maximum is an error that
 //     names the limit and where it comes from. Intake keys (index, pipeline, dd_*,

@@ -15,7 +15,7 @@ func parseBool(key, v string) (bool, error) {
 	case "off", "false", "no", "0":
 		return false, nil
 	}
-	return false, invalid(key, v, "on or off (also true/false, yes/no)")
+	return false, invalid(key, "on or off (also true/false, yes/no)")
 }
 
 // parseSize reads a byte count the way Fluent Bit does: a plain number, or a number with
@@ -34,7 +34,7 @@ func parseSize(key, v string) (int, error) {
 	}
 	n, err := strconv.ParseFloat(s, 64)
 	if err != nil || n <= 0 || n*float64(mult) > 1<<40 {
-		return 0, invalid(key, v, "a positive size in bytes, optionally with k, m or g (e.g. 5M)")
+		return 0, invalid(key, "a positive size in bytes, optionally with k, m or g (e.g. 5M)")
 	}
 	return int(n * float64(mult)), nil
 }
@@ -43,7 +43,7 @@ func parseSize(key, v string) (int, error) {
 func parseCount(key, v string) (int, error) {
 	n, err := strconv.Atoi(strings.TrimSpace(v))
 	if err != nil || n <= 0 {
-		return 0, invalid(key, v, "a positive whole number")
+		return 0, invalid(key, "a positive whole number")
 	}
 	return n, nil
 }
@@ -62,7 +62,7 @@ func parseDuration(key, v string) (time.Duration, error) {
 	}
 	n, err := strconv.ParseFloat(s, 64)
 	if err != nil || n <= 0 || n > 1e6 {
-		return 0, invalid(key, v, "a positive duration: seconds (30), or with a unit (500ms, 30s, 2m)")
+		return 0, invalid(key, "a positive duration: seconds (30), or with a unit (500ms, 30s, 2m)")
 	}
 	return time.Duration(n * float64(unit)), nil
 }
@@ -70,30 +70,89 @@ func parseDuration(key, v string) (time.Duration, error) {
 // parseHeaders reads extra headers from one key: Fluent Bit hands a Go plugin only the first
 // value of a repeated key, so several headers share one value, separated by commas or
 // semicolons, each `Name: value` (or `Name value`, Fluent Bit's own `header` style).
+//
+// In the `Name: value` form a comma or semicolon starts a new header only when `Name:`
+// follows it: values may hold ", " themselves (`Accept: a/b, c/d`, a signature list), and
+// splitting them made a bogus second header of the value's tail. The `Name value` form
+// has no such marker, so there every separator starts a new header, as before.
 func parseHeaders(key, v string) ([][2]string, error) {
+	const accepted = "`Name: value` pairs separated by commas, with header names of letters, digits, - and _, and values without control characters"
 	var out [][2]string
-	for _, part := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ';' }) {
+	colonForm := false
+	for i, part := range splitHeaders(v) {
 		part = strings.TrimSpace(part)
 		if part == "" {
 			continue
 		}
-		i := strings.IndexAny(part, ": ")
-		if i <= 0 {
-			return nil, invalid(key, v, "`Name: value` pairs separated by commas")
+		j := strings.IndexAny(part, ": ")
+		if j <= 0 {
+			return nil, invalid(key, accepted)
 		}
-		name, val := strings.TrimSpace(part[:i]), strings.TrimSpace(part[i+1:])
-		if !validHeaderName(name) || val == "" {
-			return nil, invalid(key, v, "`Name: value` pairs separated by commas")
+		if i == 0 {
+			colonForm = part[j] == ':' || strings.HasPrefix(strings.TrimLeft(part[j:], " "), ":")
+		}
+		if colonForm {
+			j = strings.IndexByte(part, ':')
+		}
+		name, val := strings.TrimSpace(part[:j]), strings.TrimSpace(part[j+1:])
+		if !validHeaderName(name) || val == "" || hasControl(val) {
+			return nil, invalid(key, accepted)
 		}
 		out = append(out, [2]string{name, val})
 	}
 	return out, nil
 }
 
+// splitHeaders cuts v at the commas and semicolons that start a header. When the first
+// header is in the `Name: value` form, only a separator followed by `Name:` does.
+func splitHeaders(v string) []string {
+	first := strings.IndexAny(v, ",;")
+	if first < 0 {
+		return []string{v}
+	}
+	head := strings.TrimSpace(v[:first])
+	j := strings.IndexAny(head, ": ")
+	if j <= 0 || !(head[j] == ':' || strings.HasPrefix(strings.TrimLeft(head[j:], " "), ":")) {
+		return strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ';' })
+	}
+	var parts []string
+	start := 0
+	for i := 0; i < len(v); i++ {
+		if (v[i] == ',' || v[i] == ';') && startsHeader(v[i+1:]) {
+			parts = append(parts, v[start:i])
+			start = i + 1
+		}
+	}
+	return append(parts, v[start:])
+}
+
+// startsHeader reports whether s begins, after spaces, with `Name:`.
+func startsHeader(s string) bool {
+	s = strings.TrimLeft(s, " \t")
+	n := 0
+	for n < len(s) && isHeaderNameByte(s[n]) {
+		n++
+	}
+	return n > 0 && strings.HasPrefix(strings.TrimLeft(s[n:], " \t"), ":")
+}
+
+// hasControl reports a control character (tab aside, which headers allow).
+func hasControl(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < ' ' && c != '\t') || c == 0x7f {
+			return true
+		}
+	}
+	return false
+}
+
+func isHeaderNameByte(c byte) bool {
+	return c == '-' || c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}
+
 func validHeaderName(s string) bool {
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c == '-' || c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+		if !isHeaderNameByte(s[i]) {
 			return false
 		}
 	}
@@ -107,20 +166,22 @@ func oneOf(key, v string, accepted ...string) (string, error) {
 			return a, nil
 		}
 	}
-	return "", invalid(key, v, strings.Join(accepted, ", "))
+	return "", invalid(key, strings.Join(accepted, ", "))
 }
 
-// Error is a configuration error; its text names the key, the value and what is accepted.
+// Error is a configuration error; its text names the key and what is accepted, never
+// the value: a url may carry a password, a header a bearer token, and the error goes to
+// Fluent Bit's log (and whatever collects it).
 type Error struct {
-	Key, Value, Accepted string
+	Key, Accepted string
 }
 
 func (e *Error) Error() string {
-	return fmt.Sprintf("invalid value %q for key %q: accepted: %s", e.Value, e.Key, e.Accepted)
+	return fmt.Sprintf("invalid value for key %q (value not shown): accepted: %s", e.Key, e.Accepted)
 }
 
-func invalid(key, value, accepted string) error {
-	return &Error{Key: key, Value: value, Accepted: accepted}
+func invalid(key, accepted string) error {
+	return &Error{Key: key, Accepted: accepted}
 }
 
 // minEventBytes is the smallest max_event_bytes: below it even a document without bodies
@@ -138,7 +199,7 @@ func parsePaths(key, v string) ([]string, error) {
 		}
 		for _, seg := range strings.Split(p, ".") {
 			if seg == "" || strings.ContainsAny(seg, " \t\"") {
-				return nil, invalid(key, v, "dotted body paths separated by commas, e.g. data.password,spec.credentials")
+				return nil, invalid(key, "dotted body paths separated by commas, e.g. data.password,spec.credentials")
 			}
 		}
 		out = append(out, p)

@@ -16,8 +16,8 @@ const (
 	vRetry                    // transient: retry in the flush, then hand the chunk back
 	vSplit                    // 413: too large, send the halves
 	vReject                   // permanent for this batch: dead-letter it and go on
-	vAuth                     // 401/403: the credential is wrong; never drop, say it loudly
-	vConfig                   // redirect, TLS verification failure, or an answer naming a configuration error
+	vAuth                     // 401/403/407: a credential is missing or wrong; never drop, say it loudly
+	vConfig                   // 404/405, redirect, TLS verification failure, or an answer naming a configuration error
 	vItems                    // the answer speaks per document (set by an intake's items hook, never by classify)
 )
 
@@ -35,8 +35,13 @@ func classify(a Answer) verdict {
 	switch {
 	case s >= 200 && s < 300:
 		return vDelivered
-	case s == 401 || s == 403:
+	case s == 401 || s == 403 || s == 407:
 		return vAuth
+	case s == 404 || s == 405:
+		// The url's path is wrong, or a proxy in front does not route it: every request
+		// would get the same answer, and dead-lettering (or dropping) them all would turn
+		// a typo into data loss. Kept, like a refused credential.
+		return vConfig
 	case s == 413:
 		return vSplit
 	case s == 408 || s == 429:
@@ -50,6 +55,27 @@ func classify(a Answer) verdict {
 		return vConfig
 	}
 	return vRetry // no status at all: treat as a broken exchange
+}
+
+// likelyCause is what an answer that keeps the chunk (vAuth, vConfig) most likely means,
+// for the one error line that says so.
+func likelyCause(status int) string {
+	switch status {
+	case 401:
+		return "the credential is missing or wrong: check api_key, http_user, http_passwd"
+	case 403:
+		return "the credential is refused or lacks a privilege: check api_key and its permissions (Elasticsearch: create_doc on the index)"
+	case 404:
+		return "nothing is listening at this path: check url (and a proxy or ingress in front of the intake)"
+	case 405:
+		return "this endpoint does not take POST: check url's path"
+	case 407:
+		return "a proxy between the plugin and the intake requires authentication: check the proxy settings (HTTPS_PROXY)"
+	}
+	if status >= 300 && status < 400 {
+		return "redirects are not followed: set url to the final endpoint"
+	}
+	return "the intake refused the configuration: check url, index and the intake's settings"
 }
 
 // isTLSConfigError recognises failures that retrying cannot fix: the intake's

@@ -23,7 +23,9 @@
 //
 //	ndjson         POST url, one document per line, Authorization: Bearer <api_key> or basic
 //	elasticsearch  POST <url>/_bulk?filter_path=…[&pipeline=…], {"create":{"_index","_id"}} + document;
-//	               _id = auditID-stage (SHA-256 of the document without an auditID);
+//	               _id = auditID-stage-digest, digest = base64url of 16 bytes of the document's
+//	               SHA-256 (the hex digest alone without an auditID): a reused auditID
+//	               cannot make a different event look already indexed;
 //	               Authorization: ApiKey <api_key>, basic, or none (Sematext: index = token)
 //	datadog        POST <url>/api/v2/logs, JSON array of {ddsource,service,ddtags,hostname,timestamp(ms),…document}, DD-API-KEY
 //	splunk         POST <url>/services/collector/event, {"time","host","source","sourcetype","index","event":document} per line,
@@ -54,14 +56,20 @@
 //	413                          the batch is split in halves, each sent on its own
 //	                             (recursively); a single document still refused with 413
 //	                             is dead-lettered with reason "too large"
-//	other 4xx (400, 404, 422…)   permanent for that batch: each of its documents goes to the
-//	                             dead-letter file, one warning is logged, and the rest of
+//	other 4xx (400, 422, 409,    permanent for that batch: each of its documents goes to the
+//	410…)                        dead-letter file (or, without one, is counted and logged
+//	                             with the reason), one warning is logged, and the rest of
 //	                             the chunk goes on (the chunk can still be Delivered)
-//	401, 403                     the credential is wrong: an error line says so and the
-//	                             chunk is handed back with Retry, never dropped
+//	401, 403, 407                a credential (the intake's, or a proxy's for 407) is
+//	                             missing or wrong; 404, 405: the url's path is wrong or a
+//	                             proxy does not route it. Configuration, not the documents:
+//	                             one error line names the intake, the status and the likely
+//	                             cause, and the chunk is handed back with Retry (Fluent
+//	                             Bit's retries resend it once fixed), never dropped
 //	Elasticsearch 2xx with       per item: 2xx and 409 (create) delivered; 408/429/5xx items
 //	"errors":true                alone form the next request after a backoff (within the
-//	                             budget); 401/403 items keep the chunk (Retry, loud); other
+//	                             budget); 401/403/404/405/407 items keep the chunk (Retry,
+//	                             loud: a privilege, a missing index); other
 //	                             4xx items are dead-lettered with "bulk item <status>
 //	                             <type>: <reason>"; an unreadable answer retries the request
 //	Splunk 400 with              events before N were indexed, N is dead-lettered with its
@@ -80,18 +88,37 @@
 //
 //	{"time":"<RFC3339>","reason":"<status and start of the answer>","status":N,"document":<doc>}
 //
-// It is opened for append with mode 0600 and synced after each rejected batch, since
-// Delivered lets Fluent Bit delete the chunk. Without a dead-letter file the rejected
-// documents are logged (count and reason, not the
-// content) and counted in Stats.DeadLettered.
+// It is opened for append, never through a symlink (O_NOFOLLOW), created 0600; an
+// existing file that group or others may read or write is refused at New. It is synced
+// after each rejected batch, since Delivered lets Fluent Bit delete the chunk, and
+// rotated to <file>.1 (one previous file kept) once it would grow past
+// Options.DeadLetterMaxBytes (default 100 MB). The documents are already redacted by the
+// normalizer; the reason is the intake's answer, so it is cleaned like every answer text
+// that reaches a log line: one line, no control characters, at most 300 bytes, the
+// Sender's credentials and anything after an Authorization-like name or a credential
+// scheme (Bearer, Basic, ApiKey, Splunk) replaced by <redacted>. Without a dead-letter
+// file the rejected documents are logged (count and reason, not the content) and counted
+// in Stats.DeadLettered.
 //
 // The stdout intake writes each batch as NDJSON (never compressed) in one write under a
 // lock; a failed write is not retried in the flush and gives Retry.
 //
+// # Secrets
+//
+// No credential reaches a log line or an error: URLs are shown without userinfo, query or
+// fragment (transport errors quote the request URL: it is replaced), option errors name
+// the option and the rule, never the value, and answer texts are cleaned as above. New
+// refuses credentials that could never be sent (a control character in api_key,
+// http_user or http_passwd, a colon in http_user, invalid header bytes) rather than
+// retry every chunk forever, and warns when credentials would cross the network over
+// plain http:// (any host but loopback).
+//
 // # Idempotence
 //
-// A Sender remembers the hashes of the last 4096 request bodies (uncompressed) whose
-// documents are all done (accepted or set aside); a parent batch that was split, or
+// A Sender remembers the keys of the last 4096 request bodies (uncompressed) whose
+// documents are all done (accepted or set aside); a key is two 64-bit maphashes under
+// independent per-process secret seeds, so a different body is never taken for a
+// remembered one (an attacker who shapes event bytes cannot aim at 128 unknown bits); a parent batch that was split, or
 // answered per item, is remembered once all its documents are done. Before sending a
 // request whose body is remembered, Deliver skips it and counts it in Stats.Skipped.
 // Bodies only partly done when a flush ends (a 413 split with one half accepted, a bulk
@@ -99,7 +126,10 @@
 // of them, with a bitmap of their done documents (progress.go): the chunk retried by
 // Fluent Bit re-forms the same request, and only its rest is sent. Since batching is
 // deterministic this holds for every intake, ids or not; Elasticsearch adds its own
-// guarantee, since a resent document is answered 409 (Stats.Already). The memories live
+// guarantee, since a resent document is answered 409 (Stats.Already); its _id carries a
+// digest of the document, so a reused auditID never makes a different event look
+// indexed. Splunk HEC (without indexer acknowledgement), Datadog and Sekoia do not
+// deduplicate: nothing there keys on an auditID a client could choose. The memories live
 // in the process: identical bodies are identical audit events, so skipping them never
 // loses an event; a restart or an evicted entry can only resend (at-least-once).
 //

@@ -2,6 +2,8 @@ package deliver
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -10,6 +12,13 @@ import (
 	"testing"
 	"time"
 )
+
+// esWantID is the _id the intake must send for a document with key: the key, "-" and
+// the base64url of the first 16 bytes of the document's SHA-256.
+func esWantID(key string, doc []byte) string {
+	sum := sha256.Sum256(doc)
+	return key + "-" + base64.RawURLEncoding.EncodeToString(sum[:16])
+}
 
 const esTestKey = "VnVhQ2ZHY0JDZGJrUW0tZTVhT3g6dWkybHAyYXhUTm1zeWFrdzl0dk5udw=="
 
@@ -23,6 +32,7 @@ type esDouble struct {
 	seen    map[int]int            // document id -> times it came in a request
 	item    func(id, seen int) int // scripted item status (0 = normal)
 	slow    func(n int) time.Duration
+	keyOf   func(id int) string // the auditID-stage the test gave document id (default audit-<id>-ResponseComplete)
 }
 
 func newESDouble(t *testing.T) *esDouble {
@@ -93,7 +103,11 @@ func (e *esDouble) bulk(body []byte, w http.ResponseWriter) {
 			http.Error(w, `{"error":"bad doc"}`, 400)
 			return
 		}
-		if want := fmt.Sprintf("audit-%d-ResponseComplete", id); act.Create.ID != want && len(act.Create.ID) != 32 {
+		key := fmt.Sprintf("audit-%d-ResponseComplete", id)
+		if e.keyOf != nil {
+			key = e.keyOf(id)
+		}
+		if want := esWantID(key, lines[i+1]); act.Create.ID != want && len(act.Create.ID) != 32 {
 			d.problem("_id %q for document %d, want %q (or a 32-digit hash)", act.Create.ID, id, want)
 		}
 		seen := e.seen[id]

@@ -71,8 +71,8 @@ func (f *flush) span(i, j int) []int32 {
 	return f.sc.idx[at:]
 }
 
-// frameHash frames sel into the scratch body and returns the body's hash.
-func (f *flush) frameHash(sel []int32) uint64 {
+// frameHash frames sel into the scratch body and returns the body's key.
+func (f *flush) frameHash(sel []int32) bodyKey {
 	f.sc.body = frame(f.sc.body[:0], f.s.in.fr, f.docs, sel)
 	return f.s.mem.hash(f.sc.body)
 }
@@ -124,7 +124,7 @@ func (f *flush) send(sel []int32) outcome {
 
 // record remembers how far sel got: a body whose documents are all done is skipped next
 // time; one partly done is resumed from its rest.
-func (f *flush) record(h uint64, sel []int32) {
+func (f *flush) record(h bodyKey, sel []int32) {
 	s := f.s
 	done := 0
 	for _, k := range sel {
@@ -165,7 +165,7 @@ func (f *flush) attempt(sel []int32, body []byte) outcome {
 		return f.items(sel, a)
 	case vSplit:
 		if n == 1 {
-			return f.reject(sel, a, reasonFor("too large: the intake refused this document alone with ", a))
+			return f.reject(sel, a, s.scrub.clean(reasonFor("too large: the intake refused this document alone with ", a)))
 		}
 		// Halves, not a size guess: the intake's limit is unknown, and halving finds it
 		// in log2(n) rounds while keeping the order of the documents.
@@ -184,19 +184,9 @@ func (f *flush) attempt(sel []int32, body []byte) outcome {
 		}
 		return outFailed
 	case vReject:
-		return f.reject(sel, a, reasonFor("", a))
-	case vAuth:
-		s.log.Errorf("CREDENTIAL REJECTED by the intake (HTTP %d): check api_key, http_user, http_passwd; nothing is dropped, the chunk is kept for retry (answer: %s)", a.Status, reasonFor("", a))
-		return outStop
-	case vConfig:
-		switch {
-		case a.Err != nil:
-			s.log.Errorf("cannot reach the intake securely: %v; check url, tls_ca_file, tls_server_name, tls_verify; the chunk is kept for retry", a.Err)
-		case a.Status >= 300 && a.Status < 400:
-			s.log.Errorf("the intake answered a redirect (HTTP %d): set url to the final endpoint; the chunk is kept for retry", a.Status)
-		default:
-			s.log.Errorf("the intake refused the configuration (%s): check url, index and the intake's settings; nothing is dropped, the chunk is kept for retry", reasonFor("HTTP ", a))
-		}
+		return f.reject(sel, a, s.scrub.clean(reasonFor("", a)))
+	case vAuth, vConfig:
+		f.configError(a, v)
 		return outStop
 	}
 	return outStop // vRetry after the budget, or cancelled
@@ -244,9 +234,10 @@ func (f *flush) items(sel []int32, a Answer) outcome {
 		first := ""
 		for p, k := range sel {
 			if fates[p].fate == fReject {
-				f.sc.dl = appendDeadLetter(f.sc.dl, f.docs.Doc(int(k)), now, fates[p].reason, fates[p].status)
+				reason := s.scrub.clean(fates[p].reason)
+				f.sc.dl = appendDeadLetter(f.sc.dl, f.docs.Doc(int(k)), now, reason, fates[p].status)
 				if first == "" {
-					first = fates[p].reason
+					first = reason
 				}
 			}
 		}
@@ -261,7 +252,13 @@ func (f *flush) items(sel []int32, a Answer) outcome {
 		}
 	}
 	if auth >= 0 {
-		s.log.Errorf("PERMISSION REFUSED by the intake for some documents (%s): check the credential's privileges (e.g. create_doc on the index); nothing is dropped, the chunk is kept for retry", fates[auth].reason)
+		st := fates[auth].status
+		what := "PERMISSION REFUSED"
+		if st == 404 || st == 405 {
+			what = "CONFIGURATION ERROR"
+		}
+		s.log.Errorf("%s: intake %s refused some documents with HTTP %d (%s): %s; nothing is dropped, the chunk is kept for retry",
+			what, s.o.Intake, st, s.scrub.clean(fates[auth].reason), likelyCause(st))
 		return outStop
 	}
 	if len(rest) == 0 {
@@ -347,7 +344,7 @@ func (f *flush) post(body []byte, n int) (Answer, verdict) {
 			f.giveUp(a, attempt+1)
 			return a, vRetry
 		}
-		s.log.Debugf("intake %s: retrying in %s", describe(a), wait)
+		s.log.Debugf("intake %s: retrying in %s", f.describe(a), wait)
 		if !sleep(f.ctx, wait) {
 			f.spent += time.Since(failStart)
 			return Answer{Err: f.ctx.Err()}, vRetry
@@ -357,7 +354,26 @@ func (f *flush) post(body []byte, n int) (Answer, verdict) {
 }
 
 func (f *flush) giveUp(a Answer, attempts int) {
-	f.s.log.Warnf("intake %s after %d attempt(s); the chunk goes back to Fluent Bit for a later retry", describe(a), attempts)
+	f.s.log.Warnf("intake %s after %d attempt(s); the chunk goes back to Fluent Bit for a later retry", f.describe(a), attempts)
+}
+
+// configError says, in one error line, that an answer shows a configuration problem
+// (credential, path, proxy, redirect, TLS) and that nothing is dropped: the chunk goes
+// back to Fluent Bit, whose retries resend it once the configuration is fixed.
+func (f *flush) configError(a Answer, v verdict) {
+	s := f.s
+	const kept = "nothing is dropped, the chunk is kept for retry"
+	switch {
+	case a.Err != nil:
+		s.log.Errorf("intake %s cannot be reached securely (%s): check url, tls_ca_file, tls_server_name, tls_verify; %s",
+			s.o.Intake, s.scrub.clean(a.Err.Error()), kept)
+	case v == vAuth && (a.Status == 401 || a.Status == 403):
+		s.log.Errorf("CREDENTIAL REJECTED: intake %s answered HTTP %d: %s; %s (answer: %s)",
+			s.o.Intake, a.Status, likelyCause(a.Status), kept, s.scrub.clean(reasonFor("", a)))
+	default:
+		s.log.Errorf("CONFIGURATION ERROR: intake %s answered HTTP %d: %s; %s (answer: %s)",
+			s.o.Intake, a.Status, likelyCause(a.Status), kept, s.scrub.clean(reasonFor("", a)))
+	}
 }
 
 // reject sets the documents of sel aside with one reason: into the dead-letter file, or
@@ -413,10 +429,10 @@ func (f *flush) setAside(n int, reason string, lines []byte) bool {
 	return true
 }
 
-// describe is an answer in a few words for the logs.
-func describe(a Answer) string {
+// describe is an answer in a few words for the logs, without secrets.
+func (f *flush) describe(a Answer) string {
 	if a.Err != nil {
-		return "unavailable (" + a.Err.Error() + ")"
+		return "unavailable (" + f.s.scrub.clean(a.Err.Error()) + ")"
 	}
-	return "answered " + reasonFor("HTTP ", a)
+	return "answered " + f.s.scrub.clean(reasonFor("HTTP ", a))
 }

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"errors"
 	"io"
 	"net/http"
+	"net/url"
 	"time"
 )
 
@@ -19,6 +21,7 @@ const (
 type httpPoster struct {
 	client      *http.Client
 	url         string
+	logURL      string      // url without userinfo or query, for errors that reach the logs
 	host        string      // a Host header from Options.Headers, which net/http takes from req.Host
 	header      http.Header // extra headers and auth, built once
 	contentType string
@@ -49,6 +52,7 @@ func newHTTPPoster(o *Options, in *intakeDef) (*httpPoster, error) {
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},
 		url:         endpoint,
+		logURL:      RedactURL(endpoint),
 		header:      make(http.Header),
 		contentType: in.fr.contentType(),
 		keep:        max(in.answerKeep, answerKeep),
@@ -75,7 +79,7 @@ func newHTTPPoster(o *Options, in *intakeDef) (*httpPoster, error) {
 func (p *httpPoster) Post(ctx context.Context, body []byte, contentEncoding string) Answer {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.url, bytes.NewReader(body))
 	if err != nil {
-		return Answer{Err: err}
+		return Answer{Err: p.redact(err)}
 	}
 	req.Header = p.header.Clone()
 	req.Header.Set("Content-Type", p.contentType)
@@ -87,7 +91,7 @@ func (p *httpPoster) Post(ctx context.Context, body []byte, contentEncoding stri
 	}
 	resp, err := p.client.Do(req)
 	if err != nil {
-		return Answer{Err: err}
+		return Answer{Err: p.redact(err)}
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, int64(p.keep)))
@@ -100,3 +104,14 @@ func (p *httpPoster) Post(ctx context.Context, body []byte, contentEncoding stri
 }
 
 func (p *httpPoster) close() { p.client.CloseIdleConnections() }
+
+// redact replaces the request URL inside a transport error (net/http wraps every error
+// in a *url.Error that quotes the URL, userinfo and query included) with the URL fit
+// for logs. The wrapped cause is kept for classify.
+func (p *httpPoster) redact(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return &url.Error{Op: ue.Op, URL: p.logURL, Err: ue.Err}
+	}
+	return err
+}

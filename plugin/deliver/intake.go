@@ -40,7 +40,7 @@ const (
 	fRetry               // transient for this document: resend it, with the others, after a backoff
 	fResend              // not processed (Splunk, after the invalid event): resend it now
 	fReject              // permanent: dead-letter it with the reason
-	fAuth                // permission refused for this document: keep the chunk, say it loudly
+	fAuth                // permission refused or index missing for this document: keep the chunk, say it loudly
 )
 
 // itemFate is one document's fate with the intake's status and reason.
@@ -94,7 +94,7 @@ func newNDJSON(*Options) (*intakeDef, error) {
 func (in *intakeDef) endpoint(base string) (string, error) {
 	u, err := url.Parse(base)
 	if err != nil {
-		return "", fmt.Errorf("url %q: %v", base, err)
+		return "", fmt.Errorf("url cannot be parsed as a URL (value not shown: it may hold a credential)")
 	}
 	if in.path != "" {
 		p := strings.TrimRight(u.Path, "/")

@@ -2,6 +2,7 @@ package deliver
 
 import (
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -14,11 +15,20 @@ import (
 // answered 409 (already indexed) instead of being indexed twice. `create` is also the
 // only action data streams accept.
 //
-//	{"create":{"_index":"<index>","_id":"<auditID>-<stage>"}}
+//	{"create":{"_index":"<index>","_id":"<auditID>-<stage>-<digest>"}}
 //	<document>
 //
-// Documents without an auditID (pipeline_error documents) get the hex SHA-256 of the
-// document (first 16 bytes) as _id: identical documents are then one document.
+// The digest is the first 16 bytes of the SHA-256 of the document, base64url (22
+// characters). The auditID alone cannot be the id: clients choose it (the Audit-ID
+// header), so a later, different event could reuse an earlier one's auditID, be answered
+// 409 and be taken as already delivered: an audit record erased by a header. With the
+// digest, two different documents never share an id (a collision of 128 bits of SHA-256
+// is out of reach even by design), while the same event resent (a retried chunk, a
+// restart) has the same bytes and so the same id: normalization is deterministic. The
+// auditID and stage stay in front so that an id still says which event it is.
+//
+// Documents without an auditID (pipeline_error documents), or with one too long for an
+// id, get the hex digest alone: identical documents are then one document.
 // Sematext takes its Logs App token as the index and no credential header.
 
 var esLimits = Limits{
@@ -33,6 +43,14 @@ const esFilterPath = "errors,items.*.status,items.*.error.type,items.*.error.rea
 
 // esMaxID is Elasticsearch's limit on _id (bytes); longer keys fall back to the hash.
 const esMaxID = 512
+
+// esDigestLen is the digest after the key in an _id: 16 bytes in base64url, no padding.
+var esDigestLen = base64.RawURLEncoding.EncodedLen(esDigestBytes)
+
+const esDigestBytes = sha256.Size / 2
+
+// esKeyFits says whether key goes in the _id in front of the digest.
+func esKeyFits(key []byte) bool { return len(key) > 0 && len(key)+1+esDigestLen <= esMaxID }
 
 // esAnswerKeep bounds a bulk answer read in full (about 30 bytes per item with
 // esFilterPath, plus error texts). A longer answer cannot be read per item: the request
@@ -72,9 +90,9 @@ func (esFraming) envelopeLen() int              { return 0 }
 func (esFraming) limits() Limits                { return esLimits }
 
 func (f esFraming) docLen(d *Docs, k int, _ bool) int {
-	id := 2 + 2*sha256.Size/2 // quoted 32 hex digits
-	if key := d.Key(k); len(key) > 0 && len(key) <= esMaxID {
-		id = jsonStringLen(key)
+	id := 2 + 2*esDigestBytes // quoted 32 hex digits
+	if key := d.Key(k); esKeyFits(key) {
+		id = jsonStringLen(key) + 1 + esDigestLen
 	}
 	return len(f.prefix) + id + len("}}\n") + len(d.Doc(k)) + 1
 }
@@ -82,12 +100,17 @@ func (f esFraming) docLen(d *Docs, k int, _ bool) int {
 func (f esFraming) appendDoc(dst []byte, d *Docs, k int, _ bool) []byte {
 	dst = append(dst, f.prefix...)
 	doc := d.Doc(k)
-	if key := d.Key(k); len(key) > 0 && len(key) <= esMaxID {
+	sum := sha256.Sum256(doc)
+	if key := d.Key(k); esKeyFits(key) {
 		dst = appendJSONBytes(dst, key)
+		dst[len(dst)-1] = '-' // the closing quote goes after the digest
+		var b [32]byte
+		base64.RawURLEncoding.Encode(b[:esDigestLen], sum[:esDigestBytes])
+		dst = append(dst, b[:esDigestLen]...)
+		dst = append(dst, '"')
 	} else {
-		sum := sha256.Sum256(doc)
-		var h [sha256.Size]byte
-		hex.Encode(h[:], sum[:sha256.Size/2])
+		var h [2 * esDigestBytes]byte
+		hex.Encode(h[:], sum[:esDigestBytes])
 		dst = append(dst, '"')
 		dst = append(dst, h[:]...)
 		dst = append(dst, '"')
@@ -115,7 +138,7 @@ type esItem struct {
 //	2xx                      delivered
 //	409 (create)             already indexed: delivered
 //	408, 429, 5xx, none      retried alone after a backoff
-//	401, 403                 permission refused (e.g. no create_doc on the index): kept, loud
+//	401, 403, 404, 405, 407  permission refused (no create_doc), index missing: kept, loud
 //	other 4xx                dead-lettered with "<status> <type>: <reason>"
 //
 // An answer that cannot be read (not JSON, cut short, or with a different number of
@@ -158,7 +181,9 @@ func esFate(it esItem) itemFate {
 		return itemFate{fate: fAlready, status: s}
 	case s == 0 || s == 408 || s == 429 || s >= 500:
 		return itemFate{fate: fRetry, status: s, reason: esReason(it)}
-	case s == 401 || s == 403:
+	case s == 401 || s == 403 || s == 404 || s == 405 || s == 407:
+		// A refused privilege, or a missing index that may not be auto-created: the
+		// configuration, not the document; kept like a whole-request 401/404.
 		return itemFate{fate: fAuth, status: s, reason: esReason(it)}
 	}
 	return itemFate{fate: fReject, status: s, reason: esReason(it)}

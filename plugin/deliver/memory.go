@@ -10,17 +10,26 @@ import (
 // Bit keeps in flight for retries.
 const memoryEntries = 4096
 
-// memory is a bounded FIFO set of hashes of request bodies that are done (accepted with
+// bodyKey identifies a request body: two 64-bit hashes under independent secret seeds.
+// Skipping a body because its key is remembered must never skip a different body (that
+// would drop an event silently), and the body bytes are partly chosen by whoever writes
+// audit events: 128 bits keyed by seeds no client can learn make a collision, by chance
+// or by design, out of reach (about 2^-128 per pair), at the cost of a second maphash
+// pass, which is far cheaper than the gzip of the same bytes. The zero key marks an empty
+// slot.
+type bodyKey [2]uint64
+
+// memory is a bounded FIFO set of keys of request bodies that are done (accepted with
 // 2xx, or set aside in the dead-letter file). It is an open-addressing table with linear
 // probing and backward-shift deletion plus a ring for the FIFO order: fixed memory and no
 // allocation after New, unlike a Go map under constant insert/delete churn.
 type memory struct {
-	seed  maphash.Seed
+	seed  [2]maphash.Seed
 	mu    sync.Mutex
-	ring  []uint64 // insertion order; ring[next] is the oldest once full
+	ring  []bodyKey // insertion order; ring[next] is the oldest once full
 	next  int
 	n     int
-	slots []uint64 // 0 = empty; power-of-two length, at most half full
+	slots []bodyKey // zero = empty; power-of-two length, at most half full
 }
 
 func newMemory(entries int) *memory {
@@ -28,20 +37,20 @@ func newMemory(entries int) *memory {
 	for size < 2*entries {
 		size <<= 1
 	}
-	return &memory{seed: maphash.MakeSeed(), ring: make([]uint64, entries), slots: make([]uint64, size)}
+	return &memory{seed: [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}, ring: make([]bodyKey, entries), slots: make([]bodyKey, size)}
 }
 
-// hash keys a body. maphash is fast and its per-process seed is fine: the memory lives
-// in the process too. 0 marks an empty slot, so it is remapped.
-func (m *memory) hash(body []byte) uint64 {
-	h := maphash.Bytes(m.seed, body)
-	if h == 0 {
-		h = 1
+// hash keys a body. maphash is fast and its per-process seeds are fine: the memory lives
+// in the process too. The zero key marks an empty slot, so it is remapped.
+func (m *memory) hash(body []byte) bodyKey {
+	h := bodyKey{maphash.Bytes(m.seed[0], body), maphash.Bytes(m.seed[1], body)}
+	if h[0] == 0 {
+		h[0] = 1
 	}
 	return h
 }
 
-func (m *memory) has(h uint64) bool {
+func (m *memory) has(h bodyKey) bool {
 	m.mu.Lock()
 	_, ok := m.find(h)
 	m.mu.Unlock()
@@ -49,7 +58,7 @@ func (m *memory) has(h uint64) bool {
 }
 
 // add remembers h, forgetting the oldest entry when full.
-func (m *memory) add(h uint64) {
+func (m *memory) add(h bodyKey) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if _, ok := m.find(h); ok {
@@ -63,20 +72,20 @@ func (m *memory) add(h uint64) {
 	m.ring[m.next] = h
 	m.next = (m.next + 1) % len(m.ring)
 	mask := uint64(len(m.slots) - 1)
-	i := h & mask
-	for m.slots[i] != 0 {
+	i := h[0] & mask
+	for m.slots[i] != (bodyKey{}) {
 		i = (i + 1) & mask
 	}
 	m.slots[i] = h
 }
 
-func (m *memory) find(h uint64) (uint64, bool) {
+func (m *memory) find(h bodyKey) (uint64, bool) {
 	mask := uint64(len(m.slots) - 1)
-	for i := h & mask; ; i = (i + 1) & mask {
+	for i := h[0] & mask; ; i = (i + 1) & mask {
 		switch m.slots[i] {
 		case h:
 			return i, true
-		case 0:
+		case bodyKey{}:
 			return 0, false
 		}
 	}
@@ -84,14 +93,14 @@ func (m *memory) find(h uint64) (uint64, bool) {
 
 // remove deletes h and shifts later entries of its probe run back, so lookups never need
 // tombstones.
-func (m *memory) remove(h uint64) {
+func (m *memory) remove(h bodyKey) {
 	i, ok := m.find(h)
 	if !ok {
 		return
 	}
 	mask := uint64(len(m.slots) - 1)
-	for j := (i + 1) & mask; m.slots[j] != 0; j = (j + 1) & mask {
-		home := m.slots[j] & mask
+	for j := (i + 1) & mask; m.slots[j] != (bodyKey{}); j = (j + 1) & mask {
+		home := m.slots[j][0] & mask
 		// The entry at j may move to the hole at i unless its home lies cyclically in (i, j].
 		if (i < j && i < home && home <= j) || (i > j && (home > i || home <= j)) {
 			continue
@@ -99,7 +108,7 @@ func (m *memory) remove(h uint64) {
 		m.slots[i] = m.slots[j]
 		i = j
 	}
-	m.slots[i] = 0
+	m.slots[i] = bodyKey{}
 }
 
 // reset forgets everything (tests and benchmarks).

@@ -97,8 +97,13 @@ type Options struct {
 	// checked in the server certificate (and sent as SNI).
 	TLSCAFile, TLSCrtFile, TLSKeyFile, TLSServerName string
 	// DeadLetterFile receives permanently rejected documents as NDJSON with the reason;
-	// "" = log and count only.
+	// "" = log and count only. A symlink, or an existing file that group or others may
+	// read or write, is refused; a new file is created 0600.
 	DeadLetterFile string
+	// DeadLetterMaxBytes is the size past which the dead-letter file is renamed to
+	// <file>.1 (replacing the previous one) and a new file started; 0 takes
+	// DefaultDeadLetterMaxBytes.
+	DeadLetterMaxBytes int64
 	// Stdout is where intake stdout writes (nil = os.Stdout).
 	Stdout io.Writer
 	// Poster replaces the HTTP transport when non-nil (tests, benchmarks).
@@ -152,7 +157,13 @@ func (o *Options) normalize() (*intakeDef, error) {
 	if (o.TLSCrtFile == "") != (o.TLSKeyFile == "") {
 		return nil, fmt.Errorf("tls_crt_file and tls_key_file go together: set both or neither")
 	}
+	if o.DeadLetterMaxBytes < 0 {
+		return nil, fmt.Errorf("dead_letter_max_bytes %d is negative", o.DeadLetterMaxBytes)
+	}
 	if err := checkHeaders(o.Headers); err != nil {
+		return nil, err
+	}
+	if err := checkCredentials(o); err != nil {
 		return nil, err
 	}
 	in, err := build(o)
@@ -169,18 +180,47 @@ func (o *Options) normalize() (*intakeDef, error) {
 	if o.Poster != nil && o.URL == "" {
 		return in, nil // a test transport needs no endpoint
 	}
+	// The url may carry a password or a token: errors name the rule, never the value
+	// (url.Parse's own error quotes the whole url).
 	u, err := url.Parse(o.URL)
 	switch {
 	case o.URL == "":
 		return nil, fmt.Errorf("url is required for intake %s", o.Intake)
 	case err != nil:
-		return nil, fmt.Errorf("url %q: %v", o.URL, err)
+		return nil, fmt.Errorf("url cannot be parsed as a URL (value not shown: it may hold a credential)")
 	case u.Scheme != "http" && u.Scheme != "https":
-		return nil, fmt.Errorf("url %q: scheme must be http or https", o.URL)
+		return nil, fmt.Errorf("url: scheme must be http or https")
 	case u.Host == "":
-		return nil, fmt.Errorf("url %q has no host", o.URL)
+		return nil, fmt.Errorf("url %s has no host", RedactURL(o.URL))
 	}
 	return in, nil
+}
+
+// checkCredentials refuses credentials that could never be sent: a control character
+// (a CR or LF pasted with a key) makes net/http refuse every request locally, and the
+// chunk would be retried forever; a colon in a basic-auth user name cannot be told apart
+// from the password. The error names the key, never the value.
+func checkCredentials(o *Options) error {
+	for _, c := range [][2]string{{"api_key", o.APIKey}, {"http_user", o.HTTPUser}, {"http_passwd", o.HTTPPasswd}} {
+		if i := controlAt(c[1]); i >= 0 {
+			return fmt.Errorf("%s has a control character at byte %d (a pasted newline?): it cannot be sent in an HTTP header", c[0], i)
+		}
+	}
+	if strings.IndexByte(o.HTTPUser, ':') >= 0 {
+		return fmt.Errorf("http_user contains a colon, which basic auth cannot carry in a user name")
+	}
+	return nil
+}
+
+// controlAt is the index of the first control character of s (tab included: no
+// credential has one), or -1.
+func controlAt(s string) int {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < ' ' || c == 0x7f {
+			return i
+		}
+	}
+	return -1
 }
 
 // capValue applies a default and an intake's hard limit to a size option.
@@ -198,14 +238,15 @@ func capValue(key string, v, def, max int, intake, source string) (int, error) {
 
 // checkHeaders refuses header names and values that net/http would refuse at every
 // request: caught here they fail Init with a clear message instead of retrying forever.
+// Neither the name nor the value is quoted: a mangled header may hold a token.
 func checkHeaders(hs [][2]string) error {
-	for _, h := range hs {
+	for n, h := range hs {
 		if h[0] == "" {
-			return fmt.Errorf("headers: empty header name")
+			return fmt.Errorf("headers: header %d has an empty name", n+1)
 		}
 		for i := 0; i < len(h[0]); i++ {
 			if !isTokenChar(h[0][i]) {
-				return fmt.Errorf("headers: invalid header name %q", h[0])
+				return fmt.Errorf("headers: header %d has an invalid header name: only letters, digits and !#$%%&'*+-.^_`|~ are allowed", n+1)
 			}
 		}
 		for i := 0; i < len(h[1]); i++ {

@@ -16,17 +16,17 @@ const progressEntries = 1024
 // allocated only when a partial outcome happens.
 type progress struct {
 	mu   sync.Mutex
-	m    map[uint64][]uint64
-	ring []uint64
+	m    map[bodyKey][]uint64
+	ring []bodyKey
 	next int
 }
 
 func newProgress(entries int) *progress {
-	return &progress{m: make(map[uint64][]uint64, entries), ring: make([]uint64, entries)}
+	return &progress{m: make(map[bodyKey][]uint64, entries), ring: make([]bodyKey, entries)}
 }
 
 // load copies the bitmap of h into dst and returns it.
-func (p *progress) load(h uint64, dst []uint64) ([]uint64, bool) {
+func (p *progress) load(h bodyKey, dst []uint64) ([]uint64, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if len(p.m) == 0 {
@@ -40,7 +40,7 @@ func (p *progress) load(h uint64, dst []uint64) ([]uint64, bool) {
 }
 
 // store remembers a copy of bits for h, forgetting the oldest entry when full.
-func (p *progress) store(h uint64, bits []uint64) {
+func (p *progress) store(h bodyKey, bits []uint64) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if old, ok := p.m[h]; ok && len(old) == len(bits) {
@@ -48,7 +48,7 @@ func (p *progress) store(h uint64, bits []uint64) {
 		return
 	}
 	if _, ok := p.m[h]; !ok {
-		if evict := p.ring[p.next]; evict != 0 {
+		if evict := p.ring[p.next]; evict != (bodyKey{}) {
 			delete(p.m, evict)
 		}
 		p.ring[p.next] = h
@@ -58,7 +58,7 @@ func (p *progress) store(h uint64, bits []uint64) {
 }
 
 // drop forgets h (its body is now wholly done).
-func (p *progress) drop(h uint64) {
+func (p *progress) drop(h bodyKey) {
 	p.mu.Lock()
 	if len(p.m) > 0 {
 		delete(p.m, h)

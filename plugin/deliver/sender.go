@@ -3,7 +3,9 @@ package deliver
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"os"
+	"strings"
 	"sync/atomic"
 
 	"github.com/k8saudit/k8saudit/plugin/logging"
@@ -59,6 +61,7 @@ type Sender struct {
 	mem     *memory
 	prog    *progress
 	dl      *deadLetter // nil without a dead-letter file
+	scrub   scrubber    // removes credentials from answer texts before logs and dead letters
 	stats   counters
 	inFlush bool // whether retryable answers are retried in the flush (not for stdout)
 }
@@ -73,7 +76,7 @@ func New(o Options) (*Sender, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Sender{o: o, in: in, lim: in.fr.limits(), log: o.Logger, mem: newMemory(memoryEntries), prog: newProgress(progressEntries), inFlush: o.RetryBudget > 0}
+	s := &Sender{o: o, in: in, lim: in.fr.limits(), log: o.Logger, mem: newMemory(memoryEntries), prog: newProgress(progressEntries), inFlush: o.RetryBudget > 0, scrub: newScrubber(&o)}
 	s.pool = newScratchPool(o.CompressLevel)
 	switch {
 	case o.Intake == "stdout":
@@ -95,14 +98,17 @@ func New(o Options) (*Sender, error) {
 			s.log.Warnf("tls_verify is off: the intake's certificate is not checked")
 		}
 		if !isHTTPS(o.URL) && (o.TLSCAFile != "" || o.TLSCrtFile != "" || o.TLSServerName != "") {
-			s.log.Warnf("tls_* options are ignored: url %s is not https", o.URL)
+			s.log.Warnf("tls_* options are ignored: url %s is not https", RedactURL(o.URL))
 		}
 		if o.APIKey != "" && o.HTTPUser != "" {
 			s.log.Warnf("api_key and http_user are both set: sending the API key, not basic auth")
 		}
+		if what := plainCredentials(&o); what != "" {
+			s.log.Warnf("%s sent over plain http:// to %s, which is not this machine: anyone on the path can read it; use an https:// url", what, RedactURL(o.URL))
+		}
 	}
 	if o.DeadLetterFile != "" {
-		if s.dl, err = openDeadLetter(o.DeadLetterFile); err != nil {
+		if s.dl, err = openDeadLetter(o.DeadLetterFile, o.DeadLetterMaxBytes); err != nil {
 			if s.http != nil {
 				s.http.close()
 			}
@@ -112,7 +118,46 @@ func New(o Options) (*Sender, error) {
 	return s, nil
 }
 
-func isHTTPS(u string) bool { return len(u) >= 8 && (u[:8] == "https://" || u[:8] == "HTTPS://") }
+func isHTTPS(u string) bool { return len(u) >= 8 && strings.EqualFold(u[:8], "https://") }
+
+// plainCredentials names the credentials that would cross the network unencrypted: the
+// url is http:// to a host other than this machine. "" when there are none.
+func plainCredentials(o *Options) string {
+	u, err := url.Parse(o.URL)
+	if err != nil || !strings.EqualFold(u.Scheme, "http") || IsLoopback(u.Host) {
+		return ""
+	}
+	var what []string
+	if o.APIKey != "" {
+		what = append(what, "api_key")
+	}
+	if o.HTTPUser != "" {
+		what = append(what, "http_user/http_passwd")
+	}
+	if u.User != nil {
+		what = append(what, "the url's userinfo")
+	}
+	for _, h := range o.Headers {
+		if credentialHeader(h[0]) {
+			what = append(what, "header "+h[0])
+		}
+	}
+	if len(what) == 0 {
+		return ""
+	}
+	return "credentials (" + strings.Join(what, ", ") + ") are"
+}
+
+// credentialHeader reports whether a header name suggests it carries a credential.
+func credentialHeader(name string) bool {
+	n := strings.ToLower(name)
+	for _, w := range []string{"auth", "key", "token", "secret", "passw", "cookie", "session", "signature", "credential"} {
+		if strings.Contains(n, w) {
+			return true
+		}
+	}
+	return false
+}
 
 // Deliver sends the documents of one chunk and returns what Fluent Bit should do with
 // it. It returns only when every request is settled: nothing runs after it.

@@ -24,8 +24,9 @@ func TestClassify(t *testing.T) {
 		{Answer{Status: 408}, vRetry}, {Answer{Status: 429}, vRetry}, {Answer{Status: 500}, vRetry}, {Answer{Status: 502}, vRetry},
 		{Answer{Status: 503}, vRetry}, {Answer{Status: 504}, vRetry}, {Answer{Status: 599}, vRetry},
 		{Answer{Status: 413}, vSplit},
-		{Answer{Status: 400}, vReject}, {Answer{Status: 404}, vReject}, {Answer{Status: 409}, vReject}, {Answer{Status: 422}, vReject},
-		{Answer{Status: 401}, vAuth}, {Answer{Status: 403}, vAuth},
+		{Answer{Status: 400}, vReject}, {Answer{Status: 409}, vReject}, {Answer{Status: 422}, vReject}, {Answer{Status: 410}, vReject},
+		{Answer{Status: 401}, vAuth}, {Answer{Status: 403}, vAuth}, {Answer{Status: 407}, vAuth},
+		{Answer{Status: 404}, vConfig}, {Answer{Status: 405}, vConfig},
 		{Answer{Status: 301}, vConfig}, {Answer{Status: 308}, vConfig},
 		{Answer{Err: syscall.ECONNRESET}, vRetry}, {Answer{Err: syscall.ECONNREFUSED}, vRetry},
 		{Answer{Err: context.DeadlineExceeded}, vRetry}, {Answer{Err: io.ErrUnexpectedEOF}, vRetry},
@@ -76,12 +77,13 @@ func TestBackoff(t *testing.T) {
 
 func TestMemory(t *testing.T) {
 	m := newMemory(64)
-	ref := map[uint64]bool{}
-	var order []uint64
+	ref := map[bodyKey]bool{}
+	var order []bodyKey
 	rng := rand.New(rand.NewPCG(1, 2))
 	for i := 0; i < 20000; i++ {
-		// Small key space with clustered low bits to exercise probing and shifts.
-		h := uint64(rng.IntN(300))<<20 | uint64(rng.IntN(4)) + 1
+		// Small key space with clustered low bits to exercise probing and shifts; the
+		// second word varies on its own, so keys that agree on the first word differ.
+		h := bodyKey{uint64(rng.IntN(300))<<20 | uint64(rng.IntN(4)) + 1, uint64(rng.IntN(3))}
 		if m.has(h) != ref[h] {
 			t.Fatalf("step %d: has(%x) = %v, want %v", i, h, !ref[h], ref[h])
 		}
@@ -110,8 +112,25 @@ func TestMemory(t *testing.T) {
 func TestMemorySeesBodiesNotDocs(t *testing.T) {
 	m := newMemory(8)
 	a, b := m.hash([]byte("{\"a\":1}\n")), m.hash([]byte("{\"a\":2}\n"))
-	if a == b || a == 0 {
+	if a == b || a == (bodyKey{}) || a[0] == a[1] {
 		t.Fatal("hash")
+	}
+}
+
+// A body whose first hash word collides with a remembered body's is not skipped: only
+// the full 128-bit key, under two independent secret seeds, makes a body "already done".
+// (With the former 64-bit key such a collision skipped a different body, that is,
+// dropped its events silently.)
+func TestMemoryKeyCollisionOnOneWordIsNoMatch(t *testing.T) {
+	m := newMemory(8)
+	done := m.hash([]byte("{\"a\":1}\n"))
+	m.add(done)
+	forged := bodyKey{done[0], done[1] ^ 1}
+	if m.has(forged) {
+		t.Fatal("a key equal on its first 64 bits only is taken as done")
+	}
+	if !m.has(done) {
+		t.Fatal("the remembered key is lost")
 	}
 }
 

@@ -16,4 +16,8 @@
 //     threads at once with the same instance. Each call takes its own scratch from a pool.
 //   - In steady state a flush allocates nothing per event: the reader, the normalizer, the
 //     document buffer and the gzip writer are reused.
+//   - The exit line's counters (records, documents, pipeline_errors, redacted, ...) count
+//     a chunk once: a chunk answered Retry is remembered (two secret-seeded hashes of its
+//     bytes, a bounded set) and not counted again when Fluent Bit hands it back; it is
+//     forgotten once done, so the same bytes read again later are new input and count.
 package instance

@@ -60,6 +60,7 @@ type Instance struct {
 	chunkErrors    atomic.Uint64
 	dropped        atomic.Uint64 // events the policy dropped
 	redacted       atomic.Uint64 // documents with secret material replaced
+	retried        *retried      // chunks answered Retry: counted on their first attempt only
 	closeOnce      sync.Once
 }
 
@@ -92,44 +93,46 @@ func New(cfg *config.Config, log *logging.Logger, poster deliver.Poster) (*Insta
 		}
 	}
 	sender, err := deliver.New(deliver.Options{
-		Intake:           cfg.Intake,
-		URL:              cfg.URL,
-		APIKey:           cfg.APIKey,
-		HTTPUser:         cfg.HTTPUser,
-		HTTPPasswd:       cfg.HTTPPasswd,
-		Headers:          cfg.Headers,
-		Compress:         cfg.Compress,
-		CompressLevel:    cfg.CompressLevel,
-		BatchBytes:       cfg.BatchBytes,
-		BatchEvents:      cfg.BatchEvents,
-		Index:            cfg.Index,
-		Pipeline:         cfg.Pipeline,
-		DDSource:         cfg.DDSource,
-		DDService:        cfg.DDService,
-		DDTags:           cfg.DDTags,
-		DDHostname:       cfg.DDHostname,
-		SplunkIndex:      cfg.SplunkIndex,
-		SplunkSource:     cfg.SplunkSource,
-		SplunkSourcetype: cfg.SplunkSourcetype,
-		SplunkHost:       cfg.SplunkHost,
-		Timeout:          cfg.Timeout,
-		RetryBudget:      cfg.RetryBudget,
-		TLSVerify:        cfg.TLSVerify,
-		TLSCAFile:        cfg.TLSCAFile,
-		TLSCrtFile:       cfg.TLSCrtFile,
-		TLSKeyFile:       cfg.TLSKeyFile,
-		TLSServerName:    cfg.TLSServerName,
-		DeadLetterFile:   cfg.DeadLetterFile,
-		Poster:           poster,
-		Logger:           log,
+		Intake:             cfg.Intake,
+		URL:                cfg.URL,
+		APIKey:             cfg.APIKey,
+		HTTPUser:           cfg.HTTPUser,
+		HTTPPasswd:         cfg.HTTPPasswd,
+		Headers:            cfg.Headers,
+		Compress:           cfg.Compress,
+		CompressLevel:      cfg.CompressLevel,
+		BatchBytes:         cfg.BatchBytes,
+		BatchEvents:        cfg.BatchEvents,
+		Index:              cfg.Index,
+		Pipeline:           cfg.Pipeline,
+		DDSource:           cfg.DDSource,
+		DDService:          cfg.DDService,
+		DDTags:             cfg.DDTags,
+		DDHostname:         cfg.DDHostname,
+		SplunkIndex:        cfg.SplunkIndex,
+		SplunkSource:       cfg.SplunkSource,
+		SplunkSourcetype:   cfg.SplunkSourcetype,
+		SplunkHost:         cfg.SplunkHost,
+		Timeout:            cfg.Timeout,
+		RetryBudget:        cfg.RetryBudget,
+		TLSVerify:          cfg.TLSVerify,
+		TLSCAFile:          cfg.TLSCAFile,
+		TLSCrtFile:         cfg.TLSCrtFile,
+		TLSKeyFile:         cfg.TLSKeyFile,
+		TLSServerName:      cfg.TLSServerName,
+		DeadLetterFile:     cfg.DeadLetterFile,
+		DeadLetterMaxBytes: int64(cfg.DeadLetterMaxBytes),
+		Poster:             poster,
+		Logger:             log,
 	})
 	if err != nil {
 		return nil, err
 	}
 	in := &Instance{
-		cfg:    cfg,
-		log:    log,
-		sender: sender,
+		cfg:     cfg,
+		log:     log,
+		sender:  sender,
+		retried: newRetried(),
 		normOpts: normalize.Options{
 			Format: format, ClusterName: cfg.ClusterName, EventOriginal: cfg.EventOriginal, MaxEventBytes: cfg.MaxEventBytes,
 			Policy: pol, Redact: cfg.Redact, RedactPaths: cfg.RedactPaths,
@@ -142,6 +145,30 @@ func New(cfg *config.Config, log *logging.Logger, poster deliver.Poster) (*Insta
 
 // Flush reads, normalizes and delivers one chunk. See the package doc for the contract.
 func (in *Instance) Flush(data []byte) Code {
+	// A chunk Fluent Bit hands back after a Retry is not counted again. Nothing is hashed
+	// while no chunk is in retry.
+	var key chunkKey
+	again := false
+	if !in.retried.empty() {
+		key = in.retried.key(data)
+		again = in.retried.has(key)
+	}
+	code := in.flush(data, again)
+	switch {
+	case code == Retry && !again:
+		if key == (chunkKey{}) {
+			key = in.retried.key(data)
+		}
+		in.retried.add(key)
+	case code != Retry && again:
+		in.retried.drop(key)
+	}
+	return code
+}
+
+// flush does Flush's work; again says the chunk was answered Retry before, so its
+// records and documents are already counted.
+func (in *Instance) flush(data []byte, again bool) Code {
 	sc := in.scratch.Get()
 	defer in.release(sc)
 
@@ -149,6 +176,7 @@ func (in *Instance) Flush(data []byte) Code {
 	sc.reader.Reset(data, in.cfg.SourceKey)
 	var records, pipelineErrors, dropped, redacted uint64
 	for {
+		at := sc.reader.Offset()
 		rec, err := sc.reader.Next()
 		if err == io.EOF {
 			break
@@ -156,8 +184,10 @@ func (in *Instance) Flush(data []byte) Code {
 		if err != nil {
 			// The host built this chunk, so a malformed one is a host bug or memory damage:
 			// ship what was readable and say loudly what was not, rather than drop it all.
-			in.chunkErrors.Add(1)
-			in.log.Errorf("chunk unreadable after %d records (%v): the rest of the chunk (%d bytes) is skipped", records, err, len(data))
+			if !again {
+				in.chunkErrors.Add(1)
+			}
+			in.log.Errorf("chunk unreadable after %d records (%v): the rest of the chunk (%d of %d bytes) is skipped", records, err, len(data)-at, len(data))
 			break
 		}
 		records++
@@ -172,14 +202,16 @@ func (in *Instance) Flush(data []byte) Code {
 		}
 		dropped += uint64(sc.norm.Dropped())
 	}
-	in.records.Add(records)
-	in.pipelineErrors.Add(pipelineErrors)
-	in.dropped.Add(dropped)
-	in.redacted.Add(redacted)
+	if !again {
+		in.records.Add(records)
+		in.pipelineErrors.Add(pipelineErrors)
+		in.dropped.Add(dropped)
+		in.redacted.Add(redacted)
+		in.documents.Add(uint64(sc.docs.Len()))
+	}
 	if sc.docs.Len() == 0 {
 		return OK
 	}
-	in.documents.Add(uint64(sc.docs.Len()))
 	switch in.sender.Deliver(in.ctx, &sc.docs) {
 	case deliver.Delivered:
 		return OK

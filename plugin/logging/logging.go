@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 )
 
 // Level orders the severities; a logger prints a line when its level is at least the line's.
@@ -72,10 +73,34 @@ func (l *Logger) logf(level Level, format string, args ...any) {
 	if l == nil || level > l.level {
 		return
 	}
-	line := fmt.Sprintf("[%s] [%s] %s%s\n", time.Now().Format("2006/01/02 15:04:05.000"), levelNames[level], l.prefix, fmt.Sprintf(format, args...))
+	msg := oneLine(fmt.Sprintf(format, args...))
+	line := fmt.Sprintf("[%s] [%s] %s%s\n", time.Now().Format("2006/01/02 15:04:05.000"), levelNames[level], l.prefix, msg)
 	l.mu.Lock()
 	_, _ = io.WriteString(l.w, line)
 	l.mu.Unlock()
+}
+
+// oneLine keeps a message on its line: arguments may quote bytes from audit events or an
+// intake's answer, and a newline there would forge a log line of its own (an escape
+// sequence would drive the reader's terminal). Control characters become spaces; invalid
+// UTF-8 becomes U+FFFD.
+func oneLine(s string) string {
+	clean := true
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < ' ' || c == 0x7f {
+			clean = false
+			break
+		}
+	}
+	if clean && utf8.ValidString(s) {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if r < ' ' || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, strings.ToValidUTF8(s, "\uFFFD"))
 }
 
 // Enabled says whether a line of this level would be printed, to skip building costly messages.

@@ -39,3 +39,15 @@ func TestParseLevel(t *testing.T) {
 	}
 	Discard().Errorf("nothing %s", "happens")
 }
+
+// A message is one line whatever its arguments hold: a newline from an event or an
+// answer cannot forge a second log line, an escape cannot reach the terminal.
+func TestMessageStaysOnOneLine(t *testing.T) {
+	var buf bytes.Buffer
+	l := NewTo(&buf, new(sync.Mutex), LevelInfo, "k8saudit.0")
+	l.Warnf("answer: %s", "bad\n[2026/01/01 00:00:00.000] [ info] [output:k8saudit:k8saudit.0] forged\r\x1b[2J\xff")
+	out := buf.String()
+	if strings.Count(out, "\n") != 1 || strings.ContainsAny(out, "\r\x1b") || !strings.Contains(out, "\uFFFD") {
+		t.Errorf("%q", out)
+	}
+}

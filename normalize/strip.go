@@ -33,7 +33,7 @@ type body struct {
 	podSpec    [len(podSpecMembers)]int32 // with podSpecOK, where spec's podSpecMembers are (-1: absent)
 	podSpecOK  bool
 	over       bool   // the sanitized text exceeded the limit and was not kept
-	kindRaw    []byte // its top-level "kind", as written (aliases the input)
+	kindClass  uint8  // the redaction classes its top-level "kind" members name
 	redacted   bool   // a value was replaced in its sanitized text
 }
 

@@ -1,0 +1,175 @@
+package normalize
+
+import "github.com/valyala/fastjson"
+
+// The classes of events whose bodies carry the built-in paths (Secrets,
+// TokenRequests, TokenReviews). An event is of a class when any of three
+// witnesses says so, so that one of them missing or lying (an event
+// without objectRef, or with an objectRef naming another resource, written
+// by whoever can write the log) is not enough to let a token through:
+//
+//   - objectRef: core secrets, core serviceaccounts/token, tokenreviews;
+//   - the request path, percent-decoded as the API server decodes it
+//     (/api/v1/namespaces/x/secrets/y, /api/v1/namespaces/x/serviceaccounts/
+//     y/token, /apis/authentication.k8s.io/v1/tokenreviews; a watch/ prefix
+//     and a cluster-wide list too);
+//   - the kind of either body, every top-level "kind" member of it, JSON
+//     escapes decoded and ASCII case folded: Secret, SecretList,
+//     TokenRequest, TokenReview.
+//
+// An event of several classes gets the paths of each.
+
+const (
+	classSecret = 1 << iota
+	classTokenRequest
+	classTokenReview
+)
+
+// classPaths returns the path bits of the classes in c.
+func (r *redactor) classPaths(c uint8) uint64 {
+	var m uint64
+	if c&classSecret != 0 {
+		m |= r.secret
+	}
+	if c&classTokenRequest != 0 {
+		m |= r.tokReq
+	}
+	if c&classTokenReview != 0 {
+		m |= r.tokRev
+	}
+	return m
+}
+
+// eventClass returns the classes of e (see above).
+func (n *Normalizer) eventClass(e *event) uint8 {
+	var c uint8
+	switch {
+	case len(e.apiGroup) == 0 && string(e.resource) == "secrets":
+		c |= classSecret
+	case len(e.apiGroup) == 0 && string(e.resource) == "serviceaccounts" && string(e.subresource) == "token":
+		c |= classTokenRequest
+	case string(e.resource) == "tokenreviews":
+		c |= classTokenReview
+	}
+	var pc uint8
+	n.red.scratch, pc = pathClass(n.red.scratch[:0], e.requestURI)
+	c |= pc
+	c |= n.bodyClass(e.requestObject, e.req) | n.bodyClass(e.responseObject, e.resp)
+	return c
+}
+
+// bodyClass returns the classes a body's kind names: from the scan of a
+// marker's body, or from a tree's top-level members.
+func (n *Normalizer) bodyClass(v *fastjson.Value, idx int) uint8 {
+	if b := n.bodyAt(idx); b != nil {
+		return b.kindClass
+	}
+	if v == nil || v.Type() != fastjson.TypeObject {
+		return 0
+	}
+	var c uint8
+	o, _ := v.Object()
+	o.Visit(func(k []byte, x *fastjson.Value) {
+		if string(k) == "kind" && x.Type() == fastjson.TypeString {
+			c |= kindClass(x.GetStringBytes())
+		}
+	})
+	return c
+}
+
+// kindClass returns the class of an (unescaped) kind.
+func kindClass(k []byte) uint8 {
+	switch len(k) {
+	case len("Secret"), len("SecretList"):
+		if equalFoldASCII(k, "secret") || equalFoldASCII(k, "secretlist") {
+			return classSecret
+		}
+	case len("TokenReview"), len("TokenRequest"):
+		if equalFoldASCII(k, "tokenreview") {
+			return classTokenReview
+		}
+		if equalFoldASCII(k, "tokenrequest") {
+			return classTokenRequest
+		}
+	}
+	return 0
+}
+
+// equalFoldASCII reports whether b is s (lower case) with ASCII case
+// folded; false when the lengths differ.
+func equalFoldASCII(b []byte, s string) bool {
+	if len(b) != len(s) {
+		return false
+	}
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != s[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// pathClass returns the class the request path of uri names (see above),
+// decoding it in scratch when it has a '%'; it returns scratch for reuse.
+func pathClass(scratch, uri []byte) ([]byte, uint8) {
+	p := uri
+	for i, c := range p {
+		if c == '?' || c == '#' {
+			p = p[:i]
+			break
+		}
+	}
+	if indexByte(p, '%') >= 0 {
+		scratch = append(scratch[:0], p...)
+		p = percentDecode(scratch, false)
+	}
+	// The segments, empty ones skipped: api/v1/…, apis/<group>/<version>/….
+	var segs [8][]byte
+	n := 0
+	for i := 0; i < len(p) && n < len(segs); {
+		for i < len(p) && p[i] == '/' {
+			i++
+		}
+		j := i
+		for j < len(p) && p[j] != '/' {
+			j++
+		}
+		if j > i {
+			segs[n] = p[i:j]
+			n++
+		}
+		i = j
+	}
+	var rest [][]byte
+	core := false
+	switch {
+	case n >= 2 && string(segs[0]) == "api":
+		rest, core = segs[2:n], true
+	case n >= 3 && string(segs[0]) == "apis":
+		rest = segs[3:n]
+	default:
+		return scratch, 0
+	}
+	if len(rest) > 0 && string(rest[0]) == "watch" {
+		rest = rest[1:]
+	}
+	if len(rest) >= 3 && string(rest[0]) == "namespaces" {
+		rest = rest[2:]
+	}
+	if len(rest) == 0 {
+		return scratch, 0
+	}
+	switch res := rest[0]; {
+	case core && string(res) == "secrets":
+		return scratch, classSecret
+	case core && string(res) == "serviceaccounts" && len(rest) >= 3 && string(rest[2]) == "token":
+		return scratch, classTokenRequest
+	case string(res) == "tokenreviews":
+		return scratch, classTokenReview
+	}
+	return scratch, 0
+}

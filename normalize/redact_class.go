@@ -8,7 +8,8 @@ import "github.com/valyala/fastjson"
 // without objectRef, or with an objectRef naming another resource, written
 // by whoever can write the log) is not enough to let a token through:
 //
-//   - objectRef: core secrets, core serviceaccounts/token, tokenreviews;
+//   - objectRef: core secrets, core serviceaccounts/token, tokenreviews
+//     (every objectRef of an event that has several);
 //   - the request path, percent-decoded as the API server decodes it
 //     (/api/v1/namespaces/x/secrets/y, /api/v1/namespaces/x/serviceaccounts/
 //     y/token, /apis/authentication.k8s.io/v1/tokenreviews; a watch/ prefix
@@ -42,20 +43,25 @@ func (r *redactor) classPaths(c uint8) uint64 {
 
 // eventClass returns the classes of e (see above).
 func (n *Normalizer) eventClass(e *event) uint8 {
-	var c uint8
-	switch {
-	case len(e.apiGroup) == 0 && string(e.resource) == "secrets":
-		c |= classSecret
-	case len(e.apiGroup) == 0 && string(e.resource) == "serviceaccounts" && string(e.subresource) == "token":
-		c |= classTokenRequest
-	case string(e.resource) == "tokenreviews":
-		c |= classTokenReview
-	}
+	c := e.refClass | refClass(e.apiGroup, e.resource, e.subresource)
 	var pc uint8
 	n.red.scratch, pc = pathClass(n.red.scratch[:0], e.requestURI)
 	c |= pc
 	c |= n.bodyClass(e.requestObject, e.req) | n.bodyClass(e.responseObject, e.resp)
 	return c
+}
+
+// refClass returns the class an objectRef names.
+func refClass(apiGroup, resource, subresource []byte) uint8 {
+	switch {
+	case len(apiGroup) == 0 && string(resource) == "secrets":
+		return classSecret
+	case len(apiGroup) == 0 && string(resource) == "serviceaccounts" && string(subresource) == "token":
+		return classTokenRequest
+	case string(resource) == "tokenreviews":
+		return classTokenReview
+	}
+	return 0
 }
 
 // bodyClass returns the classes a body's kind names: from the scan of a

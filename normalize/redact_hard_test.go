@@ -351,3 +351,41 @@ func TestRedactPathsDottedKeys(t *testing.T) {
 		}
 	}
 }
+
+// Members of the event itself written to mislead: escaped top-level keys,
+// and members given twice (the API server writes neither; a record from
+// elsewhere may). Whichever copy the event takes, none leaks.
+func TestRedactMisleadingEvent(t *testing.T) {
+	h := `{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"RequestResponse","auditID":"a1","stage":"ResponseComplete","verb":"create",`
+	for _, rec := range []string{
+		h + `"requestURI":"/api/v1/namespaces/x/configmaps","objectRef":{"resource":"secrets","namespace":"x","apiVersion":"v1"},"requ\u0065stObject":{"data":{"p":"TEVBSzE="}}}`,
+		h + `"requestURI":"/api/v1/namespaces/x/configmaps","obj\u0065ctRef":{"resource":"secrets","namespace":"x","apiVersion":"v1"},"requestObject":{"data":{"p":"TEVBSzE="}}}`,
+		h + `"request\u0055RI":"/api/v1/pods?token=LEAK1"}`,
+		h + `"requestURI":"/api/v1/pods","objectRef":{"res\u006furce":"secrets"},"requestObject":{"data":{"p":"TEVBSzE="}}}`,
+		h + `"requestURI":"/api/v1/pods?token=LEAK1","requestURI":"/api/v1/pods"}`,
+		h + `"requestURI":"/api/v1/pods","requestURI":"/api/v1/pods?token=LEAK1"}`,
+		h + `"requestURI":"/api/v1/pods","objectRef":{"resource":"secrets"},"objectRef":{"resource":"pods"},"requestObject":{"data":{"p":"LEAK1"}}}`,
+		h + `"requestURI":"/api/v1/pods","objectRef":{"resource":"pods"},"objectRef":{"resource":"secrets"},"requestObject":{"data":{"p":"LEAK1"}}}`,
+		h + `"requestURI":"/api/v1/pods","requestObject":{"kind":"Secret","data":{"p":"LEAK1"}},"requestObject":{"kind":"Pod"}}`,
+		h + `"requestURI":"/api/v1/pods","requestObject":{"kind":"Pod"},"requestObject":{"kind":"Secret","data":{"p":"LEAK1"}}}`,
+		h + `"requestURI":"/api/v1/pods","requestObject":{"x":"Bearer LEAK1"},"requestObject":{"kind":"Pod"}}`,
+		h + `"requestURI":"/api/v1/namespaces/x/secrets","requestObject":{"data":{"p":"LEAK1"}},"requestObject":{"kind":"Pod"}}`,
+	} {
+		checkNoLeak(t, Options{Redact: true}, rec, []byte(rec))
+	}
+}
+
+// A metadata.name that is redacted (by a path, or as a credential) is not
+// written as orchestrator.resource.name either.
+func TestRedactedNameNotMapped(t *testing.T) {
+	for _, c := range []struct {
+		o    Options
+		body string
+	}{
+		{Options{RedactPaths: []string{"metadata.name"}}, `{"metadata":{"name":"LEAK1"}}`},
+		{Options{RedactPaths: []string{"metadata"}}, `{"metadata":{"name":"LEAK1"}}`},
+		{Options{Redact: true}, `{"metadata":{"name":"Bearer LEAK1"}}`},
+	} {
+		checkNoLeak(t, c.o, c.body, hardEvent("/api/v1/namespaces/x/configmaps", `{"resource":"configmaps","namespace":"x"}`, c.body, ""))
+	}
+}

@@ -242,7 +242,9 @@ func (s *scanner) value(i int) (int, bool) {
 			}
 			switch next {
 			case nextName:
-				s.nameRaw = src[i+1 : j-1]
+				if !s.dropping { // a name redacted is not a name to write
+					s.nameRaw = src[i+1 : j-1]
+				}
 			case nextKind:
 				s.noteKind(src[i+1 : j-1])
 			}

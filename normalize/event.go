@@ -35,14 +35,14 @@ type event struct {
 	// escaped, to Normalizer.d.text (directState.canon).
 	canonOK uint32
 
-	objectRef                                   *fastjson.Value
-	hasObjectRef                                bool // objectRef is an object
+	objectRef    *fastjson.Value
+	hasObjectRef bool // objectRef is an object
 	// For redaction (redact_class.go): dup, a top-level member the mapping
 	// reads was given twice (the direct road refuses such events); refClass,
 	// the classes of the objectRefs before the last.
-	dup      bool
-	refClass uint8
-	seenTop  [4]uint32 // the top-level members met, by topMember
+	dup                                         bool
+	refClass                                    uint8
+	seenTop                                     [4]uint32 // the top-level members met, by topMember
 	resource, subresource, namespace, name, uid []byte
 	apiGroup, objAPIVersion                     []byte
 

@@ -121,34 +121,65 @@ func equalFoldASCII(b []byte, s string) bool {
 
 // pathClass returns the class the request path of uri names (see above),
 // decoding it in scratch when it has a '%'; it returns scratch for reuse.
+// Every request pays it, so one pass over the path first looks for a
+// segment that names a class's resource, and the path's structure is read
+// only when there is one (or an escape: then always).
 func pathClass(scratch, uri []byte) ([]byte, uint8) {
 	p := uri
-	for i, c := range p {
-		if c == '?' || c == '#' {
-			p = p[:i]
-			break
-		}
+	if q := indexByte(p, '?'); q >= 0 {
+		p = p[:q]
 	}
 	if indexByte(p, '%') >= 0 {
 		scratch = append(scratch[:0], p...)
 		p = percentDecode(scratch, false)
+		return scratch, pathStructClass(p)
 	}
-	// The segments, empty ones skipped: api/v1/…, apis/<group>/<version>/….
+	for i := 0; i < len(p); {
+		j := indexByte(p[i:], '/')
+		if j < 0 {
+			return scratch, 0
+		}
+		i += j + 1
+		if i < len(p) && (p[i] == 's' || p[i] == 't') && classSegment(p[i:]) {
+			return scratch, pathStructClass(p)
+		}
+	}
+	return scratch, 0
+}
+
+// classSegment reports whether p starts with a segment secrets,
+// serviceaccounts or tokenreviews.
+func classSegment(p []byte) bool {
+	for _, w := range classSegments {
+		if len(p) >= len(w) && string(p[:len(w)]) == w && (len(p) == len(w) || p[len(w)] == '/' || p[len(w)] == '#') {
+			return true
+		}
+	}
+	return false
+}
+
+var classSegments = [...]string{"secrets", "serviceaccounts", "tokenreviews"}
+
+// pathStructClass reads the API path p (decoded) as the API server does:
+// api/v1/… or apis/<group>/<version>/…, an optional watch/, an optional
+// namespaces/<ns>/, then <resource>[/<name>[/<subresource>]]. Empty
+// segments are skipped.
+func pathStructClass(p []byte) uint8 {
+	if f := indexByte(p, '#'); f >= 0 {
+		p = p[:f]
+	}
 	var segs [8][]byte
 	n := 0
 	for i := 0; i < len(p) && n < len(segs); {
-		for i < len(p) && p[i] == '/' {
-			i++
+		j := indexByte(p[i:], '/')
+		if j < 0 {
+			j = len(p) - i
 		}
-		j := i
-		for j < len(p) && p[j] != '/' {
-			j++
-		}
-		if j > i {
-			segs[n] = p[i:j]
+		if j > 0 {
+			segs[n] = p[i : i+j]
 			n++
 		}
-		i = j
+		i += j + 1
 	}
 	var rest [][]byte
 	core := false
@@ -158,7 +189,7 @@ func pathClass(scratch, uri []byte) ([]byte, uint8) {
 	case n >= 3 && string(segs[0]) == "apis":
 		rest = segs[3:n]
 	default:
-		return scratch, 0
+		return 0
 	}
 	if len(rest) > 0 && string(rest[0]) == "watch" {
 		rest = rest[1:]
@@ -167,15 +198,15 @@ func pathClass(scratch, uri []byte) ([]byte, uint8) {
 		rest = rest[2:]
 	}
 	if len(rest) == 0 {
-		return scratch, 0
+		return 0
 	}
 	switch res := rest[0]; {
 	case core && string(res) == "secrets":
-		return scratch, classSecret
+		return classSecret
 	case core && string(res) == "serviceaccounts" && len(rest) >= 3 && string(rest[2]) == "token":
-		return scratch, classTokenRequest
+		return classTokenRequest
 	case string(res) == "tokenreviews":
-		return scratch, classTokenReview
+		return classTokenReview
 	}
-	return scratch, 0
+	return 0
 }

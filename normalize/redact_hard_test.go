@@ -314,6 +314,11 @@ func TestRedactTokensWithoutObjectRef(t *testing.T) {
 		{"/api/v1/namespaces/x/secrets/s", lie, secret},
 		{"/api/v1/namespaces/x/secrets", "", secret},
 		{"/api/v1/secrets?limit=1", "", `{"items":[{"data":{"p":"TEVBSzE="}}]}`},
+		{"/api/v1/namespaces/x/secrets#f", lie, secret},
+		{"/api/v1/namespaces/x/secrets/", lie, secret},
+		{"/api/v1/watch/namespaces/x/secrets", lie, secret},
+		{"/api/v1/namespaces/x/%73ecrets/s", lie, secret},
+		{"//api/v1//namespaces/x/secrets/s", lie, secret},
 	} {
 		checkNoLeak(t, Options{Redact: true}, c.uri+" "+c.body, hardEvent(c.uri, c.ref, c.body, c.body))
 	}
@@ -387,5 +392,21 @@ func TestRedactedNameNotMapped(t *testing.T) {
 		{Options{Redact: true}, `{"metadata":{"name":"Bearer LEAK1"}}`},
 	} {
 		checkNoLeak(t, c.o, c.body, hardEvent("/api/v1/namespaces/x/configmaps", `{"resource":"configmaps","namespace":"x"}`, c.body, ""))
+	}
+}
+
+// credentialEnd must let through every name credentialName knows.
+func TestCredentialEnd(t *testing.T) {
+	for _, s := range append(append([]string{}, credentialExact...), credentialSuffixes...) {
+		for _, name := range []string{s, strings.ToUpper(s)} {
+			if !credentialName([]byte(name)) {
+				t.Errorf("%q not a credential name", name)
+			}
+		}
+	}
+	for _, s := range credentialSuffixes {
+		if !credentialName([]byte("x_" + s)) {
+			t.Errorf("%q not a credential name", "x_"+s)
+		}
 	}
 }

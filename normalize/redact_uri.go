@@ -36,8 +36,13 @@ const maxDecodeRounds = 8
 // unchanged when none was. It never allocates once dst has grown: what it
 // decodes goes to dst's spare room and is taken back.
 func redactURI(dst, uri []byte) ([]byte, bool) {
-	if indexByte(uri, '=') < 0 && indexByte(uri, '%') < 0 {
-		return dst, false // nothing that can be a parameter
+	eq, pc := indexByte(uri, '='), indexByte(uri, '%')
+	maybe := eq >= 0 && plainMayHoldCredential(uri, eq)
+	if !maybe && pc >= 0 {
+		dst, maybe = encodedMayHoldCredential(dst, uri, pc)
+	}
+	if !maybe {
+		return dst, false // the common case: no name is a credential's
 	}
 	base := len(dst)
 	out, found := walkURI(dst, uri, false)
@@ -45,6 +50,70 @@ func redactURI(dst, uri []byte) ([]byte, bool) {
 		return out[:base], false
 	}
 	return walkURI(out[:base], uri, true)
+}
+
+// plainMayHoldCredential reports whether a uri with no '%' may hold a
+// credential parameter: whether a name, text from a separator to the
+// first '=' after it, is a credential's (or has a '+', which walkURI
+// decodes). eq is the first '='. It costs a search for each '=', and
+// walkURI decides.
+func plainMayHoldCredential(uri []byte, eq int) bool {
+	for {
+		s := eq
+		for s > 0 && !uriSep(uri[s-1]) && uri[s-1] != '=' {
+			s--
+		}
+		if s == 0 || uri[s-1] != '=' { // else not the first '=' of its parameter
+			name := uri[s:eq]
+			if credentialName(trimSpaceASCII(name)) || indexByte(name, '+') >= 0 {
+				return true
+			}
+		}
+		next := indexByte(uri[eq+1:], '=')
+		if next < 0 {
+			return false
+		}
+		eq += 1 + next
+	}
+}
+
+// encodedMayHoldCredential reports whether a parameter of uri holding a
+// '%' (the first at pc) names a credential once decoded: a name, text
+// from a separator or the part's start to an '=', in the decoded
+// parameter. It decodes in dst's spare room and returns dst at its length.
+func encodedMayHoldCredential(dst, uri []byte, pc int) ([]byte, bool) {
+	base := len(dst)
+	for pc >= 0 {
+		s, e := pc, pc
+		for s > 0 && !uriSep(uri[s-1]) {
+			s--
+		}
+		for e < len(uri) && !uriSep(uri[e]) {
+			e++
+		}
+		dst = append(dst[:base], uri[s:e]...)
+		d := percentDecode(dst[base:], true)
+		for i := indexByte(d, '='); i >= 0; {
+			n := i
+			for n > 0 && !uriSep(d[n-1]) && d[n-1] != '=' {
+				n--
+			}
+			if credentialName(trimSpaceASCII(d[n:i])) {
+				return dst[:base], true
+			}
+			next := indexByte(d[i+1:], '=')
+			if next < 0 {
+				break
+			}
+			i += 1 + next
+		}
+		next := indexByte(uri[e:], '%')
+		if next < 0 {
+			break
+		}
+		pc = e + next
+	}
+	return dst[:base], false
 }
 
 // walkURI finds the credential values of uri (see the top of this file).
@@ -107,9 +176,9 @@ func walkURI(dst, uri []byte, write bool) ([]byte, bool) {
 }
 
 // uriSep reports whether c starts a new parameter.
-func uriSep(c byte) bool {
-	return c == '&' || c == ';' || c == '/' || c == '?' || c == '#'
-}
+func uriSep(c byte) bool { return uriSeps[c] }
+
+var uriSeps = [256]bool{'&': true, ';': true, '/': true, '?': true, '#': true}
 
 // valueEnd returns where a value starting at i ends: the next '&' in the
 // query or fragment, the next '/', '?' or '#' in the path.
@@ -170,23 +239,24 @@ func decodedHoldsCredential(dst, part []byte) ([]byte, bool) {
 // or maxDecodeRounds, and returns the decoded prefix of b.
 func percentDecode(b []byte, plus bool) []byte {
 	for round := 0; round < maxDecodeRounds; round++ {
-		w, changed := 0, false
+		// again: the round wrote a '%' (or a '+' to read as a space) that
+		// the next round may decode.
+		w, again := 0, false
 		for r := 0; r < len(b); r++ {
 			c := b[r]
 			switch {
 			case c == '%' && r+2 < len(b) && isHex(b[r+1]) && isHex(b[r+2]):
 				c = unhex(b[r+1])<<4 | unhex(b[r+2])
 				r += 2
-				changed = true
+				again = again || c == '%' || c == '+' && plus
 			case c == '+' && plus:
 				c = ' '
-				changed = true
 			}
 			b[w] = c
 			w++
 		}
 		b = b[:w]
-		if !changed {
+		if !again {
 			break
 		}
 	}
@@ -225,7 +295,7 @@ func trimSpaceASCII(b []byte) []byte {
 // (resourceVersion, continue, labelSelector, …). It errs on the side of
 // redacting: a pageToken goes too.
 func credentialName(name []byte) bool {
-	if len(name) < 3 {
+	if len(name) < 3 || !credentialEnd(name[len(name)-2], name[len(name)-1]) {
 		return false
 	}
 	for _, s := range credentialExact {
@@ -237,6 +307,25 @@ func credentialName(name []byte) bool {
 		if hasSuffixFold(name, s) {
 			return true
 		}
+	}
+	return false
+}
+
+// credentialEnd reports whether a name ending in a, b (either case) may be
+// one of those below: most names end otherwise (resourceVersion, watch,
+// limit, fieldManager) and are rejected at once.
+func credentialEnd(a, b byte) bool {
+	switch a | 0x20 {
+	case 'e':
+		return b|0x20 == 'n' || b|0x20 == 'y' || b|0x20 == 't' // token, key, secret
+	case 'r':
+		return b|0x20 == 'd' || b|0x20 == 'e' // password, signature
+	case 'w':
+		return b|0x20 == 'd' || b|0x20 == 't' // passwd, pwd, jwt
+	case 'i':
+		return b|0x20 == 'g' // sig
+	case 't':
+		return b|0x20 == 'h' // auth
 	}
 	return false
 }

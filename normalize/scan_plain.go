@@ -39,7 +39,7 @@ func (s *scanner) skipPlain(src []byte, i, depth int, meta bool) (int, bool) {
 			if !ok || s.drop && esc { // an escaped key is compared by the scanner
 				return 0, false
 			}
-			if s.cred && s.authKey(src[i+1:j-1], esc) {
+			if k := src[i+1 : j-1]; s.cred && (esc || len(k) == len("authorization") || len(k) == len("proxy-authorization")) && s.authKey(k, esc) {
 				return 0, false // replaced by the scanner
 			}
 			if s.drop {

@@ -18,7 +18,12 @@ import (
 // record is parsed: the first scan (in strip) applies the user's
 // RedactPaths, which hold for every body, and Normalizer.event scans a body
 // again from its input text when the event needs the built-in paths as well
-// (Secrets, TokenRequests, TokenReviews), a cost that only those events pay.
+// (Secrets, TokenRequests, TokenReviews: see redact_class.go for how an
+// event is found to be one), a cost that only those events pay. With
+// Options.Redact every scan also replaces credentials under any path
+// (redact_cred.go); requestURI is redacted in redact_uri.go. Keys are
+// matched as a JSON decoder reads them: escapes decoded, exactly
+// otherwise.
 
 // RedactedValue replaces every redacted value.
 const RedactedValue = "[REDACTED]"

@@ -410,3 +410,39 @@ func TestCredentialEnd(t *testing.T) {
 		}
 	}
 }
+
+// TestZeroAllocsRedactHard: the events above, redacted, cost no allocation
+// once the buffers have grown, in both formats and on both roads.
+func TestZeroAllocsRedactHard(t *testing.T) {
+	if testing.Short() {
+		t.Skip("short")
+	}
+	var recs [][]byte
+	for _, u := range []string{"/api/v1/pods?acc%2565ss_token=LEAK1&labelSelector=a%3Db", "/api/v1/pods?x=1%26token%3DLEAK1",
+		"/api/v1/namespaces/x/serviceaccounts/y/t%6Fken", "/api/v1/pods#access_token=LEAK1", "/api/v1/pods;token=LEAK1/x"} {
+		recs = append(recs, hardEvent(u, `{"resource":"pods"}`, `{"a":{"b":[{"Authorization":"Bearer LEAK1","c":"\u0042earer LEAK1"}]}}`,
+			`{"kind":"Secr\u0065t","data":{"p":"TEVBSzE="},"status":{"token":"LEAK1"}}`))
+	}
+	for _, o := range []Options{
+		{Redact: true, EventOriginal: true, RedactPaths: []string{`data.tls\.key`}},
+		{Format: Raw, Redact: true},
+	} {
+		for _, noDirect := range []bool{false, true} {
+			n := New(o)
+			n.noDirect = noDirect
+			for range 2 {
+				for _, r := range recs {
+					n.Normalize(r, testRecordTime)
+				}
+			}
+			for i, r := range recs {
+				if d := n.Normalize(r, testRecordTime); len(d) != 1 || !d[0].Redacted {
+					t.Fatalf("record %d: not redacted", i)
+				}
+				if a := testing.AllocsPerRun(5, func() { n.Normalize(r, testRecordTime) }); a != 0 {
+					t.Errorf("%v noDirect=%v record %d: %.1f allocs per run", o.Format, noDirect, i, a)
+				}
+			}
+		}
+	}
+}

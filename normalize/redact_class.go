@@ -121,9 +121,9 @@ func equalFoldASCII(b []byte, s string) bool {
 
 // pathClass returns the class the request path of uri names (see above),
 // decoding it in scratch when it has a '%'; it returns scratch for reuse.
-// Every request pays it, so one pass over the path first looks for a
-// segment that names a class's resource, and the path's structure is read
-// only when there is one (or an escape: then always).
+// Every request pays it: pathClassFast settles most paths by their prefix,
+// and of the others, one pass looks for a segment that names a class's
+// resource before the path's structure is read (an escape: always).
 func pathClass(scratch, uri []byte) ([]byte, uint8) {
 	p := uri
 	if q := indexByte(p, '?'); q >= 0 {
@@ -134,18 +134,55 @@ func pathClass(scratch, uri []byte) ([]byte, uint8) {
 		p = percentDecode(scratch, false)
 		return scratch, pathStructClass(p)
 	}
-	for i := 0; i < len(p); {
-		j := indexByte(p[i:], '/')
-		if j < 0 {
-			return scratch, 0
-		}
-		i += j + 1
-		if i < len(p) && (p[i] == 's' || p[i] == 't') && classSegment(p[i:]) {
-			return scratch, pathStructClass(p)
+	if pathClassFast(p) {
+		return scratch, 0
+	}
+	for i := 0; i+1 < len(p); i++ {
+		if p[i] == '/' {
+			if c := p[i+1]; (c == 's' || c == 't') && classSegment(p[i+1:]) {
+				return scratch, pathStructClass(p)
+			}
 		}
 	}
 	return scratch, 0
 }
+
+// pathClassFast reports whether the (decoded) path p is of no class by its
+// first segments alone: an API path whose resource starts with neither
+// 's' nor 't'. Anything unusual (an empty segment where a name should be)
+// is left to the slow way.
+func pathClassFast(p []byte) bool {
+	var r []byte
+	switch {
+	case hasPrefix(p, "/apis/"):
+		r = p[len("/apis/"):]
+		for range 2 { // the group and the version
+			j := indexByte(r, '/')
+			if j <= 0 {
+				return j < 0 && len(r) > 0 // no resource; an empty segment: slow
+			}
+			r = r[j+1:]
+		}
+	case hasPrefix(p, "/api/v1/"):
+		r = p[len("/api/v1/"):]
+	default:
+		return false
+	}
+	if hasPrefix(r, "watch/") {
+		r = r[len("watch/"):]
+	}
+	if hasPrefix(r, "namespaces/") {
+		r = r[len("namespaces/"):]
+		j := indexByte(r, '/')
+		if j <= 0 {
+			return j < 0 && len(r) > 0 // a namespace itself; an empty segment: slow
+		}
+		r = r[j+1:]
+	}
+	return len(r) > 0 && r[0] != '/' && r[0] != 's' && r[0] != 't'
+}
+
+func hasPrefix(b []byte, s string) bool { return len(b) >= len(s) && string(b[:len(s)]) == s }
 
 // classSegment reports whether p starts with a segment secrets,
 // serviceaccounts or tokenreviews.

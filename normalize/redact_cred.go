@@ -19,7 +19,7 @@ import (
 // Keys and strings are read as a JSON decoder reads them, so an escape
 // (Authoriz\u0061tion, \u0042earer) does not hide them. The test that
 // costs something runs only on a string whose first byte could start one
-// (see credStart); every other string and key costs a byte compare.
+// (see mayBeCredential); every other string and key costs a byte compare.
 
 // noteKind records the class a top-level "kind" value names (every one:
 // a decoder that keeps the last and one that keeps the first must both be
@@ -33,11 +33,18 @@ func (s *scanner) noteKind(raw []byte) {
 	s.kindClass |= kindClass(k)
 }
 
-// credStart reports whether a string whose content starts with c may be a
-// credential: 'B' or 'b', an escape, whitespace or a non-ASCII byte (a
-// Unicode space).
-func credStart(c byte) bool {
-	return c|0x20 == 'b' || c == '\\' || c <= ' ' || c >= utf8.RuneSelf
+// mayBeCredential is credentialValue's inlined first test on the string
+// content at src[i]: 'B' or 'b' then 'e', 'a' (either case) or an escape;
+// an escape; whitespace; a non-ASCII byte (a Unicode space).
+func mayBeCredential(src []byte, i int) bool {
+	if i+1 >= len(src) {
+		return false
+	}
+	if c := src[i]; c|0x20 != 'b' {
+		return c == '\\' || c <= ' ' || c >= utf8.RuneSelf
+	}
+	n := src[i+1] | 0x20
+	return n == 'e' || n == 'a' || src[i+1] == '\\'
 }
 
 // credentialValue reports whether the string whose content starts at
@@ -113,6 +120,12 @@ func jsonRune(src []byte, i int) (rune, int) {
 		r, size := utf8.DecodeRune(src[i:])
 		return r, i + size
 	}
+}
+
+// mayBeAuthKey is authKey's inlined first test on an unescaped key: its
+// length and first letter.
+func mayBeAuthKey(k []byte) bool {
+	return len(k) == len("authorization") && k[0]|0x20 == 'a' || len(k) == len("proxy-authorization") && k[0]|0x20 == 'p'
 }
 
 // authKey reports whether an object key, as written (esc: it has an

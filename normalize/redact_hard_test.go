@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"math/rand/v2"
 	"net/url"
 	"strings"
 	"testing"
@@ -443,6 +444,32 @@ func TestZeroAllocsRedactHard(t *testing.T) {
 					t.Errorf("%v noDirect=%v record %d: %.1f allocs per run", o.Format, noDirect, i, a)
 				}
 			}
+		}
+	}
+}
+
+// pathClass's shortcuts (pathClassFast, the segment search) agree with
+// reading every path's structure (pathStructClass) on random paths made of
+// the segments that matter.
+func TestPathClassShortcutsAgree(t *testing.T) {
+	segs := []string{"", "api", "apis", "v1", "watch", "namespaces", "x", "secrets", "serviceaccounts", "token",
+		"tokenreviews", "authentication.k8s.io", "apps", "pods", "s", "t", "services", "secrets#f", "token?x=1"}
+	r := rand.New(rand.NewPCG(3, 4))
+	for range 200000 {
+		var b strings.Builder
+		if r.IntN(8) == 0 {
+			b.WriteByte('/')
+		}
+		for range 1 + r.IntN(8) {
+			b.WriteString("/" + segs[r.IntN(len(segs))])
+		}
+		p := b.String()
+		want := p
+		if q := strings.IndexByte(want, '?'); q >= 0 {
+			want = want[:q]
+		}
+		if _, got := pathClass(nil, []byte(p)); got != pathStructClass([]byte(want)) {
+			t.Fatalf("pathClass(%q) = %d, the structure says %d", p, got, pathStructClass([]byte(want)))
 		}
 	}
 }

@@ -216,7 +216,7 @@ func (s *scanner) value(i int) (int, bool) {
 		}
 		next := s.next
 		s.next = nextPlain
-		if s.cred && src[i] == '"' && !s.dropping && i+1 < len(src) && credStart(src[i+1]) && credentialValue(src, i+1) {
+		if s.cred && src[i] == '"' && !s.dropping && mayBeCredential(src, i+1) && credentialValue(src, i+1) {
 			s.redactNext = true
 		}
 		if s.redactNext {
@@ -424,7 +424,7 @@ func (s *scanner) key(i, memberOut int) (int, bool) {
 		}
 	}
 	// k is unescaped here (above) when it had an escape.
-	if s.cred && !s.dropping && (len(k) == len("authorization") || len(k) == len("proxy-authorization")) && s.authKey(k, false) {
+	if s.cred && !s.dropping && mayBeAuthKey(k) && s.authKey(k, false) {
 		s.redactNext = true
 	}
 	if !s.dropping {

@@ -39,7 +39,7 @@ func (s *scanner) skipPlain(src []byte, i, depth int, meta bool) (int, bool) {
 			if !ok || s.drop && esc { // an escaped key is compared by the scanner
 				return 0, false
 			}
-			if k := src[i+1 : j-1]; s.cred && (esc || len(k) == len("authorization") || len(k) == len("proxy-authorization")) && s.authKey(k, esc) {
+			if k := src[i+1 : j-1]; s.cred && (esc || mayBeAuthKey(k)) && s.authKey(k, esc) {
 				return 0, false // replaced by the scanner
 			}
 			if s.drop {
@@ -60,7 +60,7 @@ func (s *scanner) skipPlain(src []byte, i, depth int, meta bool) (int, bool) {
 		var ok bool
 		switch c := src[i]; c {
 		case '"':
-			if s.cred && i+1 < len(src) && credStart(src[i+1]) && credentialValue(src, i+1) {
+			if s.cred && mayBeCredential(src, i+1) && credentialValue(src, i+1) {
 				return 0, false // replaced by the scanner
 			}
 			i, _, ok = plainString(src, i+1)

@@ -78,6 +78,7 @@ func (n *Normalizer) appendBodyIdx(dst []byte, i int) ([]byte, bool) {
 	s := &n.exact
 	start := len(dst)
 	s.reset(b.raw, dst, false, n.maxEvent)
+	s.cred = n.opt.Redact
 	if n.red.on {
 		s.rootMask = n.eventMask()
 	}

@@ -98,26 +98,55 @@
 //
 // With Options.Redact (off in the zero value, so the golden files hold the
 // plain mapping; the plugin's redact is on by default) values are replaced
-// by RedactedValue, keys kept: Secret data and stringData values and the
-// kubectl.kubernetes.io/last-applied-configuration annotation (an event on
-// core "secrets", or a body whose kind is Secret or SecretList; in a
-// SecretList's items, a Table's rows[].object, and every "value" of a JSON
-// patch), status.token of serviceaccounts/token, spec.token of
-// tokenreviews, and the values of the query parameters access_token, token,
-// id_token, refresh_token, client_secret and password in requestURI
-// (url.original, url.query, kubernetes.audit.requestURI). Options.RedactPaths
-// are dotted paths from a body's root (arrays are crossed: items.data.x
-// reaches every item), redacted in both bodies of every event whatever the
-// value's type. A redacted ECS document has labels.redacted: true and a raw
-// one the annotation RedactedAnnotation ("k8saudit.io/redacted": "true");
-// Doc.Redacted says so too. event.original is never the input text when
-// the policy or redaction changed the event: it is then rendered from the
-// event, redacted, without the bodies the policy left out. Not redacted: a
-// pipeline_error document's original text (it is not an event that can be
-// read), and a body key out of its place (user.requestObject) in format raw
-// gets only RedactPaths. Redaction is done in the body scanner's copy
-// (redact.go): zero allocations still hold, and an event that needs the
-// built-in paths pays one more scan of its bodies.
+// by RedactedValue, keys kept:
+//
+//   - Secret data and stringData values and the
+//     kubectl.kubernetes.io/last-applied-configuration annotation (in a
+//     SecretList's items, a Table's rows[].object, and every "value" of a
+//     JSON patch), status.token of a TokenRequest, spec.token of a
+//     TokenReview. An event is of those classes when any witness says so:
+//     its objectRef (every one, if given twice), its request path
+//     (percent-decoded: /api/v1/namespaces/x/secrets,
+//     …/serviceaccounts/y/token, /apis/authentication.k8s.io/v1/tokenreviews)
+//     or any top-level kind of either body (Secret, SecretList,
+//     TokenRequest, TokenReview; escapes decoded, case folded), so that an
+//     event without objectRef or with a misleading one is still redacted
+//     (redact_class.go).
+//   - In every body of every event: the value of a member whose key is
+//     Authorization or Proxy-Authorization (case folded), and a string
+//     whose text starts, after any whitespace, with Bearer or Basic (case
+//     folded) and whitespace (redact_cred.go).
+//   - In requestURI (url.original, url.path, url.query,
+//     kubernetes.audit.requestURI, event.original, format raw alike): the
+//     values of credential parameters, in the query, a fragment or a path
+//     parameter (separators & ; / ? #). Names are compared percent-decoded
+//     (repeatedly: acc%2565ss_token), '+' as a space, trimmed, case folded,
+//     '-' as '_': key, sig, pwd, auth, jwt, and every name ending in token,
+//     secret, password, passwd, apikey, _key, accesskey, secretkey,
+//     privatekey, _sig or signature (access_token, id_token, refresh_token,
+//     client_secret, api_key, X-Amz-Signature; the API's own parameters end
+//     otherwise). The value runs to the next '&' (to the next '/', '?' or
+//     '#' in the path) and is replaced whole, encoded or not; a parameter
+//     that names a credential only once decoded (x=1%26token%3D…) is
+//     replaced whole, its name included (redact_uri.go).
+//
+// Options.RedactPaths are dotted paths from a body's root (arrays are
+// crossed: items.data.x reaches every item; a key holding a dot writes it
+// \. and a backslash \\: data.tls\.key), redacted in both bodies of every
+// event whatever the value's type. Keys are compared as a JSON decoder
+// reads them (escapes decoded), exactly otherwise. A metadata.name that is
+// redacted is not written as orchestrator.resource.name either. A redacted
+// ECS document has labels.redacted: true and a raw one the annotation
+// RedactedAnnotation ("k8saudit.io/redacted": "true"); Doc.Redacted says so
+// too. event.original is never the input text when the policy or redaction
+// changed the event, nor, with redaction, when a member the mapping reads
+// is given twice: it is then rendered from the event, redacted, without
+// the bodies the policy left out. Not redacted: a pipeline_error
+// document's original text (it is not an event that can be read), and a
+// body key out of its place (user.requestObject) in format raw gets only
+// RedactPaths and the credentials rule. Redaction is done in the body scanner's copy (redact.go):
+// zero allocations still hold, and an event that needs the built-in paths
+// pays one more scan of its bodies.
 //
 // # Output
 //

@@ -35,8 +35,14 @@ type event struct {
 	// escaped, to Normalizer.d.text (directState.canon).
 	canonOK uint32
 
-	objectRef                                   *fastjson.Value
-	hasObjectRef                                bool // objectRef is an object
+	objectRef    *fastjson.Value
+	hasObjectRef bool // objectRef is an object
+	// For redaction (redact_class.go): dup, a top-level member the mapping
+	// reads was given twice (the direct road refuses such events); refClass,
+	// the classes of the objectRefs before the last.
+	dup                                         bool
+	refClass                                    uint8
+	seenTop                                     [4]uint32 // the top-level members met, by topMember
 	resource, subresource, namespace, name, uid []byte
 	apiGroup, objAPIVersion                     []byte
 
@@ -68,6 +74,12 @@ func (e *event) extract(v *fastjson.Value, marked bool) {
 	e.reset(v, marked)
 	o, _ := v.Object()
 	o.Visit(func(k []byte, x *fastjson.Value) {
+		if t, s := topMember(k); t != tmOther {
+			if e.seenTop[t-1]&(1<<s) != 0 {
+				e.dup = true
+			}
+			e.seenTop[t-1] |= 1 << s
+		}
 		switch string(k) {
 		case "kind":
 			e.kind = stringOf(x)
@@ -104,6 +116,9 @@ func (e *event) extract(v *fastjson.Value, marked bool) {
 			e.ipList = appendStrings(e.ipList[:0], x)
 		case "objectRef":
 			if x.Type() == fastjson.TypeObject {
+				if e.hasObjectRef { // a second one: the first's class still counts
+					e.refClass |= refClass(e.apiGroup, e.resource, e.subresource)
+				}
 				e.objectRef, e.hasObjectRef = x, true
 				e.resource = stringOf(x.Get("resource"))
 				e.subresource = stringOf(x.Get("subresource"))

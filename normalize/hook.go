@@ -118,7 +118,7 @@ func (n *Normalizer) eventMask() uint64 { return n.red.user | n.red.classMask }
 // text beyond sanitizing: event.original must then be rendered from the
 // event rather than copied.
 func (n *Normalizer) modified(e *event) bool {
-	return n.levelSet || !n.keepReq || !n.keepResp || n.red.any || n.red.user != 0 || (n.red.on && !e.marked)
+	return n.levelSet || !n.keepReq || !n.keepResp || n.red.any || n.red.user != 0 || (n.red.on && (!e.marked || e.dup))
 }
 
 // appendEvent renders the event as format raw does, with the hook's
@@ -173,7 +173,9 @@ func (n *Normalizer) appendEvent(dst []byte, e *event, marker bool) []byte {
 				dst = n.appendValue(dst, x, e.marked, false)
 			}
 		case "requestURI":
-			if n.red.uriRedacted {
+			// Every copy of a member given twice writes the one the event
+			// took (and redacted).
+			if n.red.uriRedacted || e.dup && n.red.on {
 				dst = appendQuoted(dst, e.requestURI)
 			} else {
 				dst = n.appendValue(dst, x, e.marked, false)

@@ -3,7 +3,6 @@ package normalize
 import (
 	"errors"
 	"math/bits"
-	"strings"
 )
 
 // Redaction replaces secret values in bodies and in the request URI with
@@ -19,7 +18,12 @@ import (
 // record is parsed: the first scan (in strip) applies the user's
 // RedactPaths, which hold for every body, and Normalizer.event scans a body
 // again from its input text when the event needs the built-in paths as well
-// (Secrets, TokenRequests, TokenReviews), a cost that only those events pay.
+// (Secrets, TokenRequests, TokenReviews: see redact_class.go for how an
+// event is found to be one), a cost that only those events pay. With
+// Options.Redact every scan also replaces credentials under any path
+// (redact_cred.go); requestURI is redacted in redact_uri.go. Keys are
+// matched as a JSON decoder reads them: escapes decoded, exactly
+// otherwise.
 
 // RedactedValue replaces every redacted value.
 const RedactedValue = "[REDACTED]"
@@ -61,20 +65,49 @@ var (
 var MaxRedactPaths = 64 - len(secretPaths) - len(tokenRequestPaths) - len(tokenReviewPaths)
 
 // CheckRedactPaths reports whether paths are acceptable as
-// Options.RedactPaths: at most MaxRedactPaths dotted paths of non-empty keys.
-// New panics on paths it refuses.
+// Options.RedactPaths: at most MaxRedactPaths dotted paths of non-empty keys
+// (see splitPath for a key holding a dot). New panics on paths it refuses.
 func CheckRedactPaths(paths []string) error {
 	if len(paths) > MaxRedactPaths {
 		return errors.New("redact_paths: at most " + itoa(MaxRedactPaths) + " paths")
 	}
 	for _, p := range paths {
-		for _, seg := range strings.Split(p, ".") {
-			if seg == "" {
-				return errors.New("redact_paths: empty key in " + p)
-			}
+		if _, err := splitPath(p); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// splitPath splits a dotted path into its keys. A key holding a dot writes
+// it \. and a backslash \\ (data.tls\.key is the key "tls.key" of data);
+// a backslash before anything else, a trailing one or an empty key is an
+// error. "*" as a whole key matches any key.
+func splitPath(p string) (redactPath, error) {
+	var segs redactPath
+	var cur []byte
+	for i := 0; i < len(p); i++ {
+		switch c := p[i]; c {
+		case '\\':
+			if i+1 >= len(p) || p[i+1] != '.' && p[i+1] != '\\' {
+				return nil, errors.New("redact_paths: in " + p + ", a backslash must escape '.' or '\\'")
+			}
+			i++
+			cur = append(cur, p[i])
+		case '.':
+			if len(cur) == 0 {
+				return nil, errors.New("redact_paths: empty key in " + p)
+			}
+			segs = append(segs, string(cur))
+			cur = cur[:0]
+		default:
+			cur = append(cur, c)
+		}
+	}
+	if len(cur) == 0 {
+		return nil, errors.New("redact_paths: empty key in " + p)
+	}
+	return append(segs, string(cur)), nil
 }
 
 func itoa(v int) string { return string(appendInt(nil, int64(v))) }
@@ -87,6 +120,7 @@ type redactor struct {
 	user, secret, tokReq, tokRev   uint64
 	classMask                      uint64 // the current event's built-in paths
 	uri                            []byte // the current event's redacted requestURI
+	scratch                        []byte // the request path, decoded (pathClass)
 	uriRedacted, bodyRedacted, any bool
 }
 
@@ -110,7 +144,8 @@ func newRedactor(o Options) redactor {
 	r.on = true
 	var user []redactPath
 	for _, p := range o.RedactPaths {
-		user = append(user, strings.Split(p, "."))
+		segs, _ := splitPath(p) // checked above
+		user = append(user, segs)
 	}
 	r.user = r.add(user)
 	if o.Redact {
@@ -164,119 +199,22 @@ func (s *scanner) matchKey(k []byte) {
 	}
 }
 
-// prepare decides, after extract, what the event's redaction needs: the
-// built-in paths of its class, and its requestURI's credentials.
+// prepareRedaction decides, after extract, what the event's redaction
+// needs: the built-in paths of its classes, and its requestURI's
+// credentials.
 func (n *Normalizer) prepareRedaction(e *event) {
 	r := &n.red
 	r.classMask, r.uriRedacted, r.bodyRedacted, r.any = 0, false, false, false
-	if !n.red.on {
+	if !n.red.on || !n.opt.Redact {
 		return
 	}
-	if n.opt.Redact {
-		switch {
-		case len(e.apiGroup) == 0 && string(e.resource) == "secrets":
-			r.classMask = r.secret
-		case len(e.apiGroup) == 0 && string(e.resource) == "serviceaccounts" && string(e.subresource) == "token":
-			r.classMask = r.tokReq
-		case string(e.resource) == "tokenreviews":
-			r.classMask = r.tokRev
-		}
-		if r.classMask == 0 && (n.bodyIsSecret(e.req) || n.bodyIsSecret(e.resp)) {
-			r.classMask = r.secret
-		}
-		if u, ok := redactURI(r.uri[:0], e.requestURI); ok {
-			r.uri, r.uriRedacted = u, true
-			e.requestURI = u
-			e.plain &^= 1 << sRequestURI
-			e.canonOK &^= 1 << sRequestURI
-		}
+	r.classMask = r.classPaths(n.eventClass(e))
+	u, ok := redactURI(r.uri[:0], e.requestURI)
+	r.uri = u // kept even when empty: its room serves the next event
+	if ok {
+		r.uriRedacted = true
+		e.requestURI = u
+		e.plain &^= 1 << sRequestURI
+		e.canonOK &^= 1 << sRequestURI
 	}
-}
-
-// bodyIsSecret reports whether body i says it is a Secret or a SecretList.
-func (n *Normalizer) bodyIsSecret(i int) bool {
-	b := n.bodyAt(i)
-	if b == nil || len(b.kindRaw) == 0 {
-		return false
-	}
-	k := b.kindRaw
-	if hasBackslash(k) {
-		n.sc.keyBuf = unescape(n.sc.keyBuf[:0], k)
-		k = n.sc.keyBuf
-	}
-	return string(k) == "Secret" || string(k) == "SecretList"
-}
-
-// credentialParam reports whether a query parameter carries a credential.
-func credentialParam(name []byte) bool {
-	switch len(name) {
-	case 5, 8, 12, 13: // token; password, id_token; access_token; refresh_token, client_secret
-	default:
-		return false
-	}
-	for _, c := range credentialParams {
-		if len(c) == len(name) && equalFoldASCII(name, c) {
-			return true
-		}
-	}
-	return false
-}
-
-var credentialParams = []string{"access_token", "token", "id_token", "refresh_token", "client_secret", "password"}
-
-func equalFoldASCII(b []byte, s string) bool {
-	for i := 0; i < len(b); i++ {
-		c := b[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if c != s[i] {
-			return false
-		}
-	}
-	return true
-}
-
-// redactURI appends uri to dst with the values of credential query
-// parameters replaced, and reports whether any was.
-func redactURI(dst, uri []byte) ([]byte, bool) {
-	q := indexByte(uri, '?')
-	if q < 0 {
-		return dst, false
-	}
-	found := false
-	for i := q + 1; i < len(uri); {
-		end := i + indexByte(uri[i:], '&')
-		if end < i {
-			end = len(uri)
-		}
-		eq := indexByte(uri[i:end], '=')
-		if eq >= 0 && credentialParam(uri[i:i+eq]) && i+eq+1 < end {
-			found = true
-			break
-		}
-		i = end + 1
-	}
-	if !found {
-		return dst, false
-	}
-	dst = append(dst, uri[:q+1]...)
-	for i := q + 1; i < len(uri); {
-		end := i + indexByte(uri[i:], '&')
-		if end < i {
-			end = len(uri)
-		}
-		part := uri[i:end]
-		if eq := indexByte(part, '='); eq >= 0 && credentialParam(part[:eq]) && eq+1 < len(part) {
-			dst = append(dst, part[:eq+1]...)
-			dst = append(dst, RedactedValue...)
-		} else {
-			dst = append(dst, part...)
-		}
-		if end < len(uri) {
-			dst = append(dst, '&')
-		}
-		i = end + 1
-	}
-	return dst, true
 }

@@ -76,7 +76,7 @@ type scanner struct {
 	podSpec                            [len(podSpecMembers)]int32
 	podSpecOK                          bool // podSpec holds the first of each (see notePodSpecMember)
 	nameRaw                            []byte
-	kindRaw                            []byte // the body's top-level "kind" string, as written
+	kindClass                          uint8 // the classes its top-level "kind" members name (redact_class.go)
 	topCount                           int
 	allObjects                         bool
 
@@ -91,6 +91,7 @@ type scanner struct {
 	pendSeg    int32
 	redactNext bool // the value about to be scanned is replaced
 	redacted   bool // something in this body was replaced
+	cred       bool // replace credentials under any path (redact_cred.go)
 }
 
 // flush appends the pending input up to i and moves the mark to next. Past
@@ -137,7 +138,7 @@ func (s *scanner) reset(src, out []byte, drop bool, limit int) {
 	s.src, s.out, s.mark, s.start = src, out, 0, len(out)
 	s.limit, s.over, s.drop = limit, false, drop
 	s.dropping, s.stack, s.next = false, s.stack[:0], nextPlain
-	s.metaSeen, s.nameSeen, s.specSeen, s.spec, s.nameRaw, s.kindRaw = false, false, false, false, nil, nil
+	s.metaSeen, s.nameSeen, s.specSeen, s.spec, s.nameRaw, s.kindClass = false, false, false, false, nil, 0
 	s.podSpec, s.podSpecOK = [len(podSpecMembers)]int32{-1, -1, -1, -1, -1}, true
 	s.topCount, s.allObjects = 0, true
 	s.rootMask, s.lv, s.pendMask, s.redactNext, s.redacted = 0, s.lv[:0], 0, false, false
@@ -167,7 +168,7 @@ func (n *Normalizer) bodyText(b *body) []byte {
 func (n *Normalizer) scanOne(src []byte, i int, drop bool, mask uint64) (int, body, bool) {
 	s := &n.sc
 	s.reset(src, n.bodyBuf, drop, n.maxEvent)
-	s.rootMask = mask
+	s.rootMask, s.cred = mask, n.opt.Redact
 	s.mark = i
 	end, ok := s.value(i)
 	if !ok {
@@ -185,7 +186,7 @@ func (n *Normalizer) scanOne(src []byte, i int, drop bool, mask uint64) (int, bo
 	}
 	n.bodyBuf, s.src = s.out, nil
 	b := body{raw: src[i:end], start: s.start, end: len(n.bodyBuf), same: same && !s.over, over: s.over,
-		hasSpec: s.spec, specAt: s.specAt, podSpec: s.podSpec, podSpecOK: s.podSpecOK, kindRaw: s.kindRaw, redacted: s.redacted}
+		hasSpec: s.spec, specAt: s.specAt, podSpec: s.podSpec, podSpecOK: s.podSpecOK, kindClass: s.kindClass, redacted: s.redacted}
 	if b.over {
 		b.end = b.start
 	}
@@ -215,6 +216,9 @@ func (s *scanner) value(i int) (int, bool) {
 		}
 		next := s.next
 		s.next = nextPlain
+		if s.cred && src[i] == '"' && !s.dropping && mayBeCredential(src, i+1) && credentialValue(src, i+1) {
+			s.redactNext = true
+		}
 		if s.redactNext {
 			// Replace the value: the text so far, the redaction string,
 			// then the value scanned without output.
@@ -238,9 +242,11 @@ func (s *scanner) value(i int) (int, bool) {
 			}
 			switch next {
 			case nextName:
-				s.nameRaw = src[i+1 : j-1]
+				if !s.dropping { // a name redacted is not a name to write
+					s.nameRaw = src[i+1 : j-1]
+				}
 			case nextKind:
-				s.kindRaw = src[i+1 : j-1]
+				s.noteKind(src[i+1 : j-1])
 			}
 			i = j
 		case '{', '[':
@@ -416,6 +422,10 @@ func (s *scanner) key(i, memberOut int) (int, bool) {
 				s.next = nextSpec
 			}
 		}
+	}
+	// k is unescaped here (above) when it had an escape.
+	if s.cred && !s.dropping && mayBeAuthKey(k) && s.authKey(k, false) {
+		s.redactNext = true
 	}
 	if !s.dropping {
 		*top &^= scEmpty

@@ -10,7 +10,8 @@ import "unicode/utf8"
 // only checks it and finds its end, without the scanner's stack. When it
 // meets anything else it gives way (ok false) and the scanner takes the
 // container from its start; TestSkipPlainAgrees holds the two to the same
-// output. Bodies with a path to redact never come here.
+// output. Bodies with a path to redact never come here, and a credential
+// (redact_cred.go) makes it give way too.
 
 // skipPlain checks the container at src[i] ('{' or '['), at stack depth
 // depth, and returns the index after it; meta says it is the value of a
@@ -38,6 +39,9 @@ func (s *scanner) skipPlain(src []byte, i, depth int, meta bool) (int, bool) {
 			if !ok || s.drop && esc { // an escaped key is compared by the scanner
 				return 0, false
 			}
+			if k := src[i+1 : j-1]; s.cred && (esc || mayBeAuthKey(k)) && s.authKey(k, esc) {
+				return 0, false // replaced by the scanner
+			}
 			if s.drop {
 				k := src[i+1 : j-1]
 				if meta && string(k) == "managedFields" {
@@ -56,6 +60,9 @@ func (s *scanner) skipPlain(src []byte, i, depth int, meta bool) (int, bool) {
 		var ok bool
 		switch c := src[i]; c {
 		case '"':
+			if s.cred && mayBeCredential(src, i+1) && credentialValue(src, i+1) {
+				return 0, false // replaced by the scanner
+			}
 			i, _, ok = plainString(src, i+1)
 		case '{', '[':
 			i, ok = s.skipPlain(src, i, depth+1, metaValue && c == '{')

@@ -32,9 +32,9 @@ type body struct {
 	specAt     int                        // with hasSpec, that object's offset in the sanitized text
 	podSpec    [len(podSpecMembers)]int32 // with podSpecOK, where spec's podSpecMembers are (-1: absent)
 	podSpecOK  bool
-	over       bool   // the sanitized text exceeded the limit and was not kept
-	kindRaw    []byte // its top-level "kind", as written (aliases the input)
-	redacted   bool   // a value was replaced in its sanitized text
+	over       bool  // the sanitized text exceeded the limit and was not kept
+	kindClass  uint8 // the redaction classes its top-level "kind" members name
+	redacted   bool  // a value was replaced in its sanitized text
 }
 
 // strip writes src with bodies replaced by markers to dst. It is lenient

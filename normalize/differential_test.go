@@ -1,7 +1,6 @@
 package normalize
 
 import (
-	"bytes"
 	"os"
 	"path/filepath"
 	"testing"
@@ -23,16 +22,27 @@ func checkDifferential(t testing.TB, n *Normalizer, o Options, rec []byte) bool 
 	if !ok {
 		return false
 	}
-	got := n.Normalize(rec, testRecordTime)
 	// fastjson refuses what encoding/json accepts in one case: nesting past
-	// its MaxDepth (300).
-	if len(got) == 1 && got[0].Error && bytes.Contains(got[0].JSON, []byte("invalid JSON")) {
+	// its MaxDepth (300); a body that deep is cut, the rest salvaged.
+	if nesting(rec) > maxScanDepth-2 {
 		return false
 	}
+	got := n.Normalize(rec, testRecordTime)
 	if err := diffDocs(got, want); err != nil {
 		t.Errorf("%v %s\nrecord %.600s", err, o.Format, rec)
 	}
 	return true
+}
+
+// nesting returns the deepest nesting of brackets outside strings in rec.
+func nesting(rec []byte) int {
+	deepest := 0
+	for i := nextValue(rec, 0); i < len(rec); i = nextValue(rec, i) {
+		end, _, d := salvSkip(rec, i)
+		deepest = max(deepest, d)
+		i = end
+	}
+	return deepest
 }
 
 // fuzzSeeds are FuzzNormalize's seeds besides the fixtures.

@@ -96,6 +96,7 @@ type dmember struct {
 	body int32 // -1 for other members
 	top  uint8 // tm*
 	slot uint8 // its string slot or copy
+	odd  bool  // under a key the Event does not define (see eventMember)
 }
 
 type directState struct {
@@ -123,6 +124,7 @@ type directState struct {
 	edits     []edit        // the edits of those copies (direct_clean.go)
 	editOff   [nCopies]span // each one's in edits
 	seen      uint64        // top-level members met, to refuse a second one
+	odd       bool          // a member is odd (see eventMember)
 	code      int64
 	req       int
 	resp      int
@@ -136,7 +138,7 @@ type directState struct {
 
 func (d *directState) reset() {
 	d.text, d.members = d.text[:0], d.members[:0]
-	d.have, d.plain, d.hasOb, d.objSrc, d.seen, d.canonSrc = 0, 0, 0, 0, 0, 0
+	d.have, d.plain, d.hasOb, d.objSrc, d.seen, d.canonSrc, d.odd = 0, 0, 0, 0, 0, 0, false
 	for i := range d.lists {
 		d.lists[i], d.listPlain[i] = d.lists[i][:0], true
 	}
@@ -402,6 +404,7 @@ func (n *Normalizer) walkEvent(src []byte) (int, bool) {
 			k = d.text[ms+1 : len(d.text)-1]
 		}
 		top, slot := topMember(k)
+		odd := top == tmOther && !eventMember(k) // k is taken back below in omit mode
 		i = skipWS(src, j)
 		if i >= len(src) || src[i] != ':' {
 			return 0, false
@@ -481,6 +484,7 @@ func (n *Normalizer) walkEvent(src []byte) (int, bool) {
 				d.resp = len(n.bodies) - 1
 			}
 		default:
+			m.odd, d.odd = odd, d.odd || odd
 			vs := len(d.text)
 			j, ok = n.dvalue(src, i, 1, false)
 			if d.omit {
@@ -507,6 +511,23 @@ func (n *Normalizer) walkEvent(src []byte) (int, bool) {
 		}
 		return 0, false
 	}
+}
+
+// eventMember reports whether k names a member of an audit.k8s.io Event
+// (v1, or v1beta1's metadata and timestamp). A top-level member under any
+// other key is "odd": it is left out of an event rendered through the
+// per-event hook (format raw, event.original), since no redaction can know
+// what it holds: it may be a body or a requestURI under a damaged key
+// ("request\u0000Object" holding a Secret, ",requestURI" a token), or
+// whatever a collector added.
+func eventMember(k []byte) bool {
+	switch string(k) {
+	case "kind", "apiVersion", "level", "auditID", "stage", "requestURI", "verb", "user", "impersonatedUser",
+		"sourceIPs", "userAgent", "objectRef", "responseStatus", "requestObject", "responseObject",
+		"requestReceivedTimestamp", "stageTimestamp", "annotations", "metadata", "timestamp":
+		return true
+	}
+	return false
 }
 
 // once marks a top-level member as met and reports whether it was the first.

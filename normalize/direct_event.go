@@ -72,6 +72,7 @@ func (n *Normalizer) directEvent(src, original []byte) bool {
 	e.hasObjectRef = d.hasOb&(1<<copyObjectRef) != 0
 	e.plain, e.canonOK = d.plain, d.have
 	e.groupsPlain, e.impGroupsPlain = d.listPlain[listGroups], d.listPlain[listImpGroups]
+	e.odd = d.odd
 
 	if n.opt.Format == ECS {
 		n.directCopies(e)
@@ -317,6 +318,9 @@ func (n *Normalizer) appendEventDirect(dst []byte, e *event, marker bool) []byte
 		case m.top == tmString && m.slot == sRequestURI && n.red.uriRedacted:
 			dst = append(dst, `"requestURI":`...)
 			dst = appendQuoted(dst, e.requestURI)
+		case m.odd:
+			dst = dst[:mark] // see eventMember
+			continue
 		case m.top == tmObject && m.slot == copyAnnotations && marker:
 			annotated = true
 			dst = appendMarkerMember(append(dst, d.text[m.s:m.e-1]...))

@@ -18,13 +18,53 @@
 // An object is taken for an audit event when its kind, if present, is "Event"
 // and it has a non-empty auditID, or a verb and a requestURI, or an
 // audit.k8s.io apiVersion. Missing timestamps, stages, users or objectRefs
-// never drop an event. Anything else (not JSON, JSON that is not an event, a
-// list item that is not an event) becomes one document with event.kind
-// "pipeline_error", error.message saying why and event.original holding the
-// text, bounded to Options.MaxOriginalBytes on a UTF-8 boundary
-// (labels.truncated: true when cut). Its @timestamp is the record time, or is
-// left out when that is 0, so that output never depends on the clock. The
-// other items of the record are unaffected.
+// never drop an event.
+//
+// # The safe road
+//
+// No byte of a record leaves without the policy and redaction applied to
+// it: what the parsers refuse (a truncated line, two events on one line, a
+// byte-order mark, a stray byte, nesting past fastjson's MaxDepth of 300
+// outside the bodies) takes the safe road (salvage.go), never its text to
+// the intake, the dead letter or a log. A tolerant, bounded scan finds the
+// record's JSON values: a complete one that is not the text refused goes
+// back to the roads below (so {ev}{ev} is two events, and a line after a
+// byte-order mark one), and one they refuse too is salvaged: the top-level
+// members the mapping reads (auditID, stage, verb, requestURI, user,
+// impersonatedUser, objectRef, sourceIPs, userAgent, responseStatus.code,
+// the timestamps, level, the string annotations; bodies never) become an
+// event that goes through the policy, redaction and the writers like any
+// other, so that it is decided (dropped and counted by Dropped, or its
+// level lowered), findable by every field a rule reads, and counted. Its
+// document is an event (event.kind "event": it describes a request the API
+// server served, and a rule that filters on event.kind must still see it),
+// marked: labels.salvaged: true and error.message "salvaged from a record
+// that could not be parsed: <why, with a byte offset>" in format ecs
+// (Doc.Salvaged), and in format raw the compact event from the salvaged
+// members with the annotation SalvagedAnnotation saying why. The scan reads
+// a string only when it ends (a token cut in the middle is not read), stops
+// at the first byte out of place (after which a value could be read as a
+// key), and takes the value the general road takes when a member is given
+// twice (the last at the top level, the first of a name inside user,
+// objectRef and responseStatus, keys compared unescaped; TestSalvageAgrees).
+// An EventList, array or {"records":[…]} the parsers refuse is taken item by
+// item: a bad item (too deep, truncated, not an event) takes the safe road
+// alone and the others are normalized as usual, nested lists included.
+//
+// What holds no event (not JSON, JSON that is not an event, a list item
+// that is not an event, a salvage that found no auditID nor verb and
+// requestURI) becomes one document with event.kind "pipeline_error",
+// error.message saying why (a fixed text with a byte offset at most: never a
+// parser's message, which quotes the input), event.hash the SHA-256 of the
+// text and labels.original_bytes its length: findable and correlatable with
+// the line on the node, without its content. Options.KeepUnparsedText (off
+// by default) puts the text back in event.original, bounded to
+// Options.MaxOriginalBytes on a UTF-8 boundary (labels.truncated: true when
+// cut), in a pipeline_error document and a salvaged event's ECS document;
+// that text has been through no policy and no redaction. A pipeline_error's
+// @timestamp is the record time, or is left out when that is 0, so that
+// output never depends on the clock. The other items of the record are
+// unaffected.
 //
 // # Ownership and cost
 //
@@ -32,8 +72,10 @@
 // valid until the next Normalize call: copy what must outlive it. A
 // Normalizer is not safe for concurrent use. After warm-up (buffers grown to
 // the largest record seen) Normalize makes zero allocations per valid event
-// in both formats; a test holds that. The pipeline_error path may allocate
-// (fastjson builds its parse error with fmt).
+// in both formats; a test holds that, and one more for an event whose body
+// nests past the limit. The safe road may allocate (fastjson builds its
+// parse error with fmt); nesting past the limit outside the bodies is caught
+// before fastjson, whose error costs a formatted message per level.
 //
 // A record reaches its documents by one of three roads, which write the
 // same bytes wherever more than one can take it:
@@ -64,6 +106,7 @@
 //   - The old road: a body that is not strict JSON sends its record through
 //     a full fastjson parse with bodies rendered from the tree; its
 //     documents mean the same.
+//   - The safe road (above): what fastjson refuses too.
 //
 // On every road the event (event.go) is complete before anything is
 // written: a per-event hook (policy, redaction; hook.go) runs between
@@ -83,6 +126,12 @@
 // raw, a body over the bound is left out of the event (raw has no place for
 // a marker). Records taking the old road (invalid bodies) are bounded by
 // their own size.
+//
+// A body nests at most 300 levels (fastjson's MaxDepth, counted from the
+// body's root): a container deeper is checked but not copied, and is
+// replaced by the string CutValue, with labels.truncated: true in format
+// ecs; the event keeps every other field (TestOverDeepBody). A record that
+// nests past the limit outside its bodies takes the safe road.
 //
 // # Policy and redaction
 //
@@ -141,12 +190,17 @@
 // too. event.original is never the input text when the policy or redaction
 // changed the event, nor, with redaction, when a member the mapping reads
 // is given twice: it is then rendered from the event, redacted, without
-// the bodies the policy left out. Not redacted: a pipeline_error
-// document's original text (it is not an event that can be read), and a
-// body key out of its place (user.requestObject) in format raw gets only
-// RedactPaths and the credentials rule. Redaction is done in the body scanner's copy (redact.go):
-// zero allocations still hold, and an event that needs the built-in paths
-// pays one more scan of its bodies.
+// the bodies the policy left out. With the policy or redaction on, what is
+// rendered from an event (format raw, event.original) leaves out every
+// top-level member the Event does not define (eventMember in direct.go): no
+// redaction can know what it holds, and it may be a body or a requestURI
+// under a damaged key. Not redacted: a body key out of its place
+// (user.requestObject) in format raw gets only RedactPaths and the
+// credentials rule; a key damaged inside a body ("string:Data") is missed
+// by the paths, as redaction by path must miss it; and the text
+// KeepUnparsedText ships. Redaction is done in the body scanner's copy
+// (redact.go): zero allocations still hold, and an event that needs the
+// built-in paths pays one more scan of its bodies.
 //
 // # Output
 //
@@ -172,7 +226,8 @@
 //	url               original (requestURI), path (before '?'), query (after it)
 //	http              request.method (derived from the verb: the event does not record
 //	                  the real method), response.status_code
-//	error             code, message (responseStatus.reason, .message) when outcome is failure
+//	error             code, message (responseStatus.reason, .message) when outcome is failure;
+//	                  message: why, for a salvaged event
 //	orchestrator      type "kubernetes", cluster.name (Options.ClusterName), namespace,
 //	                  resource.{type, subtype ("<resource>/<subresource>"), name
 //	                  (objectRef.name ?? responseObject/requestObject metadata.name), id},
@@ -183,8 +238,9 @@
 //	                  requestObject, responseObject, requestReceivedTimestamp,
 //	                  stageTimestamp, timestamp, annotations (see fields_audit.go)
 //	labels            truncated: a body or the end of event.original was left out to keep
-//	                  the document within MaxEventBytes; redacted: secret material was
-//	                  replaced (see Policy and redaction)
+//	                  the document within MaxEventBytes, or a body nested too deeply was
+//	                  cut; redacted: secret material was replaced (see Policy and
+//	                  redaction); salvaged: read by the safe road (error.message says why)
 //
 // event.outcome: a status code >= 400 is failure, 100..399 success; without a
 // code, a "forbid" decision is failure, "allow" is success except at stage

@@ -47,6 +47,7 @@ func (n *Normalizer) emit(e *event, original []byte) {
 		stStart: stStart, stEnd: len(n.meta),
 		time:     ts,
 		redacted: hooked && n.red.any,
+		salvaged: n.salvaging,
 	})
 }
 
@@ -234,7 +235,13 @@ func (n *Normalizer) writeECSOnce(e *event, original []byte, c *cuts) int64 {
 		w.int(kDuration, end-start)
 	}
 	n.strSlot(kReason, e.authzReason, sAuthzReason)
-	if n.opt.EventOriginal {
+	if n.salvaging && n.opt.KeepUnparsedText {
+		// Asked for: the text the event was salvaged from, unread.
+		kept, cut := boundUTF8(n.salvRaw, min(n.maxOriginal, c.origMax))
+		n.truncated = n.truncated || cut
+		n.origLen = len(kept)
+		w.str(kOriginal, kept)
+	} else if n.opt.EventOriginal {
 		switch {
 		case n.hooked() && n.modified(e):
 			// Never ship an original that still holds what the policy
@@ -345,11 +352,19 @@ func (n *Normalizer) writeECSOnce(e *event, original []byte, c *cuts) int64 {
 	}
 	w.close()
 
-	// error.* on failures only: a 2xx status carries no error.
-	if out == outcomeFailure {
+	// error.* on failures only: a 2xx status carries no error. A
+	// salvaged event (which has no status reason or message) says there
+	// why it was salvaged.
+	if out == outcomeFailure || n.salvaging {
 		w.open(kError)
 		n.strSlot(kCode, e.statusReason, sStatusReason)
 		n.strSlot(kMessage, e.statusMessage, sStatusMessage)
+		if n.salvaging {
+			w.key(kMessage)
+			w.b = append(w.b, `"salvaged from a record that could not be parsed: `...)
+			w.b = appendEscaped(w.b, n.sv.msg)
+			w.b = append(w.b, '"')
+		}
 		w.close()
 	}
 
@@ -408,13 +423,16 @@ func (n *Normalizer) writeECSOnce(e *event, original []byte, c *cuts) int64 {
 
 	n.writeAudit(e, c)
 
-	if n.truncated || n.red.any {
+	if n.truncated || n.red.any || n.salvaging {
 		w.open(kLabels)
 		if n.truncated {
 			w.boolTrue(kTruncated)
 		}
 		if n.red.any {
 			w.boolTrue(kRedacted)
+		}
+		if n.salvaging {
+			w.boolTrue(kSalvaged)
 		}
 		w.close()
 	}

@@ -61,6 +61,8 @@ type event struct {
 	decision, authzReason              []byte
 
 	num []byte // scratch for number text, kept across events
+
+	odd bool // a top-level member is odd (see eventMember)
 }
 
 func (e *event) reset(v *fastjson.Value, marked bool) {
@@ -99,6 +101,7 @@ func (e *event) extract(v *fastjson.Value, marked bool) {
 			e.userAgent = stringOf(x)
 		case "user":
 			if x.Type() == fastjson.TypeObject {
+				unescapeKeys(x)
 				e.user = x
 				e.userName = stringOf(x.Get("username"))
 				e.userUID = stringOf(x.Get("uid"))
@@ -106,6 +109,7 @@ func (e *event) extract(v *fastjson.Value, marked bool) {
 			}
 		case "impersonatedUser":
 			if x.Type() == fastjson.TypeObject {
+				unescapeKeys(x)
 				e.impersonated = x
 				e.impName = stringOf(x.Get("username"))
 				e.impUID = stringOf(x.Get("uid"))
@@ -116,6 +120,7 @@ func (e *event) extract(v *fastjson.Value, marked bool) {
 			e.ipList = appendStrings(e.ipList[:0], x)
 		case "objectRef":
 			if x.Type() == fastjson.TypeObject {
+				unescapeKeys(x)
 				if e.hasObjectRef { // a second one: the first's class still counts
 					e.refClass |= refClass(e.apiGroup, e.resource, e.subresource)
 				}
@@ -130,7 +135,9 @@ func (e *event) extract(v *fastjson.Value, marked bool) {
 			}
 		case "responseStatus":
 			if x.Type() == fastjson.TypeObject {
+				unescapeKeys(x)
 				e.responseStatus = x
+				e.code = -1 // a second responseStatus replaces the first whole
 				if c, ok := e.intOf(x.Get("code")); ok {
 					e.code = c
 				}
@@ -149,14 +156,28 @@ func (e *event) extract(v *fastjson.Value, marked bool) {
 			e.legacyTS = stringOf(x)
 		case "metadata":
 			e.metadata = x
+		default:
+			e.odd = true // a member the Event does not define (see eventMember)
 		case "annotations":
 			if x.Type() == fastjson.TypeObject {
+				unescapeKeys(x)
 				e.annotations = x
 				e.decision = stringOf(x.Get("authorization.k8s.io/decision"))
 				e.authzReason = stringOf(x.Get("authorization.k8s.io/reason"))
 			}
 		}
 	})
+}
+
+// unescapeKeys makes fastjson compare the keys of the object x unescaped
+// from the first Get on: its Get otherwise first looks for the key as
+// written, so that of {"user\u006eame":"a","username":"b"} it finds "b"
+// before any Visit and "a" after one. Unescaped, Get finds the first
+// member of that name, as the direct road and the salvage read it.
+func unescapeKeys(x *fastjson.Value) {
+	if o, err := x.Object(); err == nil {
+		o.Visit(func([]byte, *fastjson.Value) {})
+	}
 }
 
 // body resolves a body member: a marker's index, or the value itself in an

@@ -101,6 +101,7 @@ func (n *Normalizer) writeBody(k *wkey, v *fastjson.Value, idx int) bool {
 		}
 		w.key(k)
 		w.b = append(w.b, n.bodyText(b)...)
+		n.truncated = n.truncated || b.cut
 		return true
 	}
 	if v == nil || n.red.on || !bodyShape(v) {

@@ -118,11 +118,12 @@ func (n *Normalizer) eventMask() uint64 { return n.red.user | n.red.classMask }
 // text beyond sanitizing: event.original must then be rendered from the
 // event rather than copied.
 func (n *Normalizer) modified(e *event) bool {
-	return n.levelSet || !n.keepReq || !n.keepResp || n.red.any || n.red.user != 0 || (n.red.on && (!e.marked || e.dup))
+	return n.levelSet || !n.keepReq || !n.keepResp || n.red.any || n.red.user != 0 || (n.red.on && (!e.marked || e.dup)) || e.odd
 }
 
 // appendEvent renders the event as format raw does, with the hook's
 // changes: bodies left out by the policy, bodies and requestURI redacted,
+// odd members (eventMember) left out,
 // the level lowered, and with marker the RedactedAnnotation when something
 // was redacted.
 func (n *Normalizer) appendEvent(dst []byte, e *event, marker bool) []byte {
@@ -188,6 +189,10 @@ func (n *Normalizer) appendEvent(dst []byte, e *event, marker bool) []byte {
 				dst = appendMarkerMember(dst)
 			}
 		default:
+			if !eventMember(k) {
+				dst = dst[:mark] // see eventMember
+				return
+			}
 			dst = n.appendValue(dst, x, e.marked, false)
 		}
 		first = false

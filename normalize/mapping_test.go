@@ -273,19 +273,21 @@ func TestShapes(t *testing.T) {
 func TestPipelineErrorBounded(t *testing.T) {
 	// 'é' is 2 bytes: a 5-byte bound must not split the third one.
 	rec := "ééééé not json"
-	d, m := normOne(t, Options{MaxOriginalBytes: 5}, rec, 0)
+	keep := Options{MaxOriginalBytes: 5, KeepUnparsedText: true}
+	d, m := normOne(t, keep, rec, 0)
 	if !d.Error || d.Time != 0 {
 		t.Fatalf("doc %+v", d)
 	}
-	expect(t, m, map[string]any{"event.original": "éé", "labels.truncated": true, "@timestamp": nil})
+	expect(t, m, map[string]any{"event.original": "éé", "labels.truncated": true, "@timestamp": nil,
+		"labels.original_bytes": len(rec)})
 	if msg := get(m, "error.message").(string); !strings.HasPrefix(msg, "invalid JSON: ") {
 		t.Errorf("message %q", msg)
 	}
-	_, m = normOne(t, Options{}, "{\"a\":\xff", 0)
-	expect(t, m, map[string]any{"event.original": "{\"a\":\ufffd", "labels": nil})
+	_, m = normOne(t, Options{KeepUnparsedText: true}, "{\"a\":\xff", 0)
+	expect(t, m, map[string]any{"event.original": "{\"a\":\ufffd", "labels.truncated": nil})
 	// Default bound: 16 KiB.
 	big := strings.Repeat("x", 20000)
-	_, m = normOne(t, Options{}, big, 0)
+	_, m = normOne(t, Options{KeepUnparsedText: true}, big, 0)
 	if got := len(get(m, "event.original").(string)); got != DefaultMaxOriginalBytes {
 		t.Errorf("original length %d", got)
 	}

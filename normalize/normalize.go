@@ -56,7 +56,7 @@ type Options struct {
 	Format           Format
 	ClusterName      string // orchestrator.cluster.name, left out when empty
 	EventOriginal    bool   // keep the raw event text in event.original
-	MaxOriginalBytes int    // bound on the original text kept in a pipeline_error document (0 = 16 KiB default)
+	MaxOriginalBytes int    // bound on the unparsed text kept with KeepUnparsedText (0 = 16 KiB default)
 
 	// MaxEventBytes bounds an ECS document (0 = DefaultMaxEventBytes, 1 MiB;
 	// the plugin's max_event_bytes). A document that would be larger loses
@@ -85,6 +85,14 @@ type Options struct {
 	// CheckRedactPaths).
 	Redact      bool
 	RedactPaths []string
+
+	// KeepUnparsedText puts the text of what could not be read as an
+	// event back in event.original, bounded to MaxOriginalBytes: in a
+	// pipeline_error document, and in a salvaged event's ECS document.
+	// That text has been through no policy and no redaction (a request
+	// body in it can hold a Secret), so the default, false, ships its
+	// length and SHA-256 only (see salvage.go, pipeline_error.go).
+	KeepUnparsedText bool
 }
 
 // Doc is one output document. Slices are valid only until the next Normalize call.
@@ -97,6 +105,9 @@ type Doc struct {
 
 	// Redacted: secret material was replaced in this document.
 	Redacted bool
+	// Salvaged: an event document built from what a tolerant scan could
+	// read of a record the parsers refused (see salvage.go).
+	Salvaged bool
 }
 
 // docSpan records a document by offsets while the buffers may still grow;
@@ -108,6 +119,7 @@ type docSpan struct {
 	time           int64
 	err            bool
 	redacted       bool
+	salvaged       bool
 }
 
 // Normalizer turns records into documents. It is not safe for concurrent use:
@@ -126,6 +138,7 @@ type Normalizer struct {
 	bodyP      fastjson.Parser // a request body that may hold a pod spec
 	stripped   []byte          // the record given to p, bodies replaced by markers
 	stripStack []uint8         // strip's container stack
+	stripDeep  bool            // strip met nesting past maxScanDepth outside the bodies
 	innerSt    []byte          // the same for inner
 
 	bodies  []body          // the record's bodies, indexed by marker
@@ -161,6 +174,12 @@ type Normalizer struct {
 	dropped           int  // events the policy dropped in this record
 	red               redactor
 	treeBuf           []byte // bodies of an unmarked tree, rendered for scanning
+
+	// The safe road (salvage.go): its scan, and while a salvaged event is
+	// written, the text it was salvaged from.
+	sv        salvageState
+	salvaging bool
+	salvRaw   []byte
 
 	orchBase  string // the members writeOrchestratorBase writes, written once
 	orchCount int
@@ -229,6 +248,7 @@ func (n *Normalizer) collect() []Doc {
 			Time:     s.time,
 			Error:    s.err,
 			Redacted: s.redacted,
+			Salvaged: s.salvaged,
 		})
 	}
 	return n.docs

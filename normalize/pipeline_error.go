@@ -1,37 +1,61 @@
 package normalize
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"unicode/utf8"
 
 	"github.com/valyala/fastjson"
 )
 
-// A record that cannot be normalized still becomes a document, so that it is
-// shipped, seen and counted instead of blocking or vanishing:
+// Text that holds no event that can be read (not JSON, JSON that is not an
+// audit event, a salvage that found nothing to go on: see salvage.go) still
+// becomes a document, so that it is shipped, seen and counted instead of
+// blocking or vanishing. It never carries the text itself, which no policy
+// or redaction has read (a request body can hold a Secret), only what makes
+// it findable and correlatable:
 //
 //	{"@timestamp":…,"event":{"kind":"pipeline_error","module":"kubernetes",
-//	 "dataset":"kubernetes.audit_logs","original":"<text, bounded>"},
+//	 "dataset":"kubernetes.audit_logs","hash":"<SHA-256 of the text, hex>"},
 //	 "error":{"message":"<why>"},"orchestrator":{"type":"kubernetes",
-//	 "cluster":{"name":…}},"labels":{"truncated":true}}
+//	 "cluster":{"name":…}},"labels":{"original_bytes":<its length>}}
 //
-// @timestamp is the record time from Fluent Bit; when that is 0 (unknown) it
-// is left out rather than invented from the clock, so that output stays a
-// pure function of the input (Doc.Time is then 0 too). The same document is
+// With Options.KeepUnparsedText, event.original holds the text, bounded to
+// MaxOriginalBytes on a UTF-8 boundary (labels.truncated: true when cut).
+// The text hashed is the record as given when the whole record is refused,
+// the value's own text in the record for a part of it, and the compact
+// rendering of a parsed value that is not an event. @timestamp is the
+// record time from Fluent Bit; when that is 0 (unknown) it is left out
+// rather than invented from the clock, so that output stays a pure
+// function of the input (Doc.Time is then 0 too). The same document is
 // produced in format raw, which has no other way to carry the failure.
+// error.message is one of the fixed texts of split.go, with a byte offset
+// at most: never a parser's message, which quotes the input.
 
-// pipelineErrorValue is pipelineError for a parsed value whose own text is
-// not at hand: the value is rendered compactly to serve as the original.
-func (n *Normalizer) pipelineErrorValue(v *fastjson.Value, marked bool, original []byte, msg, detail string) {
+// pipelineErrorValue is unparsed for a parsed value whose own text is not
+// at hand: the value is rendered compactly to serve as the text.
+func (n *Normalizer) pipelineErrorValue(v *fastjson.Value, marked bool, original []byte, msg string) {
 	if original == nil {
 		n.scratch = n.appendValue(n.scratch[:0], v, marked, false)
 		original = n.scratch
 	}
-	n.pipelineError(original, msg, detail)
+	n.unparsed(original, msg, -1)
 }
 
-// pipelineError writes one pipeline_error document. msg is a fixed text;
-// detail, when not empty, is appended to it (a parser's error text).
-func (n *Normalizer) pipelineError(original []byte, msg, detail string) {
+// unparsed writes one pipeline_error document for text. msg is a fixed
+// text; at >= 0 appends " at byte <at>".
+func (n *Normalizer) unparsed(text []byte, msg string, at int) {
+	m := append(n.sv.msg[:0], msg...)
+	if at >= 0 {
+		m = append(m, " at byte "...)
+		m = appendInt(m, int64(at))
+	}
+	n.sv.msg = m
+	n.unparsedMsg(text, m)
+}
+
+// unparsedMsg is unparsed with the message written.
+func (n *Normalizer) unparsedMsg(text, msg []byte) {
 	w := &n.w
 	start := len(w.b)
 	w.begin()
@@ -42,24 +66,30 @@ func (n *Normalizer) pipelineError(original []byte, msg, detail string) {
 	w.strConst(kKind, "pipeline_error")
 	w.strConst(kModule, "kubernetes")
 	w.strConst(kDataset, "kubernetes.audit_logs")
-	cut, truncated := boundUTF8(original, n.maxOriginal)
-	w.str(kOriginal, cut)
+	sum := sha256.Sum256(text)
+	w.key(kHash)
+	w.b = append(w.b, '"')
+	w.b = hex.AppendEncode(w.b, sum[:])
+	w.b = append(w.b, '"')
+	truncated := false
+	if n.opt.KeepUnparsedText {
+		var cut []byte
+		cut, truncated = boundUTF8(text, n.maxOriginal)
+		w.str(kOriginal, cut)
+	}
 	w.close()
 	w.open(kError)
-	w.key(kMessage)
-	w.b = append(w.b, '"')
-	w.b = appendEscapedString(w.b, msg)
-	w.b = appendEscapedString(w.b, detail)
-	w.b = append(w.b, '"')
+	w.str(kMessage, msg)
 	w.close()
 	w.open(kOrchestrator)
 	n.writeOrchestratorBase()
 	w.close()
+	w.open(kLabels)
+	w.int(kOriginalBytes, int64(len(text)))
 	if truncated {
-		w.open(kLabels)
 		w.boolTrue(kTruncated)
-		w.close()
 	}
+	w.close()
 	w.end()
 	n.spans = append(n.spans, docSpan{
 		start: start, end: len(w.b),

@@ -43,8 +43,16 @@ const (
 	nextKind    // value of the body's top-level "kind" member
 )
 
-// maxScanDepth bounds nesting like fastjson's MaxDepth.
+// maxScanDepth bounds nesting like fastjson's MaxDepth, counted from the
+// body's root. A container that would nest deeper is cut (cutDeep): checked,
+// not copied, and replaced by CutValue.
 const maxScanDepth = 300
+
+// CutValue replaces, in a body, a container nested deeper than
+// maxScanDepth levels: the document gets labels.truncated.
+const CutValue = "[TRUNCATED: nested too deeply]"
+
+const cutJSON = `"` + CutValue + `"`
 
 var (
 	litTrue  = []byte("true")
@@ -62,6 +70,11 @@ type scanner struct {
 	drop  bool // leave out metadata.managedFields
 	// noPlain: tests: every container goes through the stack (no skipPlain).
 	noPlain bool
+	// deep: skipPlain met maxScanDepth in this body; it is not tried again,
+	// so that an over-deep body costs one pass, not one per level.
+	deep bool
+	cut  bool     // a container nested too deeply was cut (cutDeep)
+	bits []uint64 // cutDeep's stack, one bit per level (set: an array)
 
 	dropping  bool // inside a dropped member's value
 	dropDepth int  // stack depth at which the dropped value ends
@@ -142,6 +155,7 @@ func (s *scanner) reset(src, out []byte, drop bool, limit int) {
 	s.podSpec, s.podSpecOK = [len(podSpecMembers)]int32{-1, -1, -1, -1, -1}, true
 	s.topCount, s.allObjects = 0, true
 	s.rootMask, s.lv, s.pendMask, s.redactNext, s.redacted = 0, s.lv[:0], 0, false, false
+	s.deep, s.cut = false, false
 }
 
 // scanBody scans the body value at src[i:] into n.bodyBuf, records it in
@@ -186,7 +200,8 @@ func (n *Normalizer) scanOne(src []byte, i int, drop bool, mask uint64) (int, bo
 	}
 	n.bodyBuf, s.src = s.out, nil
 	b := body{raw: src[i:end], start: s.start, end: len(n.bodyBuf), same: same && !s.over, over: s.over,
-		hasSpec: s.spec, specAt: s.specAt, podSpec: s.podSpec, podSpecOK: s.podSpecOK, kindClass: s.kindClass, redacted: s.redacted}
+		hasSpec: s.spec, specAt: s.specAt, podSpec: s.podSpec, podSpecOK: s.podSpecOK, kindClass: s.kindClass, redacted: s.redacted,
+		cut: s.cut}
 	if b.over {
 		b.end = b.start
 	}
@@ -252,14 +267,19 @@ func (s *scanner) value(i int) (int, bool) {
 		case '{', '[':
 			// Below the body's second level, with no path to redact,
 			// a container is first tried as a plain one (scan_plain.go).
-			if len(s.stack) >= 2 && next == nextPlain && s.rootMask == 0 && !s.noPlain {
+			if len(s.stack) >= 2 && next == nextPlain && s.rootMask == 0 && !s.noPlain && !s.deep {
 				if j, ok := s.skipPlain(src, i, len(s.stack), false); ok {
 					i = j
 					break
 				}
 			}
 			if len(s.stack) >= maxScanDepth {
-				return 0, false
+				j, ok := s.cutDeep(i)
+				if !ok {
+					return 0, false
+				}
+				i = j
+				break
 			}
 			var st uint8 = scArr
 			if c == '{' {
@@ -359,6 +379,135 @@ func (s *scanner) value(i int) (int, bool) {
 			return 0, false
 		}
 	}
+}
+
+// cutDeep replaces the container at src[i], which would nest past
+// maxScanDepth, with cutJSON and returns the index after it. The container
+// is checked as strictly as the rest (a body that is not JSON still fails)
+// but with one bit per level instead of the stack, and nothing of it is
+// copied: a Secret nested 10,000 levels deep is not shipped, and neither
+// the stack nor the redaction state grows with the depth.
+func (s *scanner) cutDeep(i int) (int, bool) {
+	s.flush(i, i)
+	dropping := s.dropping
+	s.dropping = true // str writes nothing
+	j, ok := s.skipDeep(i)
+	s.dropping = dropping
+	if !ok {
+		return 0, false
+	}
+	s.mark = j
+	if !dropping && !s.over {
+		s.emit(cutJSON)
+		s.cut = true
+	}
+	return j, true
+}
+
+// skipDeep checks the container at src[i] under the JSON grammar, at any
+// depth, and returns the index after it.
+func (s *scanner) skipDeep(i int) (int, bool) {
+	src := s.src
+	s.bits = s.bits[:0]
+	depth := 0
+	for {
+		// A value at i.
+		i = skipWS(src, i)
+		if i >= len(src) {
+			return 0, false
+		}
+		switch c := src[i]; c {
+		case '{', '[':
+			w, b := depth>>6, uint64(1)<<(depth&63)
+			if w == len(s.bits) {
+				s.bits = append(s.bits, 0)
+			}
+			if c == '[' {
+				s.bits[w] |= b
+			} else {
+				s.bits[w] &^= b
+			}
+			depth++
+			i = skipWS(src, i+1)
+			if i < len(src) && (c == '{' && src[i] == '}' || c == '[' && src[i] == ']') {
+				depth--
+				i++
+				break
+			}
+			if c == '{' {
+				var ok bool
+				if i, ok = s.deepKey(i); !ok {
+					return 0, false
+				}
+			}
+			continue
+		case '"':
+			j, ok := s.str(i + 1)
+			if !ok {
+				return 0, false
+			}
+			i = j
+		case 't', 'f', 'n':
+			j, ok := literalEnd(src, i)
+			if !ok {
+				return 0, false
+			}
+			i = j
+		default:
+			j := numberEnd(src, i)
+			if j == i {
+				return 0, false
+			}
+			i = j
+		}
+		// After a value: a separator or closers.
+		for {
+			if depth == 0 {
+				return i, true
+			}
+			i = skipWS(src, i)
+			if i >= len(src) {
+				return 0, false
+			}
+			d := depth - 1
+			arr := s.bits[d>>6]&(1<<(d&63)) != 0
+			c := src[i]
+			if c == ',' {
+				i = skipWS(src, i+1)
+				if !arr {
+					var ok bool
+					if i, ok = s.deepKey(i); !ok {
+						return 0, false
+					}
+				}
+				break
+			}
+			if c == '}' && !arr || c == ']' && arr {
+				depth--
+				i++
+				continue
+			}
+			return 0, false
+		}
+	}
+}
+
+// deepKey checks a key and its colon at i for skipDeep and returns the
+// index of the value.
+func (s *scanner) deepKey(i int) (int, bool) {
+	src := s.src
+	if i >= len(src) || src[i] != '"' {
+		return 0, false
+	}
+	j, ok := s.str(i + 1)
+	if !ok {
+		return 0, false
+	}
+	i = skipWS(src, j)
+	if i >= len(src) || src[i] != ':' {
+		return 0, false
+	}
+	return i + 1, true
 }
 
 // key scans an object member's key at i up to its value and returns the

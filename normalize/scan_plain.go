@@ -18,6 +18,7 @@ import "unicode/utf8"
 // "metadata" member, where a "managedFields" member is left out.
 func (s *scanner) skipPlain(src []byte, i, depth int, meta bool) (int, bool) {
 	if depth >= maxScanDepth {
+		s.deep = true
 		return 0, false
 	}
 	obj := src[i] == '{'

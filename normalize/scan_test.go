@@ -96,7 +96,7 @@ func normalizeUnmarked(n *Normalizer, rec []byte) []Doc {
 	r := trimSpace(rec)
 	v, err := n.p.ParseBytes(r)
 	if err != nil {
-		n.pipelineError(rec, errInvalidJSON, err.Error())
+		n.salvageRecord(r, r, 0, true)
 	} else {
 		n.value(v, r, 0, false, false)
 	}
@@ -133,7 +133,7 @@ func TestBothRoads(t *testing.T) {
 // that a number there is never taken for a marker.
 func TestStripDeep(t *testing.T) {
 	deep := strings.Repeat("[", 80) + `{"requestObject":{"a":1},"responseObject":7}` + strings.Repeat("]", 80)
-	docs := New(Options{}).Normalize([]byte(deep), 1)
+	docs := New(Options{KeepUnparsedText: true}).Normalize([]byte(deep), 1)
 	if len(docs) != 1 || !docs[0].Error {
 		t.Fatalf("docs %d", len(docs))
 	}

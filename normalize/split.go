@@ -1,6 +1,10 @@
 package normalize
 
-import "github.com/valyala/fastjson"
+import (
+	"errors"
+
+	"github.com/valyala/fastjson"
+)
 
 // The input shapes a record may take, all resolved here before any document
 // is written:
@@ -16,39 +20,50 @@ import "github.com/valyala/fastjson"
 // record cannot make the splitter recurse without bound.
 const maxNesting = 4
 
-// Fixed error texts keep the error path free of formatting.
+// Fixed error texts keep the error path free of formatting, and of the
+// input: a parser's own message quotes the text it refused.
 const (
-	errEmpty       = "empty record"
-	errInvalidJSON = "invalid JSON: "
-	errNotObject   = "not an audit event: the JSON value is not an object"
-	errKind        = "not an audit event: kind is not Event"
-	errNoFields    = "not an audit event: no auditID, verb, requestURI or audit.k8s.io apiVersion"
-	errNesting     = "record nests containers too deeply"
-	errLogJSON     = "AKS envelope: properties.log is not valid JSON: "
-	errLogNested   = "AKS envelope: properties.log nested inside properties.log"
-	errLogType     = "AKS envelope: properties.log is neither a string nor an object"
+	errEmpty     = "empty record"
+	errNoValue   = "invalid JSON: no object or array in the record"
+	errEmptyList = "invalid JSON: a list with no item"
+	errNotObject = "not an audit event: the JSON value is not an object"
+	errKind      = "not an audit event: kind is not Event"
+	errNoFields  = "not an audit event: no auditID, verb, requestURI or audit.k8s.io apiVersion"
+	errNesting   = "record nests containers too deeply"
+	errLogNested = "AKS envelope: properties.log nested inside properties.log"
+	errLogType   = "AKS envelope: properties.log is neither a string nor an object"
 )
 
 func (n *Normalizer) split(record []byte) {
 	rec := trimSpace(record)
 	if len(rec) == 0 {
-		n.pipelineError(record, errEmpty, "")
+		n.unparsed(record, errEmpty, -1)
 		return
 	}
 	v, marked, err := n.parse(&n.p, &n.stripped, rec)
 	if err != nil {
-		n.pipelineError(record, errInvalidJSON, err.Error())
+		n.salvageRecord(rec, rec, 0, true) // the safe road (salvage.go)
 		return
 	}
 	n.value(v, rec, 0, false, marked)
 }
 
+// errTooDeep: a record nests past maxScanDepth outside its bodies.
+var errTooDeep = errors.New("nested too deeply")
+
 // parse parses rec with p: stripped of its bodies when they scan (marked),
 // else whole, the way every record was parsed before strip existed.
 func (n *Normalizer) parse(p *fastjson.Parser, buf *[]byte, rec []byte) (*fastjson.Value, bool, error) {
 	nb, nbuf, nnames := len(n.bodies), len(n.bodyBuf), len(n.names)
+	n.stripDeep = false
 	s, ok := n.strip((*buf)[:0], rec)
 	*buf = s
+	if n.stripDeep {
+		// Nesting past fastjson's MaxDepth outside the bodies: both
+		// parses would fail, each building one error message per level.
+		n.bodies, n.bodyBuf, n.names = n.bodies[:nb], n.bodyBuf[:nbuf], n.names[:nnames]
+		return nil, false, errTooDeep
+	}
 	if ok {
 		if v, err := p.ParseBytes(s); err == nil {
 			return v, true, nil
@@ -65,7 +80,7 @@ func (n *Normalizer) parse(p *fastjson.Parser, buf *[]byte, rec []byte) (*fastjs
 // from a stripped parse (see strip.go).
 func (n *Normalizer) value(v *fastjson.Value, original []byte, depth int, inner, marked bool) {
 	if depth > maxNesting {
-		n.pipelineErrorValue(v, marked, original, errNesting, "")
+		n.pipelineErrorValue(v, marked, original, errNesting)
 		return
 	}
 	switch v.Type() {
@@ -75,8 +90,9 @@ func (n *Normalizer) value(v *fastjson.Value, original []byte, depth int, inner,
 		}
 		return
 	case fastjson.TypeObject:
+		unescapeKeys(v) // Get finds the first member of a name, escaped or not
 	default:
-		n.pipelineErrorValue(v, marked, original, errNotObject, "")
+		n.pipelineErrorValue(v, marked, original, errNotObject)
 		return
 	}
 
@@ -96,26 +112,28 @@ func (n *Normalizer) value(v *fastjson.Value, original []byte, depth int, inner,
 			switch log.Type() {
 			case fastjson.TypeString:
 				if inner {
-					n.pipelineErrorValue(v, marked, original, errLogNested, "")
+					n.pipelineErrorValue(v, marked, original, errLogNested)
 					return
 				}
 				text, _ := log.StringBytes()
 				ev, im, err := n.parse(&n.inner, &n.innerSt, trimSpace(text))
 				if err != nil {
-					n.pipelineError(text, errLogJSON, err.Error())
+					// n.p's tree (v) is still walked: the salvage
+					// leaves the parsers alone.
+					n.salvageRecord(trimSpace(text), trimSpace(text), depth+1, false)
 					return
 				}
 				n.value(ev, trimSpace(text), depth+1, true, im)
 			case fastjson.TypeObject, fastjson.TypeArray:
 				n.value(log, nil, depth+1, inner, marked)
 			default:
-				n.pipelineErrorValue(v, marked, original, errLogType, "")
+				n.pipelineErrorValue(v, marked, original, errLogType)
 			}
 			return
 		}
 	}
 	if reason := eventCheck(v, kind); reason != "" {
-		n.pipelineErrorValue(v, marked, original, reason, "")
+		n.pipelineErrorValue(v, marked, original, reason)
 		return
 	}
 	n.event(v, original, marked)

@@ -35,6 +35,7 @@ type body struct {
 	over       bool  // the sanitized text exceeded the limit and was not kept
 	kindClass  uint8 // the redaction classes its top-level "kind" members name
 	redacted   bool  // a value was replaced in its sanitized text
+	cut        bool  // a container nested too deeply was replaced by CutValue
 }
 
 // strip writes src with bodies replaced by markers to dst. It is lenient
@@ -86,7 +87,8 @@ func (n *Normalizer) strip(dst, src []byte) ([]byte, bool) {
 			mark, i = end, end
 		case '{', '[':
 			if len(stack) >= maxScanDepth {
-				return append(dst, src[mark:]...), true // fastjson will reject it
+				n.stripDeep = true // fastjson would reject it (see parse)
+				return append(dst, src[mark:]...), true
 			}
 			if c == '{' {
 				stack = append(stack, stObj)

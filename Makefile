@@ -2,7 +2,8 @@
 #
 #   make build   the plugin into build/out/out_k8saudit.so (and the proxy harness)
 #   make test    vet, race tests of every package, CGO_ENABLED=0 tests of every package but
-#                plugin/, and the built .so driven end to end through the harness
+#                plugin/, and the built .so driven end to end through the harness and inside a
+#                real Fluent Bit (see test/fbhost)
 #   make bench   throughput of the flush path against fastjson parse-only and gzip-only
 #   make fuzz    a short smoke of every fuzz target
 #   make soak    100,000 events through the .so into a flaky intake, with figures

@@ -32,12 +32,12 @@ vet:
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 
-# The real-host tests run the plugin inside the Fluent Bit test/fbhost finds ($$FLUENT_BIT,
+# The real-host tests run the plugin inside the Fluent Bit test/fbhost finds (FLUENT_BIT,
 # fluent-bit on PATH, ../shared/tools/fluent-bit/ensure); this line names it, or says why
 # they skip (under CI=true a missing Fluent Bit fails here).
 test: vet build
 	@fb=$$($(GO) run ./test/fbhost/which) || exit 1; \
-	K8SAUDIT_SO=$(CURDIR)/$(SO) FLUENT_BIT=$$fb $(GO) test -race -count=1 ./...
+	K8SAUDIT_SO=$(CURDIR)/$(SO) FLUENT_BIT=$${fb:-$$FLUENT_BIT} $(GO) test -race -count=1 ./...
 	CGO_ENABLED=0 $(GO) test -count=1 -skip='^Test(RealHost|InsideFluentBit)' $(NOCGO_PKGS)
 
 bench:

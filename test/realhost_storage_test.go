@@ -144,8 +144,8 @@ func TestRealHostSIGTERMGrace(t *testing.T) {
 	fb.waitUntil(10*time.Second, "the second chunk being delivered", func() bool { return es.createdCount() > half })
 	start := time.Now()
 	fb.signal(syscall.SIGTERM)
-	if !fb.wait(20 * time.Second) {
-		t.Fatalf("fluent-bit still running 20 s after SIGTERM with grace %d", grace)
+	if !fb.wait(40 * time.Second) {
+		t.Fatalf("fluent-bit still running 40 s after SIGTERM with grace %d", grace)
 	}
 	took := time.Since(start)
 	before := es.createdCount()
@@ -154,8 +154,9 @@ func TestRealHostSIGTERMGrace(t *testing.T) {
 	if fb.err != nil {
 		t.Errorf("fluent-bit exited with %s after SIGTERM, want 0", fb.exitErr())
 	}
-	// Grace plus the flush in flight (half of the events at 250 ms per 8).
-	if limit := time.Duration(grace)*time.Second + 5*time.Second; took > limit {
+	// Grace plus the flush in flight (half of the events at 250 ms per 8: about 2.5 s, and
+	// more on a loaded machine); a host or a plugin that held shutdown would go far beyond.
+	if limit := time.Duration(grace)*time.Second + 15*time.Second; took > limit {
 		t.Errorf("shutdown took %s: more than grace %ds plus the flush in flight (%s)", took, grace, limit)
 	}
 	if before != len(want) {
@@ -168,11 +169,11 @@ func TestRealHostSIGTERMGrace(t *testing.T) {
 	es.delay.Store(0)
 	_, conflictsBefore, _, _ := es.snapshot()
 	fb2 := startFluentBit(t, conf)
+	seen := func() int { c, n, _, _ := es.snapshot(); return len(c) + n }
 	fb2.waitUntil(30*time.Second, "the chunks left in storage flushed again after the restart", func() bool {
-		_, c, _, _ := es.snapshot()
-		return c > conflictsBefore
+		return seen() > before+conflictsBefore
 	})
-	quiet(time.Second, func() int { _, c, _, _ := es.snapshot(); return c })
+	quiet(time.Second, seen)
 	fb2.stop(15 * time.Second)
 	es.mustBeClean(t)
 	created, conflicts, _, _ := es.snapshot()

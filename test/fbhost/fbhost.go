@@ -59,14 +59,17 @@ func Find(root string) Found {
 		cmd.Stderr = &stderr
 		out, err := cmd.Output()
 		if err != nil {
-			f.Err = fmt.Errorf("no Fluent Bit: %s failed: %w: %s", ensure, err, strings.TrimSpace(stderr.String()))
+			f.Err = fmt.Errorf("no Fluent Bit: %s failed: %w: %s", ensure, err, strings.TrimSpace(tailOf(stderr.String(), 500)))
 			return f
 		}
 		f.Path, f.From = strings.TrimSpace(string(out)), "../shared/tools/fluent-bit/ensure"
 	}
 	out, err := exec.Command(f.Path, "--version").CombinedOutput()
 	if err != nil {
-		f.Err = fmt.Errorf("Fluent Bit %s (from %s) does not run: %w: %s", f.Path, f.From, err, strings.TrimSpace(string(out)))
+		f.Err = fmt.Errorf("Fluent Bit %s (from %s) does not run: %w", f.Path, f.From, err)
+		if msg := strings.TrimSpace(string(out)); msg != "" {
+			f.Err = fmt.Errorf("%w: %s", f.Err, msg)
+		}
 		return f
 	}
 	f.Version, _, _ = strings.Cut(strings.TrimSpace(string(out)), "\n")
@@ -102,4 +105,11 @@ func Require(tb testing.TB, root string) string {
 	}
 	tb.Skipf("real-host test skipped: %v", found.Err)
 	return ""
+}
+
+func tailOf(s string, n int) string {
+	if len(s) > n {
+		return "..." + s[len(s)-n:]
+	}
+	return s
 }

@@ -15,9 +15,20 @@ import (
 
 const pluginName = "k8saudit"
 
+// FLBPluginPreRegister runs before FLBPluginRegister, with hotReloading set when Fluent Bit
+// builds the context of a hot reload; -1 keeps the plugin out of that context, which halts
+// the reload (see reload.go for why and when).
+//
+//export FLBPluginPreRegister
+func FLBPluginPreRegister(hotReloading C.int) C.int {
+	if !preRegister(hotReloading != 0, logging.New(pluginName)) {
+		return -1
+	}
+	return 0
+}
+
 //export FLBPluginRegister
 func FLBPluginRegister(def unsafe.Pointer) int {
-	restartNumbering()
 	return output.FLBPluginRegister(def, pluginName, "Kubernetes audit events, normalized to ECS, to a security intake")
 }
 
@@ -44,7 +55,7 @@ func FLBPluginInit(plugin unsafe.Pointer) (code int) {
 		return output.FLB_ERROR
 	}
 	log.Infof("config: %s", cfg)
-	output.FLBPluginSetContext(plugin, in)
+	output.FLBPluginSetContext(plugin, newSlot(in))
 	register(id, in)
 	return output.FLB_OK
 }
@@ -54,9 +65,9 @@ func FLBPluginInit(plugin unsafe.Pointer) (code int) {
 //
 //export FLBPluginFlushCtx
 func FLBPluginFlushCtx(ctx, data unsafe.Pointer, length C.int, tag *C.char) (code int) {
-	in, ok := output.FLBPluginGetContext(ctx).(*instance.Instance)
-	if !ok {
-		logging.New(pluginName).Errorf("flush for an unknown instance: retrying later")
+	in := slotted(output.FLBPluginGetContext(ctx))
+	if in == nil {
+		logging.New(pluginName).Errorf("flush for an unknown or closed instance: retrying later")
 		return output.FLB_RETRY
 	}
 	defer recoverTo(in.Logger(), "flush", &code, output.FLB_RETRY)
@@ -68,8 +79,12 @@ func FLBPluginFlushCtx(ctx, data unsafe.Pointer, length C.int, tag *C.char) (cod
 
 //export FLBPluginExitCtx
 func FLBPluginExitCtx(ctx unsafe.Pointer) (code int) {
-	in, ok := output.FLBPluginGetContext(ctx).(*instance.Instance)
-	if !ok {
+	s, _ := output.FLBPluginGetContext(ctx).(*slot)
+	if s == nil {
+		return output.FLB_OK
+	}
+	in := s.in.Swap(nil)
+	if in == nil {
 		return output.FLB_OK
 	}
 	defer recoverTo(in.Logger(), "exit", &code, output.FLB_OK)

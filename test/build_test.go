@@ -4,10 +4,12 @@
 //
 //	go test ./test                     # from the repository root
 //	K8SAUDIT_SO=/path/out_k8saudit.so  # test that .so instead of building one
-//	FLUENT_BIT=/path/fluent-bit        # also run the plugin inside a real Fluent Bit
+//	FLUENT_BIT=/path/fluent-bit        # the Fluent Bit of the real-host tests (realhost_*_test.go)
 //
 // The fixtures are the repository's testdata/fixtures (internal/testfix). Tests that need cc
-// or Fluent Bit skip with the reason when they are missing.
+// skip with the reason when it is missing. The real-host tests find Fluent Bit through
+// package fbhost (FLUENT_BIT, fluent-bit on PATH, ../shared/tools/fluent-bit/ensure); without
+// one they skip, or fail under CI=true.
 package test
 
 import (

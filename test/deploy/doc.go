@@ -5,7 +5,7 @@
 //     add) keeps the settings an audit pipeline needs (workers, retry_limit, filesystem
 //     buffer, tail's buffer_max_size and offsets DB), and the k8saudit [OUTPUT] keys it
 //     sets are accepted by the plugin's Init through the proxy harness (and ship a sample
-//     event to a test intake); with FLUENT_BIT set, Fluent Bit itself loads each one with
+//     event to a test intake); Fluent Bit itself (found by package test/fbhost) loads each one with
 //     the plugin (--dry-run);
 //   - every Kubernetes manifest in conf/kubernetes/ decodes strictly (an unknown field is an
 //     error) into the Kubernetes API types, and the API server's webhook kubeconfig into
@@ -16,5 +16,6 @@
 //     with the Go version of go.mod, and the image is what the manifests reference.
 //
 // Environment: K8SAUDIT_SO names a built plugin to use (make test sets it; otherwise the test
-// builds one), FLUENT_BIT a fluent-bit binary for the --dry-run checks.
+// builds one); FLUENT_BIT a fluent-bit binary for the --dry-run checks (else fluent-bit on PATH,
+// else ../shared/tools/fluent-bit/ensure; skipped without one, failed under CI=true).
 package deploy

@@ -182,3 +182,21 @@ func TestSinkCountsDocuments(t *testing.T) {
 		t.Fatal("Reset kept the count")
 	}
 }
+
+// The runtime's figures are read from the plugin's heap profile in text form.
+func TestReadMemStats(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "heap.txt")
+	text := "heap profile: 1: 2 [3: 4] @ heap/1048576\n\n# runtime.MemStats\n# Alloc = 5\n# TotalAlloc = 48060480\n# Sys = 30251272\n# NumGC = 7\n"
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var u Usage
+	readMemStats(path, &u)
+	if u.GoSys != 30251272 || u.GoNumGC != 7 || u.GoAlloc != 48060480 {
+		t.Fatalf("read %+v", u)
+	}
+	readMemStats(filepath.Join(t.TempDir(), "absent"), &u)
+	if u.GoSys != 30251272 {
+		t.Fatal("a missing file changed the figures")
+	}
+}

@@ -45,8 +45,10 @@ type Setup struct {
 	FluentBit, SO string
 	Corpus        string
 	Events        int
-	Dir           string // a scratch folder for configs, storage and profiles
-	Storage       string // "memory" or "filesystem" (the shipped configuration's choice)
+	Dir           string   // a scratch folder for configs, storage and profiles
+	Storage       string   // "memory" or "filesystem" (the shipped configuration's choice)
+	Service       []string // more [SERVICE] lines, "key value"
+	Input         []string // more lines of the tail [INPUT]
 	Env           []string
 	Timeout       time.Duration
 }
@@ -77,6 +79,10 @@ func (s Setup) Run(row Row, sink *Sink, env ...string) (Usage, error) {
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	cmd.Env = append(append(os.Environ(), s.Env...), env...)
+	memProfile := filepath.Join(runDir, "heap.txt")
+	if strings.Contains(row.Output, "k8saudit") && !hasKey(env, "K8SAUDIT_MEMPROFILE") {
+		cmd.Env = append(cmd.Env, "K8SAUDIT_MEMPROFILE="+memProfile)
+	}
 	child, err := Start(cmd)
 	if err != nil {
 		return Usage{}, err
@@ -109,6 +115,7 @@ func (s Setup) Run(row Row, sink *Sink, env ...string) (Usage, error) {
 	if err != nil {
 		return u, fmt.Errorf("%s: fluent-bit did not stop cleanly: %w\n%s", row.Name, err, tail(out.String()))
 	}
+	readMemStats(memProfile, &u)
 	if row.Sink {
 		if n := sink.Docs(); n != int64(s.Events) {
 			return u, fmt.Errorf("%s: the sink holds %d documents for %d events", row.Name, n, s.Events)
@@ -132,6 +139,9 @@ func (s Setup) config(row Row, sink *Sink, runDir string, port int) (string, err
     http_listen   127.0.0.1
     http_port     %d
 `, parsers, port)
+	for _, kv := range s.Service {
+		fmt.Fprintf(&b, "    %s\n", kv)
+	}
 	if s.Storage == "filesystem" {
 		fmt.Fprintf(&b, "    storage.path  %s\n    storage.sync  normal\n    storage.backlog.mem_limit 16M\n", filepath.Join(runDir, "storage"))
 	}
@@ -151,6 +161,9 @@ func (s Setup) config(row Row, sink *Sink, runDir string, port int) (string, err
 `, s.Corpus, s.Storage)
 	if row.Parser {
 		b.WriteString("    parser            json\n")
+	}
+	for _, kv := range s.Input {
+		fmt.Fprintf(&b, "    %s\n", kv)
 	}
 	b.WriteString("\n")
 	host, portStr, _ := net.SplitHostPort(strings.TrimPrefix(sink.URL, "http://"))
@@ -202,4 +215,40 @@ func tail(s string) string {
 		return "..." + s[len(s)-3000:]
 	}
 	return s
+}
+
+func hasKey(env []string, key string) bool {
+	for _, kv := range env {
+		if strings.HasPrefix(kv, key+"=") {
+			return true
+		}
+	}
+	return false
+}
+
+// readMemStats reads the runtime's figures from the end of a heap profile in text form
+// ("# Sys = 123"); a missing file leaves u as it is.
+func readMemStats(path string, u *Usage) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		k, v, ok := strings.Cut(strings.TrimPrefix(line, "# "), " = ")
+		if !ok {
+			continue
+		}
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			continue
+		}
+		switch k {
+		case "Sys":
+			u.GoSys = n
+		case "NumGC":
+			u.GoNumGC = int(n)
+		case "TotalAlloc":
+			u.GoAlloc = n
+		}
+	}
 }

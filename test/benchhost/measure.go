@@ -18,6 +18,11 @@ type Usage struct {
 	MaxRSS    int64         // bytes: ru_maxrss of the child
 	HWM       int64         // bytes: the last VmHWM read from /proc while it ran (0 = never read)
 	Wall      time.Duration // from start to exit
+
+	// What the plugin's Go runtime said at exit (K8SAUDIT_MEMPROFILE), on k8saudit rows.
+	GoSys   int64 // bytes the Go runtime obtained from the OS (heap, stacks, metadata)
+	GoNumGC int   // garbage collections
+	GoAlloc int64 // bytes allocated over the whole run
 }
 
 // CPU is user plus system time.

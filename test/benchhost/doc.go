@@ -11,6 +11,12 @@
 //	tail → k8saudit, defaults (ecs, gzip level 1)
 //	tail + json → native out_http json_lines gzip      what a user would pick instead
 //
+// Every row reads the same tail input, with the settings of conf/fluent-bit.conf and a bounded
+// backlog: with -storage memory (the default) tail's mem_buf_limit (-mem-buf-limit, 32M), with
+// -storage filesystem storage.max_chunks_up (-max-chunks-up, 16). Unbounded, the host keeps
+// every chunk tail has read and the output has not yet taken, so peak RSS measures how far
+// tail got ahead of the output (and the load on the machine), not what the output holds.
+//
 // The k8saudit and out_http rows post to a sink in this process that counts documents (it
 // gunzips and counts lines); a run ends once the sink holds every event (the null row: once
 // the host's metrics say the output processed every record), with SIGTERM. The figures are

@@ -79,6 +79,8 @@ func run(w io.Writer) error {
 	fixtures := flag.String("fixtures", filepath.Join(root, "..", "shared", "fixtures", "real"), "folder of real audit logs (*.log, *.jsonl) the corpus is made from")
 	so := flag.String("so", filepath.Join(root, "build", "out", "out_k8saudit.so"), "the plugin")
 	storage := flag.String("storage", "memory", "buffering of the tail input: memory or filesystem")
+	memBufLimit := flag.String("mem-buf-limit", "32M", "tail's mem_buf_limit with -storage memory (\"\" = unbounded): the backlog a slow output lets tail read ahead")
+	maxChunksUp := flag.String("max-chunks-up", "16", "storage.max_chunks_up with -storage filesystem (\"\" = the host's default, 128)")
 	only := flag.String("rows", "", "comma-separated row numbers (1-5) to run; empty = all")
 	profile := flag.Bool("profile", false, "one more run of the default k8saudit row with K8SAUDIT_CPUPROFILE and K8SAUDIT_MEMPROFILE, and the top of the CPU profile")
 	var envs, service, input multiFlag
@@ -87,6 +89,14 @@ func run(w io.Writer) error {
 	flag.Var(&envs, "env", "KEY=VALUE for the Fluent Bit process, e.g. GOGC=50 (repeatable)")
 	flag.Parse()
 
+	switch {
+	case *storage == "memory" && *memBufLimit != "":
+		input = append(multiFlag{"mem_buf_limit " + *memBufLimit}, input...)
+	case *storage == "filesystem" && *maxChunksUp != "":
+		service = append(multiFlag{"storage.max_chunks_up " + *maxChunksUp}, service...)
+	case *storage != "memory" && *storage != "filesystem":
+		return fmt.Errorf("-storage %q: memory or filesystem", *storage)
+	}
 	bin, err := FindFluentBit(root)
 	if err != nil {
 		return err

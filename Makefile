@@ -10,6 +10,8 @@
 #                fails when a ratio cannot be computed
 #   make fuzz    a short smoke of every fuzz target
 #   make soak    100,000 events through the .so into a flaky intake, with figures
+#   make bench-host  the plugin's cost inside a real Fluent Bit against the host's null
+#                output and its native out_http (a few minutes; not in CI)
 #   make run     the plugin inside Fluent Bit on conf/sample/audit.log, printing ECS events
 
 GO        ?= go
@@ -31,7 +33,7 @@ TESTSUMMARY = $(GO) run ./build/testsummary
 # A bench report through a filter: the test's own exit status, not grep's, decides.
 BENCH_FILTER = grep -v '^=== RUN\|^--- PASS\|^PASS\|^ok'
 
-.PHONY: build test vet bench fuzz run clean so docker soak
+.PHONY: build test vet bench bench-host fuzz run clean so docker soak
 
 build:
 	@mkdir -p $(OUT)
@@ -71,6 +73,14 @@ fuzz:
 # 100,000 events through the built .so into a flaky intake (5xx, resets, 413), with figures.
 soak: build
 	K8SAUDIT_SO=$(CURDIR)/$(SO) $(GO) test -count=1 -run='^TestSoakFlakyIntake$$' -v ./test | grep -E 'soak:|^(--- |ok|FAIL)'
+
+# CPU seconds and peak RSS of Fluent Bit (FLUENT_BIT, fluent-bit on PATH, or
+# ../shared/tools/fluent-bit/ensure) on 100,000 generated real-shaped audit lines: tail → null,
+# tail → k8saudit (raw, ecs, defaults), tail + json → out_http json_lines gzip, and the ratios.
+# BENCH_HOST_ARGS passes flags, e.g. "-profile", "-storage filesystem", "-env GOGC=50".
+BENCH_HOST_ARGS ?=
+bench-host: build
+	$(GO) run ./test/benchhost $(BENCH_HOST_ARGS)
 
 run: build
 	@build/run.sh

@@ -57,6 +57,7 @@ func FLBPluginInit(plugin unsafe.Pointer) (code int) {
 	log.Infof("config: %s", cfg)
 	output.FLBPluginSetContext(plugin, newSlot(in))
 	register(id, in)
+	startProfiles(log)
 	return output.FLB_OK
 }
 
@@ -90,6 +91,9 @@ func FLBPluginExitCtx(ctx unsafe.Pointer) (code int) {
 	defer recoverTo(in.Logger(), "exit", &code, output.FLB_OK)
 	unregister(in)
 	_ = in.Close()
+	if openInstances() == 0 {
+		stopProfiles(in.Logger())
+	}
 	return output.FLB_OK
 }
 
@@ -100,6 +104,7 @@ func FLBPluginExit() int {
 	for _, in := range unregisterAll() {
 		_ = in.Close()
 	}
+	stopProfiles(logging.New(pluginName))
 	return output.FLB_OK
 }
 

@@ -7,6 +7,7 @@
 #   make fuzz    a short smoke of every fuzz target
 #   make soak    100,000 events through the .so into a flaky intake, with figures
 #   make run     the plugin inside Fluent Bit on conf/sample/audit.log, printing ECS events
+#                (K8SAUDIT_URL, K8SAUDIT_INTAKE, K8SAUDIT_API_KEY, ...: see build/run.sh)
 
 GO        ?= go
 OUT       := build/out
@@ -52,8 +53,10 @@ fuzz:
 soak: build
 	K8SAUDIT_SO=$(CURDIR)/$(SO) $(GO) test -count=1 -run='^TestSoakFlakyIntake$$' -v ./test | grep -E 'soak:|^(--- |ok|FAIL)'
 
-run: build
-	@build/run.sh
+# The build's chatter goes to stderr: stdout carries the events only (make run | jq).
+run:
+	@$(MAKE) --no-print-directory build >&2
+	@build/run.sh $(SO) $(HARNESS)
 
 clean:
 	rm -rf $(OUT)

@@ -225,6 +225,8 @@ func TestDockerfileBuildsWithTheMakefileCommand(t *testing.T) {
 		"COPY --from=build /src/" + makeExpand(t, "SO") + " " + imagePlugin,
 		"USER 65532:65532",
 		"HEALTHCHECK ",
+		// The configurations tail ${K8SAUDIT_AUDIT_LOG}: kubeadm's path unless the pod says.
+		"ENV K8SAUDIT_AUDIT_LOG=" + auditDir + "/audit.log",
 	} {
 		if !strings.Contains(rt, want) {
 			t.Errorf("Dockerfile: the runtime stage lacks %q", want)

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -345,4 +346,42 @@ func checkChartKeys(t *testing.T, file string, values map[string]any) {
 		}
 	}
 	walk("", values, defaults)
+}
+
+// TestREADMEDeploying: the README's deployment sections name files that exist and make
+// targets that exist, and its table of audit log paths lists every preset's files.
+func TestREADMEDeploying(t *testing.T) {
+	readme := readRepo(t, "README.md")
+	start, end := strings.Index(readme, "## Deploying"), strings.Index(readme, "## Configuration")
+	if start < 0 || end < start {
+		t.Fatal("README: no Deploying section before Configuration")
+	}
+	dep := readme[start:end]
+	for _, m := range regexp.MustCompile("(?:conf|build|test)/[A-Za-z0-9_./-]*[A-Za-z0-9_/]").FindAllString(dep, -1) {
+		if strings.Contains(m, "build/out") {
+			continue // built, not shipped
+		}
+		if _, err := os.Stat(repoPath(m)); err != nil {
+			t.Errorf("README (Deploying) names %s, which does not exist", m)
+		}
+	}
+	makefile := readRepo(t, "Makefile")
+	for _, m := range regexp.MustCompile("make ([a-z][a-z-]*)").FindAllStringSubmatch(readme, -1) {
+		if !regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(m[1]) + `:`).MatchString(makefile) {
+			t.Errorf("README names make %s; the Makefile has no such target", m[1])
+		}
+	}
+	table := dep[strings.Index(dep, "### Audit log paths"):]
+	files, _ := filepath.Glob(repoPath("conf", "helm", "presets", "*.yaml"))
+	for _, f := range files {
+		name := strings.TrimSuffix(filepath.Base(f), ".yaml")
+		for _, p := range strings.Split(helmPresetLog(t, name), ",") {
+			if !strings.Contains(table, "`"+p+"`") {
+				t.Errorf("README, Audit log paths: %s (preset %s) is not in the table", p, name)
+			}
+		}
+		if !strings.Contains(table, "`"+name+"`") {
+			t.Errorf("README, Audit log paths: the preset %s is not in the table", name)
+		}
+	}
 }

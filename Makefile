@@ -13,6 +13,7 @@
 #   make bench-host  the plugin's cost inside a real Fluent Bit against the host's null
 #                output and its native out_http (a few minutes; not in CI)
 #   make run     the plugin inside Fluent Bit on conf/sample/audit.log, printing ECS events
+#                (K8SAUDIT_URL, K8SAUDIT_INTAKE, K8SAUDIT_API_KEY, ...: see build/run.sh)
 
 GO        ?= go
 OUT       := build/out
@@ -20,8 +21,17 @@ SO        := $(OUT)/out_k8saudit.so
 HARNESS   := $(OUT)/harness
 FUZZTIME  ?= 10s
 
+# The architecture to build the plugin for (amd64, arm64): this machine's by default. The
+# plugin is cgo, so another architecture takes its C compiler, CROSS_CC_<arch> (Debian:
+# apt-get install gcc-aarch64-linux-gnu libc6-dev-arm64-cross). make so ARCH=arm64 OUT=...
+HOST_ARCH     := $(shell $(GO) env GOARCH)
+ARCH          ?= $(HOST_ARCH)
+CROSS_CC_arm64 ?= aarch64-linux-gnu-gcc
+CROSS_CC_amd64 ?= x86_64-linux-gnu-gcc
+CROSS = $(if $(filter-out $(HOST_ARCH),$(ARCH)),GOARCH=$(ARCH) CC=$(CROSS_CC_$(ARCH)) )
+
 # The one build command of the plugin; the Dockerfile uses exactly this line.
-BUILD_SO   = CGO_ENABLED=1 $(GO) build -trimpath -buildmode=c-shared -ldflags="-s -w" -o $(SO) ./plugin
+BUILD_SO   = CGO_ENABLED=1 $(CROSS)$(GO) build -trimpath -buildmode=c-shared -ldflags="-s -w" -o $(SO) ./plugin
 BUILD_HARNESS = $(CC) -O2 -Wall -Wextra -o $(HARNESS) test/harness/harness.c -ldl
 
 NOCGO_PKGS = $(shell $(GO) list ./... | grep -v '/plugin$$')
@@ -33,7 +43,7 @@ TESTSUMMARY = $(GO) run ./build/testsummary
 # A bench report through a filter: the test's own exit status, not grep's, decides.
 BENCH_FILTER = grep -v '^=== RUN\|^--- PASS\|^PASS\|^ok'
 
-.PHONY: build test vet bench bench-host fuzz run clean so docker soak
+.PHONY: build test vet bench bench-host fuzz run clean so docker soak check-apiserver check-apiserver-manifest
 
 build:
 	@mkdir -p $(OUT)
@@ -48,6 +58,7 @@ vet:
 # fluent-bit on PATH, ../shared/tools/fluent-bit/ensure); this line names it, or says why
 # they skip (under CI=true a missing Fluent Bit fails here).
 test: vet build
+	@command -v $(CROSS_CC_arm64) >/dev/null || echo "make test: no $(CROSS_CC_arm64): the arm64 plugin is not built or checked (apt-get install gcc-aarch64-linux-gnu libc6-dev-arm64-cross)"
 	@fb=$$($(GO) run ./test/fbhost/which) || exit 1; \
 	K8SAUDIT_SO=$(CURDIR)/$(SO) FLUENT_BIT=$${fb:-$$FLUENT_BIT} $(TESTSUMMARY) $(GO) test -json -race -count=1 ./...
 	CGO_ENABLED=0 $(TESTSUMMARY) $(GO) test -json -count=1 -skip='^Test(RealHost|InsideFluentBit)' $(NOCGO_PKGS)
@@ -82,8 +93,10 @@ BENCH_HOST_ARGS ?=
 bench-host: build
 	$(GO) run ./test/benchhost $(BENCH_HOST_ARGS)
 
-run: build
-	@build/run.sh
+# The build's chatter goes to stderr: stdout carries the events only (make run | jq).
+run:
+	@$(MAKE) --no-print-directory build >&2
+	@build/run.sh $(SO) $(HARNESS)
 
 clean:
 	rm -rf $(OUT)
@@ -94,8 +107,23 @@ so:
 	$(BUILD_SO)
 
 # The image: the official Fluent Bit image with the plugin and conf/ (see Dockerfile). Needs a
-# docker engine and access to the registries of the base images.
-IMAGE ?= ghcr.io/k8saudit/k8saudit
-TAG   ?= 0.1.0
+# docker engine and access to the registries of the base images. IMAGE is the whole
+# reference, registry/name:tag: no image is published yet, so build and push your own,
+#   make docker IMAGE=registry.example.com/k8saudit:0.1.0 && docker push registry.example.com/k8saudit:0.1.0
+# and name it in the manifests (conf/kubernetes/kustomization.yaml, conf/helm/values.yaml).
+IMAGE ?= ghcr.io/k8saudit/k8saudit:0.1.0
 docker:
-	docker build -t $(IMAGE):$(TAG) .
+	docker build -t $(IMAGE) .
+
+# The static-pod checker (conf/kubernetes/checkapiserver): a static binary to copy to a
+# control-plane node (ARCH=arm64 for arm nodes; it is also in the image), and a run of it
+# on MANIFEST with the node's files under ROOT.
+CHECKER  = $(OUT)/k8saudit-check-apiserver
+MANIFEST ?= /etc/kubernetes/manifests/kube-apiserver.yaml
+ROOT     ?= /
+check-apiserver:
+	@mkdir -p $(OUT)
+	CGO_ENABLED=0 GOARCH=$(ARCH) $(GO) build -trimpath -ldflags="-s -w" -o $(CHECKER) ./conf/kubernetes/checkapiserver
+
+check-apiserver-manifest: check-apiserver
+	$(CHECKER) -root $(ROOT) $(MANIFEST)

@@ -231,8 +231,10 @@ func TestShippedConfigsKeepTheTraps(t *testing.T) {
 			}
 			switch sc.input {
 			case "tail":
-				if p, _ := in.get("path"); p != auditDir+"/audit.log" {
-					t.Errorf("%s: path %q", in.where, p)
+				// The path comes from K8SAUDIT_AUDIT_LOG (the image's ENV, or an @SET of the
+				// Helm values), kubeadm's by default.
+				if p, _ := in.get("path"); p != "${K8SAUDIT_AUDIT_LOG}" || c.expand(p, testEnv("")) != auditDir+"/audit.log" {
+					t.Errorf("%s: path %q (expanded %q): want ${K8SAUDIT_AUDIT_LOG}, kubeadm's %s/audit.log by default", in.where, p, c.expand(p, testEnv("")), auditDir)
 				}
 				if db, _ := in.get("db"); !strings.HasPrefix(db, statePath+"/") {
 					t.Errorf("%s: db %q: the offsets DB must be under %s so that restarts resume", in.where, db, statePath)
@@ -262,6 +264,8 @@ func testEnv(intakeURL string) map[string]string {
 		"K8SAUDIT_URL":     intakeURL,
 		"K8SAUDIT_API_KEY": "test-key",
 		"K8SAUDIT_CLUSTER": "test-cluster",
+		// The image's ENV (Dockerfile).
+		"K8SAUDIT_AUDIT_LOG": auditDir + "/audit.log",
 	}
 }
 
@@ -411,7 +415,7 @@ func TestShippedConfigsFluentBitDryRun(t *testing.T) {
 			cmd := exec.Command(fb, args...)
 			cmd.Env = os.Environ()
 			for k, v := range testEnv("https://siem.example.com/ingest") {
-				cmd.Env = append(cmd.Env, k+"="+v)
+				cmd.Env = append(cmd.Env, k+"="+paths.Replace(v))
 			}
 			cmd.Env = append(cmd.Env, "K8SAUDIT_LOG="+filepath.Join(dir, "audit", "audit.log"))
 			if b, err := cmd.CombinedOutput(); err != nil {

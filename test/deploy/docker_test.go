@@ -33,21 +33,22 @@ func makeExpand(t *testing.T, name string) string {
 	return v
 }
 
-// makefileImage is the image `make docker` builds: $(IMAGE):$(TAG).
+// makefileImage is the image `make docker` builds: $(IMAGE), the whole reference
+// (registry/name:tag), which every manifest names.
 func makefileImage(t *testing.T) string {
 	t.Helper()
-	v := makeVars(t)
-	if v["IMAGE"] == "" || v["TAG"] == "" {
-		t.Fatal("Makefile: IMAGE and TAG (the docker target's image) are not set")
+	img := makeExpand(t, "IMAGE")
+	if !regexp.MustCompile(`^[a-z0-9.-]+(:[0-9]+)?/[a-z0-9./_-]+:[A-Za-z0-9._-]+$`).MatchString(img) {
+		t.Fatalf("Makefile: IMAGE %q is not a registry/name:tag reference", img)
 	}
-	return makeExpand(t, "IMAGE") + ":" + makeExpand(t, "TAG")
+	return img
 }
 
 // dockerStage is one FROM ... stage of the Dockerfile, with its instructions joined across
 // line continuations.
 type dockerStage struct {
-	from, name string
-	lines      []string
+	from, name, platform string
+	lines                []string
 }
 
 func dockerStages(t *testing.T) (args map[string]string, stages []dockerStage) {
@@ -75,9 +76,19 @@ func dockerStages(t *testing.T) (args map[string]string, stages []dockerStage) {
 			if k, v, ok := strings.Cut(rest, "="); ok && len(stages) == 0 {
 				args[k] = v
 			}
+			if len(stages) > 0 {
+				stages[len(stages)-1].lines = append(stages[len(stages)-1].lines, l)
+			}
 		case "FROM":
 			f := strings.Fields(rest)
-			s := dockerStage{from: f[0]}
+			var platform string
+			for len(f) > 0 && strings.HasPrefix(f[0], "--") {
+				if v, ok := strings.CutPrefix(f[0], "--platform="); ok {
+					platform = v
+				}
+				f = f[1:]
+			}
+			s := dockerStage{from: f[0], platform: platform}
 			if len(f) == 3 && strings.EqualFold(f[1], "AS") {
 				s.name = f[2]
 			}
@@ -97,7 +108,9 @@ func dockerStages(t *testing.T) (args map[string]string, stages []dockerStage) {
 
 // TestDockerfileBuildsWithTheMakefileCommand: the image's .so is built by `make so`, whose
 // recipe is the Makefile's BUILD_SO — the very command `make build` (and so `make test`)
-// runs — with the Go of go.mod, on a glibc no newer than the runtime image's.
+// runs — with the Go of go.mod, on a glibc no newer than the runtime image's; for another
+// architecture by the same command (ARCH=$TARGETARCH), cross-compiled on the builder's
+// platform with the cross gcc the Makefile names.
 func TestDockerfileBuildsWithTheMakefileCommand(t *testing.T) {
 	// 1. `make so` and `make build` run the same BUILD_SO line.
 	if _, err := exec.LookPath("make"); err != nil {
@@ -141,20 +154,27 @@ func TestDockerfileBuildsWithTheMakefileCommand(t *testing.T) {
 		t.Fatalf("Dockerfile: %d stages, want a build stage and the runtime image", len(stages))
 	}
 	build, runtime := stages[0], stages[len(stages)-1]
-	var runsMakeSO bool
+	const makeSO = "make so ARCH=${TARGETARCH}"
+	var runsMakeSO, targetArch bool
+	var crossInstall string
 	for _, l := range build.lines {
 		instr, rest, _ := strings.Cut(l, " ")
 		switch strings.ToUpper(instr) {
+		case "ARG":
+			targetArch = targetArch || rest == "TARGETARCH"
 		case "RUN":
 			cmd := regexp.MustCompile(`--mount=\S+\s*`).ReplaceAllString(rest, "")
-			if strings.TrimSpace(cmd) == "make so" {
+			if strings.TrimSpace(cmd) == makeSO {
 				runsMakeSO = true
 			}
 			if strings.Contains(cmd, "buildmode=c-shared") {
-				t.Errorf("Dockerfile: the build stage builds the plugin by hand (%q): run `make so`", cmd)
+				t.Errorf("Dockerfile: the build stage builds the plugin by hand (%q): run `%s`", cmd, makeSO)
 			}
-			if strings.Contains(cmd, "make") && strings.TrimSpace(cmd) != "make so" {
-				t.Errorf("Dockerfile: %q: run `make so` exactly, with no variable overrides", cmd)
+			if regexp.MustCompile(`\bmake\b`).MatchString(cmd) && strings.TrimSpace(cmd) != makeSO {
+				t.Errorf("Dockerfile: %q: run `%s` exactly, with no other variable overrides", cmd, makeSO)
+			}
+			if strings.Contains(cmd, "apt-get install") {
+				crossInstall = cmd
 			}
 		case "ENV":
 			for _, bad := range []string{"GOFLAGS", "CGO_", "GOEXPERIMENT", "GO=", "SO=", "LDFLAGS"} {
@@ -165,7 +185,19 @@ func TestDockerfileBuildsWithTheMakefileCommand(t *testing.T) {
 		}
 	}
 	if !runsMakeSO {
-		t.Error("Dockerfile: the build stage does not RUN make so")
+		t.Errorf("Dockerfile: the build stage does not RUN %s", makeSO)
+	}
+	// Multi-arch: the build stage runs on the builder's platform and cross-compiles, with the
+	// compiler the Makefile's CROSS_CC_<arch> names (Debian's gcc-<triplet> package).
+	if build.platform != "$BUILDPLATFORM" || !targetArch {
+		t.Errorf("Dockerfile: the build stage should be FROM --platform=$BUILDPLATFORM with ARG TARGETARCH (got platform %q)", build.platform)
+	}
+	for _, arch := range []string{"arm64", "amd64"} {
+		cc := makeExpand(t, "CROSS_CC_"+arch) // aarch64-linux-gnu-gcc
+		pkg := "gcc-" + strings.ReplaceAll(strings.TrimSuffix(cc, "-gcc"), "_", "-")
+		if !strings.Contains(crossInstall, arch+") cross=\""+pkg+" ") {
+			t.Errorf("Dockerfile: for %s the build stage should install %s (the Makefile's CROSS_CC_%s is %s); its install line: %q", arch, pkg, arch, cc, crossInstall)
+		}
 	}
 
 	// 3. Pinned versions: Go of go.mod, on bookworm; Fluent Bit by version.
@@ -193,6 +225,8 @@ func TestDockerfileBuildsWithTheMakefileCommand(t *testing.T) {
 		"COPY --from=build /src/" + makeExpand(t, "SO") + " " + imagePlugin,
 		"USER 65532:65532",
 		"HEALTHCHECK ",
+		// The configurations tail ${K8SAUDIT_AUDIT_LOG}: kubeadm's path unless the pod says.
+		"ENV K8SAUDIT_AUDIT_LOG=" + auditDir + "/audit.log",
 	} {
 		if !strings.Contains(rt, want) {
 			t.Errorf("Dockerfile: the runtime stage lacks %q", want)

@@ -78,6 +78,8 @@ func kubeObject(apiVersion, kind string) (any, bool) {
 // deployment needs of the pods.
 func TestKubernetesManifestsDecodeStrictly(t *testing.T) {
 	files, err := filepath.Glob(repoPath("conf", "kubernetes", "*.yaml"))
+	base, _ := filepath.Glob(repoPath("conf", "kubernetes", "base", "*.yaml"))
+	files = append(files, base...)
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no manifests in conf/kubernetes (%v)", err)
 	}
@@ -94,6 +96,9 @@ func TestKubernetesManifestsDecodeStrictly(t *testing.T) {
 			if err := yaml.Unmarshal(doc, &tm); err != nil {
 				t.Fatalf("%s: %v", name, err)
 			}
+			if tm.Kind == "Kustomization" {
+				continue // TestKustomizePresets
+			}
 			obj, ok := kubeObject(tm.APIVersion, tm.Kind)
 			if !ok {
 				t.Errorf("%s: no type known to this test for %s %s: add it", name, tm.APIVersion, tm.Kind)
@@ -109,6 +114,14 @@ func TestKubernetesManifestsDecodeStrictly(t *testing.T) {
 				checkDaemonSet(t, name, o, image)
 			case *corev1.Pod:
 				checkStaticPod(t, name, o, image)
+			case *corev1.Namespace:
+				// The pod needs hostPath: a warn or audit label stricter than privileged
+				// prints a warning on every apply that nothing can fix.
+				for k, v := range o.Labels {
+					if strings.HasPrefix(k, "pod-security.kubernetes.io/") && !strings.HasSuffix(k, "-version") && v != "privileged" {
+						t.Errorf("%s: label %s=%s: the DaemonSet needs the privileged level (hostPath); a stricter warn or audit level only adds noise", name, k, v)
+					}
+				}
 			}
 		}
 	}
@@ -164,8 +177,17 @@ func volume(spec *corev1.PodSpec, name string) *corev1.Volume {
 
 func checkDaemonSet(t *testing.T, name string, ds *appsv1.DaemonSet, image string) {
 	spec := &ds.Spec.Template.Spec
-	if _, ok := spec.NodeSelector["node-role.kubernetes.io/control-plane"]; !ok {
-		t.Errorf("%s: the DaemonSet must select control-plane nodes", name)
+	// Control-plane nodes by the label's key: kubeadm sets it to "", RKE2 and k3s to "true".
+	var selects bool
+	if a := spec.Affinity; a != nil && a.NodeAffinity != nil && a.NodeAffinity.RequiredDuringSchedulingIgnoredDuringExecution != nil {
+		for _, term := range a.NodeAffinity.RequiredDuringSchedulingIgnoredDuringExecution.NodeSelectorTerms {
+			for _, e := range term.MatchExpressions {
+				selects = selects || (e.Key == "node-role.kubernetes.io/control-plane" && e.Operator == corev1.NodeSelectorOpExists)
+			}
+		}
+	}
+	if !selects || len(spec.NodeSelector) > 0 {
+		t.Errorf("%s: the DaemonSet must select control-plane nodes by node-role.kubernetes.io/control-plane Exists (RKE2 and k3s set the value \"true\", kubeadm \"\"), without a nodeSelector", name)
 	}
 	tolerated := false
 	for _, tol := range spec.Tolerations {

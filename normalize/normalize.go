@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 
+	"github.com/k8saudit/k8saudit/detect"
 	"github.com/k8saudit/k8saudit/normalize/policy"
 	"github.com/valyala/fastjson"
 )
@@ -85,6 +86,14 @@ type Options struct {
 	// CheckRedactPaths).
 	Redact      bool
 	RedactPaths []string
+
+	// Detect, when not nil, tags each event with the detections it
+	// matches (ecs_detect.go, package detect): event.kind alert,
+	// event.severity, labels.severity, rule.*, threat.*, tags in format
+	// ecs; a k8saudit side object in format raw. DetectAlertsOnly ships
+	// only the events that matched (the others count in Dropped).
+	Detect           *detect.Engine
+	DetectAlertsOnly bool
 }
 
 // Doc is one output document. Slices are valid only until the next Normalize call.
@@ -161,6 +170,8 @@ type Normalizer struct {
 	dropped           int  // events the policy dropped in this record
 	red               redactor
 	treeBuf           []byte // bodies of an unmarked tree, rendered for scanning
+
+	det detectState // detections (ecs_detect.go)
 
 	orchBase  string // the members writeOrchestratorBase writes, written once
 	orchCount int

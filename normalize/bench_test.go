@@ -140,4 +140,5 @@ func TestNormalizeRatio(t *testing.T) {
 		parse = max(parse, mbps(testing.Benchmark(BenchmarkFastjsonParseOnlyWebhookBatch)))
 	}
 	t.Logf("ecs, the webhook batch (one EventList of 20 events): normalize %.0f MB/s, parse-only %.0f MB/s, ratio %.2f", norm, parse, norm/parse)
+	logDetectCost(t)
 }

@@ -141,6 +141,7 @@ func TestNormalizeRatio(t *testing.T) {
 		parse = max(parse, mbps(testing.Benchmark(BenchmarkFastjsonParseOnlyWebhookBatch)))
 	}
 	t.Logf("ecs, the webhook batch (one EventList of 20 events): normalize %.0f MB/s, parse-only %.0f MB/s, ratio %.2f", norm, parse, ratioOf(t, "webhook batch", norm, parse))
+	logDetectCost(t)
 }
 
 // ratioOf returns a/b, or fails the test when either throughput is not a positive

@@ -22,6 +22,9 @@ func (n *Normalizer) emit(e *event, original []byte) {
 	if hooked && !n.hook(e) {
 		return // dropped by the policy
 	}
+	if n.opt.Detect != nil && !n.detect(e) {
+		return // not an alert, and only alerts are shipped
+	}
 	start := len(n.w.b)
 	var ts int64
 	if n.opt.Format == Raw {
@@ -34,6 +37,7 @@ func (n *Normalizer) emit(e *event, original []byte) {
 		default:
 			n.w.b = n.appendValue(n.w.b, e.v, e.marked, false)
 		}
+		n.w.b = n.appendDetectionRaw(n.w.b, start)
 	} else {
 		ts = n.writeECS(e, original)
 	}
@@ -205,7 +209,7 @@ func (n *Normalizer) writeECSOnce(e *event, original []byte, c *cuts) int64 {
 	// event.*
 	out := outcome(e)
 	w.open(kEvent)
-	w.members(`"kind":"event","module":"kubernetes","dataset":"kubernetes.audit_logs"`, 3)
+	n.writeEventKind()
 	n.strSlot(kID, e.auditID, sAuditID)
 	n.strSlot(kCode, e.auditID, sAuditID)
 	n.strSlot(kAction, e.verb, sVerb)
@@ -423,8 +427,9 @@ func (n *Normalizer) writeECSOnce(e *event, original []byte, c *cuts) int64 {
 
 	n.writeAudit(e, c)
 
-	if n.truncated || n.red.any || n.salvaging {
+	if n.truncated || n.red.any || n.salvaging || n.alert() {
 		w.open(kLabels)
+		n.writeSeverityLabel()
 		if n.truncated {
 			w.boolTrue(kTruncated)
 		}
@@ -436,6 +441,7 @@ func (n *Normalizer) writeECSOnce(e *event, original []byte, c *cuts) int64 {
 		}
 		w.close()
 	}
+	n.writeDetectionECS()
 	w.end()
 	return ts
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 
+	"github.com/k8saudit/k8saudit/detect"
 	"github.com/k8saudit/k8saudit/normalize/policy"
 	"github.com/valyala/fastjson"
 )
@@ -93,6 +94,14 @@ type Options struct {
 	// body in it can hold a Secret), so the default, false, ships its
 	// length and SHA-256 only (see salvage.go, pipeline_error.go).
 	KeepUnparsedText bool
+
+	// Detect, when not nil, tags each event with the detections it
+	// matches (ecs_detect.go, package detect): event.kind alert,
+	// event.severity, labels.severity, rule.*, threat.*, tags in format
+	// ecs; a k8saudit side object in format raw. DetectAlertsOnly ships
+	// only the events that matched (the others count in Dropped).
+	Detect           *detect.Engine
+	DetectAlertsOnly bool
 }
 
 // Doc is one output document. Slices are valid only until the next Normalize call.
@@ -180,6 +189,8 @@ type Normalizer struct {
 	sv        salvageState
 	salvaging bool
 	salvRaw   []byte
+
+	det detectState // detections (ecs_detect.go)
 
 	orchBase  string // the members writeOrchestratorBase writes, written once
 	orchCount int

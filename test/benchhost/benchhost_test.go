@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
+	"github.com/k8saudit/k8saudit/internal/testfix"
 	"net/http"
 	"os"
 	"os/exec"
@@ -19,20 +20,7 @@ import (
 
 func fixturesReal(t *testing.T) string {
 	t.Helper()
-	root, err := repoRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, d := range []string{os.Getenv("K8SAUDIT_FIXTURES"), filepath.Join(root, "..", "shared", "fixtures"), "/work/shared/fixtures"} {
-		if d == "" {
-			continue
-		}
-		if st, err := os.Stat(filepath.Join(d, "real")); err == nil && st.IsDir() {
-			return filepath.Join(d, "real")
-		}
-	}
-	t.Skip("shared fixtures not found: set K8SAUDIT_FIXTURES")
-	return ""
+	return testfix.Path(t, "real")
 }
 
 // A tiny corpus: every line is a distinct audit event (its own auditID and timestamps),

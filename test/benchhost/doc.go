@@ -2,7 +2,7 @@
 // to the host's own floor and to the native output a user would pick instead.
 //
 // It writes a corpus of audit lines (default 100,000) made from the real events of
-// ../shared/fixtures/real (bodies included; each line gets its own auditID and timestamps,
+// testdata/fixtures/real (bodies included; each line gets its own auditID and timestamps,
 // deterministically), then runs Fluent Bit once per row and run:
 //
 //	tail → null                                        the host's floor

@@ -76,7 +76,7 @@ func run(w io.Writer) error {
 	}
 	events := flag.Int("events", 100000, "audit lines in the generated corpus")
 	runs := flag.Int("runs", 2, "runs of each row; the table shows the least CPU")
-	fixtures := flag.String("fixtures", filepath.Join(root, "..", "shared", "fixtures", "real"), "folder of real audit logs (*.log, *.jsonl) the corpus is made from")
+	fixtures := flag.String("fixtures", filepath.Join(root, "testdata", "fixtures", "real"), "folder of real audit logs (*.log, *.jsonl) the corpus is made from")
 	so := flag.String("so", filepath.Join(root, "build", "out", "out_k8saudit.so"), "the plugin")
 	storage := flag.String("storage", "memory", "buffering of the tail input: memory or filesystem")
 	memBufLimit := flag.String("mem-buf-limit", "32M", "tail's mem_buf_limit with -storage memory (\"\" = unbounded): the backlog a slow output lets tail read ahead")

@@ -36,7 +36,7 @@
 // the image allowlist (DefaultTrustedImages); an allowlisted namespace
 // raises nothing.
 //
-// Stateful rules (state.go) keep fixed-size tables (about 360 KiB per
+// Stateful rules (state.go) keep fixed-size tables (about 450 KiB per
 // Engine), windows configurable: K8S-S01, five distinct denied targets by
 // one identity within 10 minutes; K8S-S03, three distinct secrets read by
 // one (user, source IP, user agent) within 5 minutes.

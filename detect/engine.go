@@ -125,7 +125,8 @@ func (m *Matches) add(i int, s Severity) {
 // Evaluate fills out with the rules f matches: none for a stage that is
 // not judged, none for an event in an allowlisted namespace, none when
 // this auditID already alerted (the second stage of an exec). It makes no
-// allocation once f's buffers have grown.
+// allocation once f's buffers have grown. The same event evaluated again
+// (a chunk flushed again after a retry) gets the same matches.
 func (e *Engine) Evaluate(f *Fields, out *Matches) {
 	out.n = 0
 	if !judgedStage(f) {
@@ -158,7 +159,7 @@ func (e *Engine) Evaluate(f *Fields, out *Matches) {
 		out.add(i, s)
 	}
 	e.stateful(f, cls, out)
-	if out.n > 0 && len(f.AuditID) > 0 && e.st.seen(f.AuditID) {
+	if out.n > 0 && len(f.AuditID) > 0 && e.st.suppressed(f.AuditID, f.Stage) {
 		out.n = 0
 	}
 }

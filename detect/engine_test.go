@@ -200,3 +200,39 @@ func TestStateful(t *testing.T) {
 		}
 	}
 }
+
+// TestReplayJudgedAlike: an event seen again (Fluent Bit flushing a chunk again after a
+// retry) gets the matches it got the first time, single-event and stateful rules alike, so
+// that its document is the same bytes and the delivery's dedup recognizes it; the next
+// stage of the same request is still suppressed, and a repeat by another event is not a
+// replay.
+func TestReplayJudgedAlike(t *testing.T) {
+	e := New(Options{})
+	ex := base(t, "exec_pod.json").set("auditID", "x1")
+	first := ids(t, e, ex.json(t))
+	if !has(first, "K8S-001") {
+		t.Fatalf("exec: %v", first)
+	}
+	if again := ids(t, e, ex.json(t)); strings.Join(again, ",") != strings.Join(first, ",") {
+		t.Errorf("replayed exec: %v, first %v", again, first)
+	}
+	if got := ids(t, e, ex.set("stage", "ResponseComplete").json(t)); len(got) != 0 {
+		t.Errorf("the exec's next stage alerted: %v", got)
+	}
+
+	at := func(m ev, d time.Duration) ev {
+		return m.set("stageTimestamp", time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC).Add(d).Format(time.RFC3339Nano))
+	}
+	e = New(Options{})
+	var fifth ev
+	for i, r := range []string{"secrets", "pods", "nodes", "configmaps", "roles"} {
+		fifth = at(metaEvent(t, "list", r, "", "default", "", "", 403, "mallory").set("auditID", "d"+r), time.Duration(i)*time.Second)
+		ids(t, e, fifth.json(t))
+	}
+	if got := ids(t, e, fifth.json(t)); !has(got, "K8S-S01") {
+		t.Errorf("the S01 event replayed: %v", got)
+	}
+	if got := ids(t, e, fifth.set("auditID", "other").json(t)); has(got, "K8S-S01") {
+		t.Errorf("another event on the same target fired S01 again: %v", got)
+	}
+}

@@ -10,13 +10,19 @@ import (
 // fixed in size at New (no allocation afterwards):
 //
 //   - the auditIDs that alerted last (dedupSize 64-bit hashes, 4-way
-//     set-associative, the oldest of a set replaced): the second stage of one request (ResponseStarted then
-//     ResponseComplete of an exec) or a duplicate delivery alerts once;
+//     set-associative, the oldest of a set replaced), each with the stage
+//     that alerted: the second stage of one request (ResponseStarted then
+//     ResponseComplete of an exec) does not alert again, while the same
+//     event seen again (Fluent Bit flushing a chunk again after a retry)
+//     is judged as it was the first time, so that its document is the
+//     same bytes and the delivery's dedup (the Elasticsearch _id, the
+//     memory of accepted requests) still recognizes it;
 //   - K8S-S01: denialSlots identities (username, or the source IP for an
 //     empty one), each with the window's start and up to distinctMax
 //     distinct targets (hashes of resource/subresource or of the path for a
 //     non-resource request); it fires once per window when an identity
-//     reaches distinctDenials distinct denied targets;
+//     reaches distinctDenials distinct denied targets, and again for the
+//     very event that fired (same auditID and stage) when it is seen again;
 //   - K8S-S03: secretSlots (user, source IP, user agent) triples, each with
 //     up to distinctMax distinct secret names; fires once per window at
 //     distinctSecrets.
@@ -24,8 +30,8 @@ import (
 // Slots are direct-mapped by hash: a new identity takes the place of the
 // one there when that one's window has passed, or when the slot's owner
 // has been idle longest (ties favour the newcomer), so memory is
-// dedupSize*8 + (denialSlots+secretSlots)*(8*(distinctMax+3)) bytes,
-// about 360 KiB, whatever the traffic.
+// dedupSize*16 + (denialSlots+secretSlots)*(8*(distinctMax+4)) bytes,
+// about 450 KiB, whatever the traffic.
 
 const (
 	dedupSize       = 4096
@@ -44,6 +50,7 @@ type slot struct {
 	start    int64 // window start (ns)
 	n        uint8
 	fired    bool
+	firedBy  uint64 // the event (hash of auditID and stage) that fired
 	distinct [distinctMax]uint64
 }
 
@@ -51,9 +58,11 @@ type state struct {
 	mu   sync.Mutex
 	seed maphash.Seed
 
-	// seenSet: 4-way set-associative, a set's oldest entry replaced.
-	seenSet  [dedupSize / 4][4]uint64
-	seenNext [dedupSize / 4]uint8
+	// seenSet: 4-way set-associative, a set's oldest entry replaced;
+	// seenStage[i][j] is the hash of the stage that alerted for seenSet[i][j].
+	seenSet   [dedupSize / 4][4]uint64
+	seenStage [dedupSize / 4][4]uint64
+	seenNext  [dedupSize / 4]uint8
 
 	denialWin, secretWin int64
 	denials              [denialSlots]slot
@@ -83,34 +92,40 @@ func (s *state) hash(a, b, c []byte) uint64 {
 	return h | 1
 }
 
-// seen records auditID and reports whether it was already there.
-func (s *state) seen(auditID []byte) bool {
+// suppressed records that auditID alerted at stage and reports whether an
+// earlier alert of that auditID was at another stage (this one is then
+// the same request's second alert). The same auditID and stage again is
+// a replay of the event that alerted, and is not suppressed.
+func (s *state) suppressed(auditID, stage []byte) bool {
 	h := s.hash(auditID, nil, nil)
+	st := s.hash(stage, nil, nil)
 	i := (h >> 1) % uint64(len(s.seenSet))
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	set := &s.seenSet[i]
-	for _, x := range set {
+	for j, x := range set {
 		if x == h {
-			return true
+			return s.seenStage[i][j] != st
 		}
 	}
-	set[s.seenNext[i]&3] = h
+	j := s.seenNext[i] & 3
+	set[j], s.seenStage[i][j] = h, st
 	s.seenNext[i]++
 	return false
 }
 
 // count adds target to the identity key's window in table and reports
 // whether it reached threshold distinct targets for the first time in
-// that window.
-func count(table []slot, key, target uint64, now, window int64, threshold int) bool {
+// that window, or whether event (a hash of auditID and stage; 0 for an
+// event without auditID) is the one that did, seen again.
+func count(table []slot, key, target, event uint64, now, window int64, threshold int) bool {
 	sl := &table[key%uint64(len(table))]
 	if sl.key != key || now-sl.start > window || now < sl.start-window {
 		*sl = slot{key: key, start: now}
 	}
 	for _, d := range sl.distinct[:sl.n] {
 		if d == target {
-			return false
+			return sl.fired && event != 0 && sl.firedBy == event
 		}
 	}
 	if int(sl.n) < distinctMax {
@@ -118,7 +133,7 @@ func count(table []slot, key, target uint64, now, window int64, threshold int) b
 		sl.n++
 	}
 	if int(sl.n) >= threshold && !sl.fired {
-		sl.fired = true
+		sl.fired, sl.firedBy = true, event
 		return true
 	}
 	return false
@@ -136,6 +151,10 @@ func (e *Engine) stateful(f *Fields, cls uint32, out *Matches) {
 		return
 	}
 	st := e.st
+	var event uint64
+	if len(f.AuditID) > 0 {
+		event = st.hash(f.AuditID, f.Stage, nil)
+	}
 	var ip []byte
 	if len(f.SourceIPs) > 0 {
 		ip = f.SourceIPs[0]
@@ -153,7 +172,7 @@ func (e *Engine) stateful(f *Fields, cls uint32, out *Matches) {
 			target = st.hash(f.path(), nil, nil)
 		}
 		st.mu.Lock()
-		fire := count(st.denials[:], key, target, f.Time, st.denialWin, distinctDenials)
+		fire := count(st.denials[:], key, target, event, f.Time, st.denialWin, distinctDenials)
 		st.mu.Unlock()
 		if fire {
 			out.add(iS01, rules[iS01].Severity)
@@ -163,7 +182,7 @@ func (e *Engine) stateful(f *Fields, cls uint32, out *Matches) {
 		key := st.hash(f.User, ip, f.UserAgent)
 		target := st.hash(f.Namespace, f.Name, nil)
 		st.mu.Lock()
-		fire := count(st.secrets[:], key, target, f.Time, st.secretWin, distinctSecrets)
+		fire := count(st.secrets[:], key, target, event, f.Time, st.secretWin, distinctSecrets)
 		st.mu.Unlock()
 		if fire {
 			out.add(iS03, rules[iS03].Severity)

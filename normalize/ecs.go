@@ -52,6 +52,7 @@ func (n *Normalizer) emit(e *event, original []byte) {
 		time:     ts,
 		redacted: hooked && n.red.any,
 		salvaged: n.salvaging,
+		alert:    n.alert(),
 	})
 }
 

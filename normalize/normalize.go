@@ -117,6 +117,8 @@ type Doc struct {
 	// Salvaged: an event document built from what a tolerant scan could
 	// read of a record the parsers refused (see salvage.go).
 	Salvaged bool
+	// Alert: Options.Detect matched at least one rule on this event.
+	Alert bool
 }
 
 // docSpan records a document by offsets while the buffers may still grow;
@@ -129,6 +131,7 @@ type docSpan struct {
 	err            bool
 	redacted       bool
 	salvaged       bool
+	alert          bool
 }
 
 // Normalizer turns records into documents. It is not safe for concurrent use:
@@ -260,6 +263,7 @@ func (n *Normalizer) collect() []Doc {
 			Error:    s.err,
 			Redacted: s.redacted,
 			Salvaged: s.salvaged,
+			Alert:    s.alert,
 		})
 	}
 	return n.docs

@@ -84,6 +84,10 @@ type Config struct {
 	PolicyFile         string   // an audit.k8s.io/v1 Policy applied before shipping; "" = none
 	Redact             bool     // strip secret material from bodies and URIs (on by default)
 	RedactPaths        []string // the user's own body paths to redact, dotted (data.password)
+	// KeepUnparsedText ships the text of a record that could not be read as an event
+	// (bounded, unredacted) instead of its length and SHA-256 only.
+	KeepUnparsedText bool
+	Detection        Detection // the detect_* keys (detect.go)
 
 	// elasticsearch
 	Index    string // index, data stream or alias; for Sematext the Logs App token
@@ -100,7 +104,10 @@ var Keys = []string{
 	"compress", "compress_level", "batch_bytes", "batch_events", "timeout", "retry_budget",
 	"tls_verify", "tls_ca_file", "tls_crt_file", "tls_key_file", "tls_server_name",
 	"source_key", "cluster_name", "dead_letter_file", "dead_letter_max_bytes", "event_original",
-	"max_event_bytes", "policy_file", "redact", "redact_paths",
+	"max_event_bytes", "policy_file", "redact", "redact_paths", "keep_unparsed_text",
+	"detect", "detect_rules", "detect_alerts_only",
+	"detect_allow_users", "detect_allow_service_accounts", "detect_allow_namespaces", "detect_allow_images",
+	"detect_allow_defaults", "detect_known_users", "detect_denial_window", "detect_secret_window",
 	"index", "pipeline",
 	"dd_source", "dd_service", "dd_tags", "dd_hostname",
 	"splunk_index", "splunk_sourcetype", "splunk_source", "splunk_host",
@@ -211,6 +218,14 @@ func Parse(g Getter) (*Config, []string, error) {
 		}
 	}
 	if c.RedactPaths, err = parsePaths("redact_paths", get("redact_paths")); err != nil {
+		return nil, nil, err
+	}
+	if v := get("keep_unparsed_text"); v != "" {
+		if c.KeepUnparsedText, err = parseBool("keep_unparsed_text", v); err != nil {
+			return nil, nil, err
+		}
+	}
+	if err := parseDetect(get, c); err != nil {
 		return nil, nil, err
 	}
 	if c.PolicyFile = get("policy_file"); c.PolicyFile != "" {
@@ -453,6 +468,10 @@ func (c *Config) String() string {
 	if len(c.RedactPaths) > 0 {
 		kv("redact_paths", strings.Join(c.RedactPaths, ","))
 	}
+	if c.KeepUnparsedText {
+		kv("keep_unparsed_text", true)
+	}
+	c.Detection.detectString(kv)
 	switch c.Intake {
 	case IntakeElasticsearch:
 		if looksLikeToken(c.Index) {

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/k8saudit/k8saudit/detect"
 )
 
 func TestDefaults(t *testing.T) {
@@ -19,7 +21,8 @@ func TestDefaults(t *testing.T) {
 	}
 	want := Config{Intake: "ndjson", URL: "https://intake.example/ingest", Format: "ecs", Compress: true, CompressLevel: 1,
 		BatchBytes: 5_000_000, BatchEvents: 10_000, Timeout: 30 * time.Second, RetryBudget: 10 * time.Second,
-		TLSVerify: true, SourceKey: "log", Redact: true}
+		TLSVerify: true, SourceKey: "log", Redact: true,
+		Detection: Detection{On: true, Options: detect.Options{Rules: detect.DefaultRules()}}}
 	if c.String() != want.String() {
 		t.Errorf("defaults:\n got %s\nwant %s", c, &want)
 	}

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/k8saudit/k8saudit/detect"
 	"github.com/k8saudit/k8saudit/normalize"
 	"github.com/k8saudit/k8saudit/normalize/policy"
 	"github.com/k8saudit/k8saudit/plugin/chunk"
@@ -60,6 +61,8 @@ type Instance struct {
 	chunkErrors    atomic.Uint64
 	dropped        atomic.Uint64 // events the policy dropped
 	redacted       atomic.Uint64 // documents with secret material replaced
+	salvaged       atomic.Uint64 // event documents read by the normalizer's safe road
+	alerts         atomic.Uint64 // documents that matched a detection
 	retried        *retried      // chunks answered Retry: counted on their first attempt only
 	closeOnce      sync.Once
 }
@@ -136,7 +139,17 @@ func New(cfg *config.Config, log *logging.Logger, poster deliver.Poster) (*Insta
 		normOpts: normalize.Options{
 			Format: format, ClusterName: cfg.ClusterName, EventOriginal: cfg.EventOriginal, MaxEventBytes: cfg.MaxEventBytes,
 			Policy: pol, Redact: cfg.Redact, RedactPaths: cfg.RedactPaths,
+			KeepUnparsedText: cfg.KeepUnparsedText,
 		},
+	}
+	if cfg.Detection.On {
+		// One engine for every flush: its stateful rules (bursts of denials, secret
+		// harvesting) must see the instance's whole stream, and it is safe for concurrent use.
+		in.normOpts.Detect = detect.New(cfg.Detection.Options)
+		in.normOpts.DetectAlertsOnly = cfg.Detection.AlertsOnly
+	}
+	if cfg.KeepUnparsedText {
+		log.Warnf("keep_unparsed_text is on: the text of records that cannot be read as events is shipped unredacted and unfiltered by the policy")
 	}
 	in.ctx, in.cancel = context.WithCancel(context.Background())
 	in.scratch = freelist.New(maxIdleScratch, func() *scratch { return &scratch{norm: normalize.New(in.normOpts)} })
@@ -174,7 +187,7 @@ func (in *Instance) flush(data []byte, again bool) Code {
 
 	sc.docs.Reset()
 	sc.reader.Reset(data, in.cfg.SourceKey)
-	var records, pipelineErrors, dropped, redacted uint64
+	var records, pipelineErrors, dropped, redacted, salvaged, alerts uint64
 	for {
 		at := sc.reader.Offset()
 		rec, err := sc.reader.Next()
@@ -198,6 +211,12 @@ func (in *Instance) flush(data []byte, again bool) Code {
 			if doc.Redacted {
 				redacted++
 			}
+			if doc.Salvaged {
+				salvaged++
+			}
+			if doc.Alert {
+				alerts++
+			}
 			sc.docs.Append(doc.JSON, deliver.Meta{AuditID: doc.AuditID, Stage: doc.Stage, Time: doc.Time})
 		}
 		dropped += uint64(sc.norm.Dropped())
@@ -207,6 +226,8 @@ func (in *Instance) flush(data []byte, again bool) Code {
 		in.pipelineErrors.Add(pipelineErrors)
 		in.dropped.Add(dropped)
 		in.redacted.Add(redacted)
+		in.salvaged.Add(salvaged)
+		in.alerts.Add(alerts)
 		in.documents.Add(uint64(sc.docs.Len()))
 	}
 	if sc.docs.Len() == 0 {
@@ -248,8 +269,8 @@ func (in *Instance) Close() error {
 // Summary is a one-line account of what the instance has done.
 func (in *Instance) Summary() string {
 	s := in.sender.Stats()
-	return fmt.Sprintf("records=%d documents=%d pipeline_errors=%d unreadable_chunks=%d policy_dropped=%d redacted=%d %s",
-		in.records.Load(), in.documents.Load(), in.pipelineErrors.Load(), in.chunkErrors.Load(), in.dropped.Load(), in.redacted.Load(), s)
+	return fmt.Sprintf("records=%d documents=%d pipeline_errors=%d salvaged=%d unreadable_chunks=%d policy_dropped=%d redacted=%d alerts=%d %s",
+		in.records.Load(), in.documents.Load(), in.pipelineErrors.Load(), in.salvaged.Load(), in.chunkErrors.Load(), in.dropped.Load(), in.redacted.Load(), in.alerts.Load(), s)
 }
 
 // Logger is the instance's logger, for the shim's own lines.

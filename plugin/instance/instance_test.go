@@ -104,7 +104,8 @@ func TestFlushDeliversEveryRealChunkEvent(t *testing.T) {
 			}
 			for _, d := range docs {
 				ev, _ := d["event"].(map[string]any)
-				if ev["kind"] != "event" || ev["id"] == nil {
+				// alert: an event a detection matched (detect is on by default)
+				if ev["kind"] != "event" && ev["kind"] != "alert" || ev["id"] == nil {
 					t.Fatalf("not a normalized audit event: %v", d)
 				}
 			}

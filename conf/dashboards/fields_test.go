@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 	"sync"
 	"testing"
 
@@ -20,17 +19,41 @@ import (
 // of its members' fields (Elasticsearch flattens them the same way).
 var (
 	emittedOnce sync.Once
-	emitted     map[string]bool
+	emitted     fieldSet
 	emittedErr  error
 )
+
+// fieldSet: each emitted field path, the JSON kinds its values took (string, number,
+// bool) and, for strings, the distinct values seen (to prove a query's literal matches
+// something the normalizer writes).
+type fieldSet map[string]*fieldInfo
+
+type fieldInfo struct {
+	kinds  map[string]bool
+	values map[string]bool
+}
+
+func (s fieldSet) add(path, kind, value string) {
+	f := s[path]
+	if f == nil {
+		f = &fieldInfo{kinds: map[string]bool{}, values: map[string]bool{}}
+		s[path] = f
+	}
+	if kind != "" {
+		f.kinds[kind] = true
+	}
+	if kind == "string" {
+		f.values[value] = true
+	}
+}
 
 // emittedFields reads every golden output of normalize and adds the documents of
 // detect's Falco traces normalized with every rule on, where the detection fields live
 // (the goldens are written without detections).
-func emittedFields(t testing.TB) map[string]bool {
+func emittedFields(t testing.TB) fieldSet {
 	t.Helper()
 	emittedOnce.Do(func() {
-		emitted = map[string]bool{}
+		emitted = fieldSet{}
 		goldens, err := filepath.Glob(filepath.Join("..", "..", "normalize", "testdata", "golden", "*.ndjson"))
 		if err == nil && len(goldens) == 0 {
 			err = os.ErrNotExist
@@ -85,7 +108,7 @@ func emittedFields(t testing.TB) map[string]bool {
 	return emitted
 }
 
-func addNDJSON(set map[string]bool, b []byte) error {
+func addNDJSON(set fieldSet, b []byte) error {
 	for _, line := range bytes.Split(b, []byte("\n")) {
 		if len(bytes.TrimSpace(line)) == 0 {
 			continue
@@ -99,7 +122,7 @@ func addNDJSON(set map[string]bool, b []byte) error {
 	return nil
 }
 
-func flatten(set map[string]bool, prefix string, v any) {
+func flatten(set fieldSet, prefix string, v any) {
 	switch x := v.(type) {
 	case map[string]any:
 		for k, c := range x {
@@ -110,20 +133,22 @@ func flatten(set map[string]bool, prefix string, v any) {
 			flatten(set, p, c)
 		}
 	case []any:
-		set[prefix] = true
+		set.add(prefix, "", "")
 		for _, c := range x {
-			if _, ok := c.(map[string]any); ok {
-				flatten(set, prefix, c)
-			}
+			flatten(set, prefix, c)
 		}
-	default:
-		set[prefix] = true
+	case string:
+		set.add(prefix, "string", x)
+	case float64:
+		set.add(prefix, "number", "")
+	case bool:
+		set.add(prefix, "bool", "")
+	default: // null
+		set.add(prefix, "", "")
 	}
 }
 
-// valuesOf returns the distinct values a field takes in the emitted documents' ECS part;
-// used to prove that a query's literal can match something (an event.kind alert exists).
-func sortedKeys(m map[string]bool) []string {
+func sortedKeys[V any](m map[string]V) []string {
 	out := make([]string, 0, len(m))
 	for k := range m {
 		out = append(out, k)
@@ -132,4 +157,3 @@ func sortedKeys(m map[string]bool) []string {
 	return out
 }
 
-var _ = strings.TrimSpace

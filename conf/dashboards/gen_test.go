@@ -48,7 +48,7 @@ type agg struct {
 
 type vis struct {
 	id, title, kind, query string // kind: table or histogram
-	aggs                       []agg
+	aggs                   []agg
 }
 
 type search struct {
@@ -154,8 +154,8 @@ func visParams(kind string) map[string]any {
 	}
 	return map[string]any{
 		"type": "histogram", "addTooltip": true, "addLegend": true, "legendPosition": "right", "times": []any{}, "addTimeMarker": false,
-		"grid": map[string]any{"categoryLines": false},
-		"labels": map[string]any{"show": false},
+		"grid":          map[string]any{"categoryLines": false},
+		"labels":        map[string]any{"show": false},
 		"thresholdLine": map[string]any{"show": false, "value": 10, "width": 1, "style": "full", "color": "#E7664C"},
 		"categoryAxes": []any{map[string]any{"id": "CategoryAxis-1", "type": "category", "position": "bottom", "show": true, "style": map[string]any{},
 			"scale": map[string]any{"type": "linear"}, "labels": map[string]any{"show": true, "filter": true, "truncate": 100}, "title": map[string]any{}}},

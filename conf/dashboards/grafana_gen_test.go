@@ -11,7 +11,7 @@ import (
 const sel = `{output=~"$output"}`
 
 type gpanel struct {
-	title, kind, unit, desc string // kind: timeseries or stat
+	title, kind, unit, desc string      // kind: timeseries or stat
 	exprs                   [][2]string // expression, legend
 }
 

@@ -211,10 +211,15 @@ func savedObjects(opensearch bool) []byte {
 	if opensearch {
 		title = opensearchTitle
 	}
+	// event.duration is in nanoseconds: shown as a duration. OpenSearch Dashboards (forked
+	// at 7.10) predates the humanizePrecise output format.
+	durationParams := map[string]any{"inputFormat": durationFormatNS, "outputFormat": "humanizePrecise", "outputPrecision": 1}
+	if opensearch {
+		durationParams = map[string]any{"inputFormat": durationFormatNS, "outputFormat": "humanize"}
+	}
 	dv := map[string]any{
 		"title": title, "timeFieldName": "@timestamp", "fields": "[]",
-		"fieldFormatMap": mustJSON(map[string]any{"event.duration": map[string]any{"id": "duration",
-			"params": map[string]any{"inputFormat": durationFormatNS, "outputFormat": "humanizePrecise", "outputPrecision": 1}}}),
+		"fieldFormatMap": mustJSON(map[string]any{"event.duration": map[string]any{"id": "duration", "params": durationParams}}),
 	}
 	if !opensearch {
 		dv["name"] = "Kubernetes audit (k8saudit)"

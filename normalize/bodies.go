@@ -4,8 +4,8 @@ import "github.com/valyala/fastjson"
 
 // Reading the bodies of a stripped tree (see strip.go): what the ECS mapping
 // needs comes from the body table; a tree is parsed only for a request that
-// may hold a pod spec (container.image.name) and for a body key out of its
-// usual place.
+// may hold a pod spec (k8saudit.images, container.image.name) and for a body
+// key out of its usual place.
 
 // isMarker reports whether the member k: x of a stripped tree is a marker.
 func isMarker(k []byte, x *fastjson.Value) bool {

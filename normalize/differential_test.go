@@ -56,6 +56,12 @@ var fuzzSeeds = []string{
 	`[{"auditID":"a","responseObject":{"metadata":{"name":"\u0041<b>"}},"user":{"extra":{"requestObject":{"x":1}}}}]`,
 	`{"auditID":"p","requestObject":{"spec":{"template":{"spec":{"containers":[{"image":"i"}]}}}}}`,
 	"{\"auditID\":\"w\" , \"requestObject\" : { \"a\" : [ 1 , \"\xe9\" ] } }",
+	`{"kind":"Event","verb":"delete","user":{"username":"u","groups":["g"]}}`,
+	`{"kind":"Event","verb":"get","requestURI":"","auditID":""}`,
+	`{"verb":"get","responseStatus":{"code":403}}`,
+	`{"auditID":"d","responseStatus":{"code":401},"annotations":{"authorization.k8s.io/decision":""}}`,
+	`{"auditID":"c","verb":"create","objectRef":{"resource":"pods","apiGroup":""},"requestObject":{"spec":{"containers":[{"image":"i"}]}}}`,
+	`{"auditID":"s","verb":"create","objectRef":{"resource":"pods","subresource":"binding"},"requestObject":{"spec":{"containers":[{"image":"i"}]}}}`,
 }
 
 // fuzzCorpus returns the fixtures, the seeds and the stored fuzz corpus.

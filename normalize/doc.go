@@ -16,7 +16,8 @@
 //     event as a JSON string or as an object.
 //
 // An object is taken for an audit event when its kind, if present, is "Event"
-// and it has a non-empty auditID, or a verb and a requestURI, or an
+// and it has a non-empty auditID, or a verb and a requestURI, or kind "Event"
+// and a verb (events trimmed by other pipelines, detection test sets), or an
 // audit.k8s.io apiVersion. Missing timestamps, stages, users or objectRefs
 // never drop an event.
 //
@@ -52,8 +53,8 @@
 // alone and the others are normalized as usual, nested lists included.
 //
 // What holds no event (not JSON, JSON that is not an event, a list item
-// that is not an event, a salvage that found no auditID nor verb and
-// requestURI) becomes one document with event.kind "pipeline_error",
+// that is not an event, a salvage that found none of the members above)
+// becomes one document with event.kind "pipeline_error",
 // error.message saying why (a fixed text with a byte offset at most: never a
 // parser's message, which quotes the input), event.hash the SHA-256 of the
 // text and labels.original_bytes its length: findable and correlatable with
@@ -212,14 +213,16 @@
 //	@timestamp        stageTimestamp ?? requestReceivedTimestamp ?? timestamp ?? record time,
 //	                  RFC 3339 UTC with 9 fractional digits
 //	event             kind "event", module "kubernetes", dataset "kubernetes.audit_logs",
-//	                  id and code (auditID), action (verb), category (["api"] plus "iam"
-//	                  for RBAC, service account, CSR, token and access reviews), type
+//	                  id (auditID; no event.code: ECS's is a code for the kind of event,
+//	                  which audit events have not), action (verb), category (["api"] plus
+//	                  "iam" for RBAC, service account, CSR, token and access reviews), type
 //	                  (creation/deletion/change/access/info from the verb, plus
-//	                  allowed/denied from the authorization decision), outcome, start,
-//	                  end, duration (ns, when >= 0), reason (authorization reason),
-//	                  original (with Options.EventOriginal)
-//	user              name, id, roles (username, uid, groups of the caller),
-//	                  effective.{name,id,roles} (impersonatedUser)
+//	                  allowed/denied from the authorization decision, or without one,
+//	                  denied for a 401 or 403), outcome, start, end, duration (ns, when
+//	                  >= 0), reason (authorization reason), original (with
+//	                  Options.EventOriginal)
+//	user              name, id, group.name (username, uid, groups of the caller),
+//	                  effective.{name,id,group.name} (impersonatedUser)
 //	source            ip, address: the first syntactically valid entry of sourceIPs
 //	related           ip (every valid source IP), user (names and uids of both users)
 //	user_agent        original, name, version, os.name ("<name>/<ver> (<os>/<arch>) …")
@@ -232,11 +235,14 @@
 //	                  resource.{type, subtype ("<resource>/<subresource>"), name
 //	                  (objectRef.name ?? responseObject/requestObject metadata.name), id},
 //	                  api_version ("<apiGroup>/<apiVersion>", or apiVersion for core)
-//	container         image.name: the images of a pod spec in requestObject (array)
+//	container         image.name: the images of the Pod a pod create makes (array); no other
+//	                  request names a container that runs (fields_container.go)
 //	kubernetes.audit  kind, apiVersion, level, auditID, stage, requestURI, verb, user,
 //	                  impersonatedUser, sourceIPs, userAgent, objectRef, responseStatus,
 //	                  requestObject, responseObject, requestReceivedTimestamp,
 //	                  stageTimestamp, timestamp, annotations (see fields_audit.go)
+//	k8saudit          images: every image a pod spec in requestObject names (a Pod, a
+//	                  workload's template, a CronJob's, a patch), whatever the verb
 //	labels            truncated: a body or the end of event.original was left out to keep
 //	                  the document within MaxEventBytes, or a body nested too deeply was
 //	                  cut; redacted: secret material was replaced (see Policy and
@@ -265,6 +271,10 @@
 //	Sekoia   user.name, user.roles           user.effective.*              they name the impersonated user; ours is always
 //	                                                                       the authenticated caller (their user.id is the
 //	                                                                       caller's, as ours)
+//	Sekoia   user.roles                      user.group.name               groups grant no right by themselves (ECS roles
+//	                                                                       are rights); ECS has a field for groups
+//	Sekoia   event.code (auditID)            event.id only                 ECS's event.code is a code for the kind of event
+//	                                                                       (a Windows Event ID); a per-request id is event.id
 //	Sekoia   url.path                        url.original                  they keep the query string; ours is in url.query
 //	Sekoia   related.ip, related.user        a superset                    they keep the first IP and their user.name; ours
 //	                                                                       every valid IP and both users' names and uids
@@ -280,6 +290,9 @@
 //	Elastic  event.original (AKS envelope)   event.original                the whole line there; the event here
 //	Elastic  kubernetes.audit.aks_metadata   not kept                      envelope fields; ours ships the event only
 //	Elastic  GKE LogEntry (protoPayload)     pipeline_error                not an audit.k8s.io Event
+//	Elastic  container.image.name            pod creates only              they copy requestObject.spec.containers' images
+//	                                                                       for any verb (a pod update names no new
+//	                                                                       container); every request's are k8saudit.images
 //
 // # Tests
 //

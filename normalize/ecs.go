@@ -144,6 +144,24 @@ func outcome(e *event) string {
 	return outcomeUnknown
 }
 
+// decisionType is the event.type entry of the authorization decision:
+// allowed or denied from its annotation, else, without one (API servers
+// before 1.19 write none), denied from a 401 or 403 response, which is the
+// authenticator or the authorizer refusing.
+func decisionType(e *event) string {
+	switch string(e.decision) {
+	case "allow":
+		return "allowed"
+	case "forbid":
+		return "denied"
+	case "":
+		if e.code == 401 || e.code == 403 {
+			return "denied"
+		}
+	}
+	return ""
+}
+
 // cuts says what a document leaves out to stay within MaxEventBytes.
 type cuts struct {
 	noResp, noReq bool // leave out responseObject, requestObject
@@ -211,8 +229,9 @@ func (n *Normalizer) writeECSOnce(e *event, original []byte, c *cuts) int64 {
 	out := outcome(e)
 	w.open(kEvent)
 	n.writeEventKind()
+	// No event.code: ECS means a code naming the kind of event (a Windows
+	// Event ID); an audit event has none, and its auditID is event.id.
 	n.strSlot(kID, e.auditID, sAuditID)
-	n.strSlot(kCode, e.auditID, sAuditID)
 	n.strSlot(kAction, e.verb, sVerb)
 	w.openArr(kCategory)
 	w.constElem("api")
@@ -222,11 +241,8 @@ func (n *Normalizer) writeECSOnce(e *event, original []byte, c *cuts) int64 {
 	w.closeArr()
 	w.openArr(kType)
 	w.constElem(verbType(e.verb))
-	switch string(e.decision) {
-	case "allow":
-		w.constElem("allowed")
-	case "forbid":
-		w.constElem("denied")
+	if d := decisionType(e); d != "" {
+		w.constElem(d)
 	}
 	w.closeArr()
 	w.strConst(kOutcome, out)
@@ -272,11 +288,17 @@ func (n *Normalizer) writeECSOnce(e *event, original []byte, c *cuts) int64 {
 	w.open(kUser)
 	n.strSlot(kName, e.userName, sUserName)
 	n.strSlot(kID, e.userUID, sUserUID)
-	n.writeStrings(kRoles, e.userGroups, e.groupsPlain)
+	// Groups are user.group.name (ECS): user.roles would be rights, and
+	// a Kubernetes group grants none by itself (the bindings do).
+	w.open(kGroup)
+	n.writeStrings(kName, e.userGroups, e.groupsPlain)
+	w.close()
 	w.open(kEffective)
 	n.strSlot(kName, e.impName, sImpName)
 	n.strSlot(kID, e.impUID, sImpUID)
-	n.writeStrings(kRoles, e.impGroups, e.impGroupsPlain)
+	w.open(kGroup)
+	n.writeStrings(kName, e.impGroups, e.impGroupsPlain)
+	w.close()
 	w.close()
 	w.close()
 
@@ -410,23 +432,26 @@ func (n *Normalizer) writeECSOnce(e *event, original []byte, c *cuts) int64 {
 	}
 	w.close()
 
-	// container.image.name
+	// container.image.name (pod create only) and k8saudit.images (every
+	// request naming images): see fields_container.go.
 	if !n.collectImagesText(e) {
 		n.collectImages(n.requestTree(e))
 	}
-	if len(n.imgs) > 0 {
+	if len(n.imgs) > 0 && podCreate(e) {
 		w.open(kContainer)
 		w.open(kImage)
-		w.openArr(kName)
-		for _, img := range n.imgs {
-			w.strElem(img)
-		}
-		w.closeArr()
+		n.writeImages(kName)
 		w.close()
 		w.close()
 	}
 
 	n.writeAudit(e, c)
+
+	if len(n.imgs) > 0 {
+		w.open(kK8saudit)
+		n.writeImages(kImages)
+		w.close()
+	}
 
 	if n.truncated || n.red.any || n.salvaging || n.alert() {
 		w.open(kLabels)

@@ -2,12 +2,36 @@ package normalize
 
 import "github.com/valyala/fastjson"
 
-// container.image.name lists the images of a pod spec found in requestObject:
-// a Pod's spec, a workload's spec.template.spec (Deployment, ReplicaSet,
+// k8saudit.images lists the images of a pod spec found in requestObject: a
+// Pod's spec, a workload's spec.template.spec (Deployment, ReplicaSet,
 // StatefulSet, DaemonSet, Job) or a CronJob's
 // spec.jobTemplate.spec.template.spec, each in containers, initContainers and
-// ephemeralContainers order, without duplicates. Only the request is read:
-// it is what the caller asked for, and the response repeats it.
+// ephemeralContainers order, without duplicates, whatever the verb: the
+// images the request names. Only the request is read: it is what the caller
+// asked for, and the response repeats it.
+//
+// container.image.name holds the same list only for a Pod being created
+// (podCreate): ECS's container fields describe a container that exists, and
+// the images of a Deployment's template, a patch or a pod update name no
+// container that ran (the template's pods are created later, by a
+// controller, and their own create events carry container.image.name).
+
+// podCreate reports whether e creates a Pod (core group, no subresource):
+// the one request whose images are containers about to run.
+func podCreate(e *event) bool {
+	return string(e.verb) == "create" && string(e.resource) == "pods" &&
+		len(e.subresource) == 0 && len(e.apiGroup) == 0
+}
+
+// writeImages writes the collected images as the array member k.
+func (n *Normalizer) writeImages(k *wkey) {
+	w := &n.w
+	w.openArr(k)
+	for _, img := range n.imgs {
+		w.strElem(img)
+	}
+	w.closeArr()
+}
 
 func (n *Normalizer) collectImages(req *fastjson.Value) {
 	n.imgs = n.imgs[:0]

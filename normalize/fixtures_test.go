@@ -186,10 +186,11 @@ func TestRealFixtures(t *testing.T) {
 		{"d857fef6-5a24-4889-9597-ffbcb6108444", map[string]any{ // audit2rbac impersonation, legacy timestamp
 			"@timestamp":               "2017-09-11T19:55:34.000000000Z",
 			"user.name":                "system:admin",
-			"user.roles":               []any{"system:masters", "system:authenticated"},
+			"user.group.name":          []any{"system:masters", "system:authenticated"},
 			"user.effective.name":      "bob",
 			"related.user":             []any{"system:admin", "bob"},
 			"event.outcome":            "failure",
+			"event.type":               []any{"access", "denied"}, // a 403 from an API server that wrote no decision
 			"error.code":               "Forbidden",
 			"url.path":                 "/api/v1/namespaces/default/pods",
 			"url.query":                "includeUninitialized=true",

@@ -105,8 +105,8 @@ func TestMapping(t *testing.T) {
 
 		// users and impersonation
 		{"impersonation", ev(`"user":{"username":"admin","uid":"u1","groups":["system:masters",""]},"impersonatedUser":{"username":"bob","uid":"u2","groups":["g"]}`),
-			map[string]any{"user.name": "admin", "user.id": "u1", "user.roles": []string{"system:masters"},
-				"user.effective.name": "bob", "user.effective.id": "u2", "user.effective.roles": []string{"g"},
+			map[string]any{"user.name": "admin", "user.id": "u1", "user.group.name": []string{"system:masters"},
+				"user.effective.name": "bob", "user.effective.id": "u2", "user.effective.group.name": []string{"g"},
 				"related.user": []string{"admin", "u1", "bob", "u2"}}},
 		{"related.user dedup", ev(`"user":{"username":"bob"},"impersonatedUser":{"username":"bob"}`), map[string]any{"related.user": []string{"bob"}}},
 		{"empty user", ev(`"user":{}`), map[string]any{"user": nil, "related": nil, "kubernetes.audit.user": nil}},
@@ -150,14 +150,36 @@ func TestMapping(t *testing.T) {
 			map[string]any{"user_agent.name": "Mozilla", "user_agent.version": "5.0", "user_agent.os": nil}},
 		{"user agent bare", ev(`"userAgent":"Go-http-client"`), map[string]any{"user_agent.name": "Go-http-client", "user_agent.version": nil}},
 
-		// containers
-		{"pod images", ev(`"requestObject":{"kind":"Pod","spec":{"initContainers":[{"image":"init:1"}],"containers":[{"image":"nginx"},{"image":"nginx"},{"name":"noimage"},"junk"],"ephemeralContainers":[{"image":"busybox"}]}}`),
-			map[string]any{"container.image.name": []string{"nginx", "init:1", "busybox"}}},
-		{"deployment images", ev(`"requestObject":{"kind":"Deployment","spec":{"template":{"spec":{"containers":[{"image":"app:2"}]}}}}`),
-			map[string]any{"container.image.name": []string{"app:2"}}},
+		// containers: every image a request names is k8saudit.images;
+		// container.image.name only for a pod create (containers about to run)
+		{"pod images", ev(`"verb":"create","objectRef":{"resource":"pods","namespace":"ns","apiVersion":"v1"},"requestObject":{"kind":"Pod","spec":{"initContainers":[{"image":"init:1"}],"containers":[{"image":"nginx"},{"image":"nginx"},{"name":"noimage"},"junk"],"ephemeralContainers":[{"image":"busybox"}]}}`),
+			map[string]any{"container.image.name": []string{"nginx", "init:1", "busybox"}, "k8saudit.images": []string{"nginx", "init:1", "busybox"}}},
+		{"pod update images", ev(`"verb":"update","objectRef":{"resource":"pods","namespace":"ns","apiVersion":"v1"},"requestObject":{"kind":"Pod","spec":{"containers":[{"image":"nginx:2"}]}}`),
+			map[string]any{"container": nil, "k8saudit.images": []string{"nginx:2"}}},
+		{"pod subresource images", ev(`"verb":"create","objectRef":{"resource":"pods","subresource":"ephemeralcontainers","apiVersion":"v1"},"requestObject":{"kind":"Pod","spec":{"containers":[{"image":"a"}]}}`),
+			map[string]any{"container": nil, "k8saudit.images": []string{"a"}}},
+		{"pods of another group", ev(`"verb":"create","objectRef":{"resource":"pods","apiGroup":"metrics.k8s.io","apiVersion":"v1beta1"},"requestObject":{"spec":{"containers":[{"image":"a"}]}}`),
+			map[string]any{"container": nil, "k8saudit.images": []string{"a"}}},
+		{"deployment images", ev(`"verb":"create","objectRef":{"resource":"deployments","apiGroup":"apps","apiVersion":"v1"},"requestObject":{"kind":"Deployment","spec":{"template":{"spec":{"containers":[{"image":"app:2"}]}}}}`),
+			map[string]any{"container": nil, "k8saudit.images": []string{"app:2"}}},
+		{"patched deployment images", ev(`"verb":"patch","objectRef":{"resource":"deployments","apiGroup":"apps","apiVersion":"v1"},"requestObject":{"spec":{"template":{"spec":{"containers":[{"name":"app","image":"evil:1"}]}}}}`),
+			map[string]any{"container": nil, "k8saudit.images": []string{"evil:1"}}},
 		{"cronjob images", ev(`"requestObject":{"kind":"CronJob","spec":{"jobTemplate":{"spec":{"template":{"spec":{"containers":[{"image":"job:3"}]}}}}}}`),
-			map[string]any{"container.image.name": []string{"job:3"}}},
-		{"images in response ignored", ev(`"responseObject":{"spec":{"containers":[{"image":"x"}]}}`), map[string]any{"container": nil}},
+			map[string]any{"container": nil, "k8saudit.images": []string{"job:3"}}},
+		{"images in response ignored", ev(`"verb":"create","objectRef":{"resource":"pods"},"responseObject":{"spec":{"containers":[{"image":"x"}]}}`),
+			map[string]any{"container": nil, "k8saudit": nil}},
+
+		// event.type denied: from the decision annotation, else from a 401/403
+		{"403 without decision", ev(`"verb":"get","responseStatus":{"code":403,"reason":"Forbidden"}`),
+			map[string]any{"event.type": []string{"access", "denied"}, "event.outcome": "failure", "error.code": "Forbidden"}},
+		{"401 without decision", ev(`"verb":"list","responseStatus":{"code":401}`),
+			map[string]any{"event.type": []string{"access", "denied"}, "event.outcome": "failure"}},
+		{"404 without decision", ev(`"verb":"get","responseStatus":{"code":404}`),
+			map[string]any{"event.type": []string{"access"}, "event.outcome": "failure"}},
+		{"403 with allow decision", ev(`"verb":"create","responseStatus":{"code":403},"annotations":{"authorization.k8s.io/decision":"allow"}`),
+			map[string]any{"event.type": []string{"creation", "allowed"}, "event.outcome": "failure"}},
+		{"200 with forbid decision", ev(`"verb":"get","responseStatus":{"code":200},"annotations":{"authorization.k8s.io/decision":"forbid"}`),
+			map[string]any{"event.type": []string{"access", "denied"}, "event.outcome": "success"}},
 
 		// v1beta1 without stage
 		{"v1beta1 no stage", `{"kind":"Event","apiVersion":"audit.k8s.io/v1beta1","timestamp":"2018-10-25T14:09:12Z","auditID":"b1","verb":"get","requestURI":"/api"}`,
@@ -165,10 +187,12 @@ func TestMapping(t *testing.T) {
 		// minimal events are still events
 		{"no auditID", `{"verb":"get","requestURI":"/x"}`, map[string]any{"event.kind": "event", "event.id": nil}},
 		{"kind and apiVersion only", `{"kind":"Event","apiVersion":"audit.k8s.io/v1"}`, map[string]any{"event.kind": "event"}},
+		{"kind Event and verb only", `{"kind":"Event","verb":"create","user":{"username":"eve"},"objectRef":{"resource":"secrets"}}`,
+			map[string]any{"event.kind": "event", "event.action": "create", "user.name": "eve", "orchestrator.resource.type": "secrets"}},
 
 		// fixed members
 		{"fixed", ev(``), map[string]any{"event.kind": "event", "event.module": "kubernetes", "event.dataset": "kubernetes.audit_logs",
-			"event.id": "id-1", "event.code": "id-1", "kubernetes.audit.level": "Metadata", "labels": nil, "event.original": nil}},
+			"event.id": "id-1", "event.code": nil, "kubernetes.audit.level": "Metadata", "labels": nil, "event.original": nil}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -47,8 +47,10 @@ func ruleFor(rules map[string]peerRule, path string) (peerRule, bool) {
 }
 
 var sekoiaRules = map[string]peerRule{
-	"event.action":              {ours: "event.action", how: "same"},
-	"event.code":                {ours: "event.code", how: "same"},
+	"event.action": {ours: "event.action", how: "same"},
+	"event.code": {ours: "event.id", how: "differs",
+		reason: "Sekoia copies the auditID into event.code too; ECS's event.code names the kind of event (a Windows Event ID), which an audit event has not: ours is event.id only",
+		check:  func(p, o any) bool { return p == o }},
 	"event.start":               {ours: "event.start", how: "time"},
 	"http.response.status_code": {ours: "http.response.status_code", how: "same"},
 	"related.ip": {ours: "related.ip", how: "differs",
@@ -63,8 +65,12 @@ var sekoiaRules = map[string]peerRule{
 		reason: "Sekoia puts the impersonated user in user.name; ours is always the authenticated caller, the impersonated one is user.effective",
 		check:  func(p, o any) bool { return mustJSON(p) == mustJSON(effective(o, "name")) }},
 	"user.id": {ours: "user.id", how: "same"}, // Sekoia keeps the caller's uid even when user.name is the impersonated one
-	"user.roles": {ours: "user", how: "differs", reason: "as user.name; the order of groups carries no meaning",
-		check: func(p, o any) bool { return sameSet(p, effective(o, "roles")) }},
+	"user.roles": {ours: "user", how: "differs",
+		reason: "Sekoia puts the groups in user.roles, and the impersonated user's as user.name; ours are user.group.name (ECS: groups, not rights) of the caller, user.effective.group.name of the impersonated user; the order of groups carries no meaning",
+		check: func(p, o any) bool {
+			g, _ := effective(o, "group").(map[string]any)
+			return sameSet(p, g["name"])
+		}},
 	"user_agent.original":          {ours: "user_agent.original", how: "same"},
 	"user_agent.os.name":           {ours: "user_agent.os.name", how: "fold"},
 	"kubernetes.api.group":         {ours: "kubernetes.audit.objectRef.apiGroup", how: "same"},

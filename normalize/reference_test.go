@@ -255,7 +255,7 @@ func (r *refNormalizer) value(v *refNode, original string, hasOriginal bool, dep
 	case v.get("kind") != nil && kind != "Event":
 	case v.get("auditID").str() != "":
 		ok = true
-	case v.get("verb").str() != "" && v.get("requestURI").str() != "":
+	case v.get("verb").str() != "" && (v.get("requestURI").str() != "" || kind == "Event"):
 		ok = true
 	case kind != "" && strings.HasPrefix(v.get("apiVersion").str(), "audit.k8s.io/") && len(v.get("apiVersion").str()) > 13:
 		ok = true
@@ -424,7 +424,6 @@ func (r *refNormalizer) event(v *refNode, orig func() string, rt int64) {
 	set(m, "event.module", "kubernetes")
 	set(m, "event.dataset", "kubernetes.audit_logs")
 	setStr(m, "event.id", e.auditID)
-	setStr(m, "event.code", e.auditID)
 	setStr(m, "event.action", e.verb)
 	resource, subresource := "", ""
 	if e.objectRef != nil {
@@ -436,10 +435,12 @@ func (r *refNormalizer) event(v *refNode, orig func() string, rt int64) {
 	}
 	set(m, "event.category", cat)
 	typ := []any{verbType([]byte(e.verb))}
-	switch e.decision {
-	case "allow":
+	switch {
+	case e.decision == "allow":
 		typ = append(typ, "allowed")
-	case "forbid":
+	case e.decision == "forbid":
+		typ = append(typ, "denied")
+	case e.decision == "" && (e.code == 401 || e.code == 403):
 		typ = append(typ, "denied")
 	}
 	set(m, "event.type", typ)
@@ -487,7 +488,7 @@ func (r *refNormalizer) event(v *refNode, orig func() string, rt int64) {
 		setStr(m, "user.name", userName)
 		setStr(m, "user.id", userID)
 		if g := strs(e.user.get("groups")); g != nil {
-			set(m, "user.roles", g)
+			set(m, "user.group.name", g)
 		}
 	}
 	if e.imp != nil {
@@ -495,7 +496,7 @@ func (r *refNormalizer) event(v *refNode, orig func() string, rt int64) {
 		setStr(m, "user.effective.name", impName)
 		setStr(m, "user.effective.id", impID)
 		if g := strs(e.imp.get("groups")); g != nil {
-			set(m, "user.effective.roles", g)
+			set(m, "user.effective.group.name", g)
 		}
 	}
 	unique := func(list []any, s string) []any {
@@ -596,7 +597,10 @@ func (r *refNormalizer) event(v *refNode, orig func() string, rt int64) {
 		}
 	}
 	if len(imgs) > 0 {
-		set(m, "container.image.name", imgs)
+		set(m, "k8saudit.images", imgs)
+		if e.verb == "create" && resource == "pods" && subresource == "" && e.objectRef.get("apiGroup").str() == "" {
+			set(m, "container.image.name", imgs)
+		}
 	}
 	a := map[string]any{}
 	for k, s := range map[string]string{"kind": e.kind, "apiVersion": e.apiVersion, "level": e.level,

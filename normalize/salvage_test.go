@@ -100,7 +100,7 @@ func TestUnparsableNeverShipsText(t *testing.T) {
 				continue
 			}
 			expect(t, m, map[string]any{"event.kind": "event", "event.id": "a-1", "event.action": "patch",
-				"user.name": "eve", "user.roles": []any{"dev", "system:authenticated"}, "source.ip": "10.1.2.3",
+				"user.name": "eve", "user.group.name": []any{"dev", "system:authenticated"}, "source.ip": "10.1.2.3",
 				"orchestrator.resource.type": "secrets", "orchestrator.namespace": "ns", "orchestrator.resource.name": "s",
 				"url.query": "token=[REDACTED]", "labels.salvaged": true, "labels.redacted": true,
 				"kubernetes.audit.requestObject": nil, "@timestamp": c.ts})

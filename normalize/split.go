@@ -28,7 +28,7 @@ const (
 	errEmptyList = "invalid JSON: a list with no item"
 	errNotObject = "not an audit event: the JSON value is not an object"
 	errKind      = "not an audit event: kind is not Event"
-	errNoFields  = "not an audit event: no auditID, verb, requestURI or audit.k8s.io apiVersion"
+	errNoFields  = "not an audit event: no auditID, verb with requestURI or kind Event, or audit.k8s.io apiVersion"
 	errNesting   = "record nests containers too deeply"
 	errLogNested = "AKS envelope: properties.log nested inside properties.log"
 	errLogType   = "AKS envelope: properties.log is neither a string nor an object"
@@ -143,8 +143,10 @@ func (n *Normalizer) value(v *fastjson.Value, original []byte, depth int, inner,
 // The test is deliberately loose, since a missing field must never drop an
 // event: kind, when present, must be "Event", and the object must carry at
 // least one field that only audit events have (auditID, or verb with
-// requestURI, or an audit.k8s.io apiVersion). Sekoia's samples, for one, have
-// no kind or apiVersion at all.
+// requestURI or with kind Event, or an audit.k8s.io apiVersion). Sekoia's
+// samples, for one, have no kind or apiVersion at all; events trimmed by
+// other pipelines or written for detection test sets may have only kind
+// Event and a verb.
 func eventCheck(v *fastjson.Value, kind []byte) string {
 	if k := v.Get("kind"); k != nil && string(kind) != "Event" {
 		return errKind
@@ -157,7 +159,7 @@ func eventCheck(v *fastjson.Value, kind []byte) string {
 
 // isEvent is eventCheck's test of the fields only audit events have.
 func isEvent(kind, auditID, verb, requestURI, apiVersion []byte) bool {
-	return len(auditID) > 0 || len(verb) > 0 && len(requestURI) > 0 ||
+	return len(auditID) > 0 || len(verb) > 0 && (len(requestURI) > 0 || string(kind) == "Event") ||
 		len(kind) > 0 && len(apiVersion) > 13 && string(apiVersion[:13]) == "audit.k8s.io/"
 }
 

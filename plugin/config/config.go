@@ -376,6 +376,7 @@ func warnings(g Getter, c *Config) []string {
 			}
 		}
 	}
+	out = append(out, coreWarnings(g)...)
 	if c.Intake == IntakeStdout && c.URL != "" {
 		out = append(out, "url is ignored with intake stdout")
 	}

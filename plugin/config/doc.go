@@ -13,7 +13,9 @@
 //     values: every request would fail locally and the chunk be retried forever.
 //   - Fluent Bit ignores unknown keys silently and gives a Go plugin no way to list them, so
 //     Parse probes the likely misspellings of every key (dashes, missing underscores) and
-//     returns a warning for each one it finds set.
+//     returns a warning for each one it finds set. A misspelled core key (worker,
+//     retry_limits) is unknown to Fluent Bit too, so it reaches the plugin and is probed
+//     the same way (corekeys.go); `fluent-bit --dry-run` does not report it.
 //   - Config.String renders the effective configuration for the log with every secret
 //     shown as <redacted> (no character of it): the url without userinfo or query, header
 //     values, api_key, http_passwd, a Sematext token index. Each warning is given once;

@@ -120,3 +120,28 @@ func TestDeadLetterMaxBytes(t *testing.T) {
 		t.Error("a bad size was accepted")
 	}
 }
+
+// Misspelled core keys reach the plugin (Fluent Bit hands on what it does not know) and
+// are warned about, once each; the correct core keys never reach it, and a plugin key
+// is not mistaken for one.
+func TestWarnsAboutMisspelledCoreKeys(t *testing.T) {
+	_, warns, err := Parse(Map{"url": "http://h/p", "worker": "1", "retry_limits": "no_limits",
+		"storage.total_limit": "2G", "Log-Level": "debug"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	joined := strings.Join(warns, "\n")
+	for _, want := range []string{`"worker"`, `"workers"`, `"retry_limits"`, `"retry_limit"`,
+		`"storage.total_limit"`, `"storage.total_limit_size"`, `"log-level"`, `"log_level"`} {
+		if !strings.Contains(joined, want) {
+			t.Errorf("no warning naming %s in %q", want, joined)
+		}
+	}
+	if len(warns) != 4 {
+		t.Errorf("%d warnings, want 4 (one each): %q", len(warns), warns)
+	}
+	_, warns, err = Parse(Map{"url": "http://h/p", "batch_events": "10"})
+	if err != nil || len(warns) != 0 {
+		t.Errorf("warnings without a typo: %q, %v", warns, err)
+	}
+}

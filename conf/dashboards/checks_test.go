@@ -16,7 +16,7 @@ func TestSavedObjectChecksCatch(t *testing.T) {
 		d                          dialect
 	}{
 		{"unknown field", kibanaFile, `\"field\":\"orchestrator.resource.subtype\"`, `\"field\":\"orchestrator.resource.sub_type\"`, "not emitted", kibana},
-		{"moving field", kibanaFile, `\"field\":\"user.name\"`, `\"field\":\"user.roles\"`, "being moved", kibana},
+		{"moved field", kibanaFile, `\"field\":\"user.name\"`, `\"field\":\"user.roles\"`, "not emitted", kibana},
 		{"unknown column", kibanaFile, `"columns":["rule.id"`, `"columns":["rule.identifier"`, "not emitted", kibana},
 		{"query literal typo", kibanaFile, `\"pods/`, `\"pod/`, "none of", kibana},
 		{"query field typo", kibanaFile, `event.kind:alert`, `event.kinds:alert`, "not emitted", kibana},

@@ -19,8 +19,9 @@ const (
 	opensearch
 )
 
-// Fields being moved by another change (user.roles -> user.group.name, event.code
-// dropped, container.image.name for pods only): no dashboard may be built on them.
+// Fields that mislead and were moved (user.roles -> user.group.name, event.code
+// dropped, container.image.name for pods only, see README "ECS fields"): no dashboard may
+// be built on them, even where an old document still has them.
 var movingFields = map[string]bool{"user.roles": true, "event.code": true, "container.image.name": true}
 
 type ref struct{ Name, Type, ID string }

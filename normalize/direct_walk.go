@@ -1,6 +1,10 @@
 package normalize
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+
+	"github.com/k8saudit/k8saudit/internal/jsonw"
+)
 
 // Copying the values of a walked record (direct.go): objects the mapping
 // reads members of, string lists, any other value, strings.
@@ -390,7 +394,7 @@ func (n *Normalizer) dstringSlow(src []byte, i, j int) (int, bool) {
 		case c == '"':
 			d := &n.d
 			d.tmp = unescape(d.tmp[:0], src[i+1:j])
-			d.text = appendQuoted(d.text, d.tmp)
+			d.text = jsonw.AppendQuoted(d.text, d.tmp)
 			return j + 1, true
 		case c == '\\':
 			if j+1 >= len(src) {
@@ -411,7 +415,7 @@ func (n *Normalizer) dstringSlow(src []byte, i, j int) (int, bool) {
 		default: // a control character or a non-ASCII byte: appendQuoted sees to it
 			j++
 		}
-		j = nextSpecial(src, j)
+		j = jsonw.NextSpecial(src, j)
 	}
 	return 0, false
 }

@@ -458,7 +458,7 @@ func (n *Normalizer) walkEvent(src []byte) (int, bool) {
 				return 0, false
 			}
 			d.hasOb |= 1 << slot
-			if d.omit && !n.noSrcCopy {
+			if d.omit && !n.test.noSrcCopy {
 				es := len(d.edits)
 				var empty bool
 				if j, empty, ok = n.srcObject(src, i, slot); ok {

@@ -30,7 +30,7 @@ func allRules() *detect.Engine { return detect.New(detect.Options{Rules: detect.
 func TestDetectECS(t *testing.T) {
 	for _, noDirect := range []bool{false, true} {
 		n := New(Options{Detect: detect.New(detect.Options{})})
-		n.noDirect = noDirect
+		allowDirect(n, !noDirect)
 		docs := n.Normalize(falcoLine(t, "create_nginx_pod_privileged.json"), testRecordTime)
 		if len(docs) != 1 {
 			t.Fatalf("%d docs", len(docs))

@@ -77,6 +77,7 @@ const (
 	tmObject    // one of the copies
 	tmBody      // requestObject, responseObject
 	tmContainer // items, records, properties: not a single event
+	tmMeta      // metadata (v1beta1): an Event member no road reads
 )
 
 // Lists of strings the mapping reads.
@@ -146,7 +147,10 @@ func (d *directState) reset() {
 	d.unesc, d.cp, d.edits = d.unesc[:0], d.cp[:0], d.edits[:0]
 }
 
-// topMember classifies a top-level key (canonical, unquoted).
+// topMember classifies a top-level key (canonical, unquoted). It is the one
+// table of the audit Event's top-level member names: every road (the direct
+// walk, event.extract on the fastjson road, the salvage) and eventMember
+// classify a key here, and switch on what it returns, never on the name.
 func topMember(k []byte) (top, slot uint8) {
 	switch string(k) {
 	case "kind":
@@ -187,6 +191,8 @@ func topMember(k []byte) (top, slot uint8) {
 		return tmBody, 0
 	case "responseObject":
 		return tmBody, 1
+	case "metadata":
+		return tmMeta, 0
 	case "items", "records", "properties":
 		return tmContainer, 0
 	}
@@ -404,7 +410,7 @@ func (n *Normalizer) walkEvent(src []byte) (int, bool) {
 			k = d.text[ms+1 : len(d.text)-1]
 		}
 		top, slot := topMember(k)
-		odd := top == tmOther && !eventMember(k) // k is taken back below in omit mode
+		odd := top == tmOther // not an Event member (eventMember); k is taken back below in omit mode
 		i = skipWS(src, j)
 		if i >= len(src) || src[i] != ':' {
 			return 0, false
@@ -452,7 +458,7 @@ func (n *Normalizer) walkEvent(src []byte) (int, bool) {
 				return 0, false
 			}
 			d.hasOb |= 1 << slot
-			if d.omit && !n.noSrcCopy {
+			if d.omit && !n.test.noSrcCopy {
 				es := len(d.edits)
 				var empty bool
 				if j, empty, ok = n.srcObject(src, i, slot); ok {
@@ -521,13 +527,8 @@ func (n *Normalizer) walkEvent(src []byte) (int, bool) {
 // ("request\u0000Object" holding a Secret, ",requestURI" a token), or
 // whatever a collector added.
 func eventMember(k []byte) bool {
-	switch string(k) {
-	case "kind", "apiVersion", "level", "auditID", "stage", "requestURI", "verb", "user", "impersonatedUser",
-		"sourceIPs", "userAgent", "objectRef", "responseStatus", "requestObject", "responseObject",
-		"requestReceivedTimestamp", "stageTimestamp", "annotations", "metadata", "timestamp":
-		return true
-	}
-	return false
+	top, _ := topMember(k)
+	return top != tmOther && top != tmContainer
 }
 
 // once marks a top-level member as met and reports whether it was the first.

@@ -1,6 +1,10 @@
 package normalize
 
-import "math/bits"
+import (
+	"math/bits"
+
+	"github.com/k8saudit/k8saudit/internal/jsonw"
+)
 
 // Turning a walked record (direct.go) into the event the writers read, and
 // the renderings of it that the general road makes from a tree.
@@ -314,10 +318,10 @@ func (n *Normalizer) appendEventDirect(dst []byte, e *event, marker bool) []byte
 			}
 		case m.top == tmString && m.slot == sLevel && n.levelSet:
 			dst = append(dst, `"level":`...)
-			dst = appendQuoted(dst, e.level)
+			dst = jsonw.AppendQuoted(dst, e.level)
 		case m.top == tmString && m.slot == sRequestURI && n.red.uriRedacted:
 			dst = append(dst, `"requestURI":`...)
-			dst = appendQuoted(dst, e.requestURI)
+			dst = jsonw.AppendQuoted(dst, e.requestURI)
 		case m.odd:
 			dst = dst[:mark] // see eventMember
 			continue

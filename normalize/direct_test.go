@@ -58,7 +58,7 @@ func TestDirectRoadAgrees(t *testing.T) {
 	corpus = append(corpus, directSeeds...)
 	for _, o := range directOptions(t) {
 		d, g := New(o), New(o)
-		g.noDirect, g.noImgText = true, true
+		generalRoad(g)
 		took := 0
 		for _, rec := range corpus {
 			if checkRoads(t, d, g, rec) {
@@ -148,7 +148,7 @@ func FuzzDirectRoad(f *testing.F) {
 	var pairs [][2]*Normalizer
 	for _, o := range opts {
 		d, g := New(o), New(o)
-		g.noDirect, g.noImgText = true, true
+		generalRoad(g)
 		pairs = append(pairs, [2]*Normalizer{d, g})
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
@@ -167,7 +167,7 @@ func TestSrcCopiesAgree(t *testing.T) {
 	corpus = append(corpus, randomCopies(3000)...)
 	for _, o := range []Options{{ClusterName: "c"}, {Redact: true}} {
 		src, walk := New(o), New(o)
-		walk.noSrcCopy = true
+		copyEveryObject(walk)
 		for _, rec := range corpus {
 			got, want := src.Normalize(rec, testRecordTime), walk.Normalize(rec, testRecordTime)
 			if len(got) != len(want) {

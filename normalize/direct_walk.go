@@ -1,6 +1,10 @@
 package normalize
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+
+	"github.com/k8saudit/k8saudit/internal/jsonw"
+)
 
 // Copying the values of a walked record (direct.go): objects the mapping
 // reads members of, string lists, any other value, strings.
@@ -339,7 +343,7 @@ func (n *Normalizer) dstring(src []byte, i int) (int, bool) {
 	n.d.last = false
 	if j < len(src) && src[j] == '"' && sameEscapes(src[i+1:j]) {
 		// Only escapes the writer writes the same way (an RBAC reason's
-		// \"): the text is already what appendQuoted would make of it.
+		// \"): the text is already what jsonw.AppendQuoted would make of it.
 		n.d.text = append(n.d.text, src[i:j+1]...)
 		return j + 1, true
 	}
@@ -362,7 +366,7 @@ func plainEnd(src []byte, i int) (int, bool) {
 }
 
 // sameEscapes reports whether every escape of a string's content (holding
-// only the two-byte escapes skipString passes) is one appendEscaped writes
+// only the two-byte escapes skipString passes) is one jsonw.AppendEscaped writes
 // as it is: \" \\ \n \r \t, not \/ \b \f.
 func sameEscapes(s []byte) bool {
 	for {
@@ -383,14 +387,14 @@ func sameEscapes(s []byte) bool {
 // non-ASCII bytes: escapes are checked strictly (a lone surrogate sends the
 // record to the general road, whose unescaping differs there), then the
 // value is unescaped and written escaped, exactly as a fastjson string
-// value goes through appendQuoted.
+// value goes through jsonw.AppendQuoted.
 func (n *Normalizer) dstringSlow(src []byte, i, j int) (int, bool) {
 	for j < len(src) {
 		switch c := src[j]; {
 		case c == '"':
 			d := &n.d
 			d.tmp = unescape(d.tmp[:0], src[i+1:j])
-			d.text = appendQuoted(d.text, d.tmp)
+			d.text = jsonw.AppendQuoted(d.text, d.tmp)
 			return j + 1, true
 		case c == '\\':
 			if j+1 >= len(src) {
@@ -408,10 +412,10 @@ func (n *Normalizer) dstringSlow(src []byte, i, j int) (int, bool) {
 			default:
 				return 0, false
 			}
-		default: // a control character or a non-ASCII byte: appendQuoted sees to it
+		default: // a control character or a non-ASCII byte: jsonw.AppendQuoted sees to it
 			j++
 		}
-		j = nextSpecial(src, j)
+		j = jsonw.NextSpecial(src, j)
 	}
 	return 0, false
 }

@@ -109,6 +109,15 @@
 //     documents mean the same.
 //   - The safe road (above): what fastjson refuses too.
 //
+// One input shape, one road: an event object or an EventList takes the
+// direct road, and the stripped road only when the direct road refuses it
+// (a member given twice, a form it does not copy exactly); envelopes take
+// the stripped road. The direct road is kept as a second road for the most
+// common shape because it earns its cost: BenchmarkRoads (roads_bench_test.go)
+// normalizes the fixture lines by each. Every road classifies a top-level
+// key by one table, topMember (direct.go), and writes strings with the one
+// escaper every package shares (internal/jsonw).
+//
 // On every road the event (event.go) is complete before anything is
 // written: a per-event hook (policy, redaction; hook.go) runs between
 // reading it and the writers (Normalizer.emit); bodies are then known by
@@ -206,7 +215,7 @@
 // # Output
 //
 // Every document is one compact JSON object, valid UTF-8 (invalid bytes
-// become U+FFFD), with keys in a fixed order so that output is a pure function
+// become U+FFFD; strings written by internal/jsonw's rule), with keys in a fixed order so that output is a pure function
 // of input and options. Empty values (empty strings, empty objects or arrays,
 // nulls) are left out. An ECS document has, in this order:
 //

@@ -3,6 +3,7 @@ package normalize
 import (
 	"bytes"
 
+	"github.com/k8saudit/k8saudit/internal/jsonw"
 	"github.com/valyala/fastjson"
 )
 
@@ -389,7 +390,7 @@ func (n *Normalizer) writeECSOnce(e *event, original []byte, c *cuts) int64 {
 		if n.salvaging {
 			w.key(kMessage)
 			w.b = append(w.b, `"salvaged from a record that could not be parsed: `...)
-			w.b = appendEscaped(w.b, n.sv.msg)
+			w.b = jsonw.AppendEscaped(w.b, n.sv.msg)
 			w.b = append(w.b, '"')
 		}
 		w.close()
@@ -496,7 +497,7 @@ func (n *Normalizer) appendSlot(dst, v []byte, slot int) []byte {
 	if n.ev.isPlain(slot) {
 		return append(dst, v...)
 	}
-	return appendEscaped(dst, v)
+	return jsonw.AppendEscaped(dst, v)
 }
 
 // writeOrchestratorBase writes the members every document's orchestrator has.

@@ -76,97 +76,107 @@ func (e *event) extract(v *fastjson.Value, marked bool) {
 	e.reset(v, marked)
 	o, _ := v.Object()
 	o.Visit(func(k []byte, x *fastjson.Value) {
-		if t, s := topMember(k); t != tmOther {
+		t, s := topMember(k)
+		if t != tmOther && t != tmMeta {
 			if e.seenTop[t-1]&(1<<s) != 0 {
 				e.dup = true
 			}
 			e.seenTop[t-1] |= 1 << s
 		}
-		switch string(k) {
-		case "kind":
-			e.kind = stringOf(x)
-		case "apiVersion":
-			e.apiVersion = stringOf(x)
-		case "level":
-			e.level = stringOf(x)
-		case "auditID":
-			e.auditID = stringOf(x)
-		case "stage":
-			e.stage = stringOf(x)
-		case "requestURI":
-			e.requestURI = stringOf(x)
-		case "verb":
-			e.verb = stringOf(x)
-		case "userAgent":
-			e.userAgent = stringOf(x)
-		case "user":
-			if x.Type() == fastjson.TypeObject {
-				unescapeKeys(x)
-				e.user = x
-				e.userName = stringOf(x.Get("username"))
-				e.userUID = stringOf(x.Get("uid"))
-				e.userGroups = appendStrings(e.userGroups[:0], x.Get("groups"))
+		switch t {
+		case tmString:
+			*e.strSlot(s) = stringOf(x)
+		case tmObject:
+			e.object(s, x)
+		case tmBody:
+			if s == 0 {
+				e.requestObject, e.req = e.body(x)
+			} else {
+				e.responseObject, e.resp = e.body(x)
 			}
-		case "impersonatedUser":
-			if x.Type() == fastjson.TypeObject {
-				unescapeKeys(x)
-				e.impersonated = x
-				e.impName = stringOf(x.Get("username"))
-				e.impUID = stringOf(x.Get("uid"))
-				e.impGroups = appendStrings(e.impGroups[:0], x.Get("groups"))
-			}
-		case "sourceIPs":
-			e.sourceIPs = arrayOf(x)
-			e.ipList = appendStrings(e.ipList[:0], x)
-		case "objectRef":
-			if x.Type() == fastjson.TypeObject {
-				unescapeKeys(x)
-				if e.hasObjectRef { // a second one: the first's class still counts
-					e.refClass |= refClass(e.apiGroup, e.resource, e.subresource)
-				}
-				e.objectRef, e.hasObjectRef = x, true
-				e.resource = stringOf(x.Get("resource"))
-				e.subresource = stringOf(x.Get("subresource"))
-				e.namespace = stringOf(x.Get("namespace"))
-				e.name = stringOf(x.Get("name"))
-				e.uid = stringOf(x.Get("uid"))
-				e.apiGroup = stringOf(x.Get("apiGroup"))
-				e.objAPIVersion = stringOf(x.Get("apiVersion"))
-			}
-		case "responseStatus":
-			if x.Type() == fastjson.TypeObject {
-				unescapeKeys(x)
-				e.responseStatus = x
-				e.code = -1 // a second responseStatus replaces the first whole
-				if c, ok := e.intOf(x.Get("code")); ok {
-					e.code = c
-				}
-				e.statusReason = stringOf(x.Get("reason"))
-				e.statusMessage = stringOf(x.Get("message"))
-			}
-		case "requestObject":
-			e.requestObject, e.req = e.body(x)
-		case "responseObject":
-			e.responseObject, e.resp = e.body(x)
-		case "requestReceivedTimestamp":
-			e.requestReceived = stringOf(x)
-		case "stageTimestamp":
-			e.stageTS = stringOf(x)
-		case "timestamp":
-			e.legacyTS = stringOf(x)
-		case "metadata":
+		case tmMeta:
 			e.metadata = x
 		default:
 			e.odd = true // a member the Event does not define (see eventMember)
-		case "annotations":
-			if x.Type() == fastjson.TypeObject {
-				unescapeKeys(x)
-				e.annotations = x
-				e.decision = stringOf(x.Get("authorization.k8s.io/decision"))
-				e.authzReason = stringOf(x.Get("authorization.k8s.io/reason"))
-			}
 		}
 	})
+}
+
+// strSlot is the field of e that holds top-level string slot s.
+func (e *event) strSlot(s uint8) *[]byte {
+	switch s {
+	case sKind:
+		return &e.kind
+	case sAPIVersion:
+		return &e.apiVersion
+	case sLevel:
+		return &e.level
+	case sAuditID:
+		return &e.auditID
+	case sStage:
+		return &e.stage
+	case sRequestURI:
+		return &e.requestURI
+	case sVerb:
+		return &e.verb
+	case sUserAgent:
+		return &e.userAgent
+	case sRequestReceived:
+		return &e.requestReceived
+	case sStageTS:
+		return &e.stageTS
+	}
+	return &e.legacyTS // sLegacyTS, the last top-level string slot
+}
+
+// object reads the top-level object member c (a copy: user,
+// impersonatedUser, sourceIPs, objectRef, responseStatus, annotations).
+func (e *event) object(c uint8, x *fastjson.Value) {
+	if c == copySourceIPs {
+		e.sourceIPs = arrayOf(x)
+		e.ipList = appendStrings(e.ipList[:0], x)
+		return
+	}
+	if x.Type() != fastjson.TypeObject {
+		return
+	}
+	unescapeKeys(x)
+	switch c {
+	case copyUser:
+		e.user = x
+		e.userName = stringOf(x.Get("username"))
+		e.userUID = stringOf(x.Get("uid"))
+		e.userGroups = appendStrings(e.userGroups[:0], x.Get("groups"))
+	case copyImpersonated:
+		e.impersonated = x
+		e.impName = stringOf(x.Get("username"))
+		e.impUID = stringOf(x.Get("uid"))
+		e.impGroups = appendStrings(e.impGroups[:0], x.Get("groups"))
+	case copyObjectRef:
+		if e.hasObjectRef { // a second one: the first's class still counts
+			e.refClass |= refClass(e.apiGroup, e.resource, e.subresource)
+		}
+		e.objectRef, e.hasObjectRef = x, true
+		e.resource = stringOf(x.Get("resource"))
+		e.subresource = stringOf(x.Get("subresource"))
+		e.namespace = stringOf(x.Get("namespace"))
+		e.name = stringOf(x.Get("name"))
+		e.uid = stringOf(x.Get("uid"))
+		e.apiGroup = stringOf(x.Get("apiGroup"))
+		e.objAPIVersion = stringOf(x.Get("apiVersion"))
+	case copyResponseStatus:
+		e.responseStatus = x
+		e.code = -1 // a second responseStatus replaces the first whole
+		if c, ok := e.intOf(x.Get("code")); ok {
+			e.code = c
+		}
+		e.statusReason = stringOf(x.Get("reason"))
+		e.statusMessage = stringOf(x.Get("message"))
+	case copyAnnotations:
+		e.annotations = x
+		e.decision = stringOf(x.Get("authorization.k8s.io/decision"))
+		e.authzReason = stringOf(x.Get("authorization.k8s.io/reason"))
+	}
 }
 
 // unescapeKeys makes fastjson compare the keys of the object x unescaped

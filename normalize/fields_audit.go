@@ -1,6 +1,9 @@
 package normalize
 
-import "github.com/valyala/fastjson"
+import (
+	"github.com/k8saudit/k8saudit/internal/jsonw"
+	"github.com/valyala/fastjson"
+)
 
 // kubernetes.audit.* is a copy of the event, member by member in a fixed
 // order (see doc.go). Metadata members are copied with empty values left out
@@ -151,7 +154,7 @@ func (n *Normalizer) copyOmit(k *wkey, kb []byte, dots bool, v *fastjson.Value, 
 			return
 		}
 		w.member(k, kb)
-		w.b = appendQuoted(w.b, s)
+		w.b = jsonw.AppendQuoted(w.b, s)
 	case fastjson.TypeObject:
 		m := len(w.b)
 		w.member(k, kb)
@@ -283,7 +286,7 @@ func (n *Normalizer) appendValueIn(dst []byte, v *fastjson.Value, marked, dropMa
 			if !first {
 				dst = append(dst, ',')
 			}
-			dst = appendQuoted(dst, k)
+			dst = jsonw.AppendQuoted(dst, k)
 			dst = append(dst, ':')
 			if marked && isMarker(k, x) {
 				var ok bool
@@ -308,7 +311,7 @@ func (n *Normalizer) appendValueIn(dst []byte, v *fastjson.Value, marked, dropMa
 		return append(dst, ']')
 	case fastjson.TypeString:
 		s, _ := v.StringBytes()
-		return appendQuoted(dst, s)
+		return jsonw.AppendQuoted(dst, s)
 	}
 	return appendScalar(dst, v)
 }

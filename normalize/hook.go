@@ -1,6 +1,7 @@
 package normalize
 
 import (
+	"github.com/k8saudit/k8saudit/internal/jsonw"
 	"github.com/k8saudit/k8saudit/normalize/policy"
 	"github.com/valyala/fastjson"
 )
@@ -140,7 +141,7 @@ func (n *Normalizer) appendEvent(dst []byte, e *event, marker bool) []byte {
 		if !first {
 			dst = append(dst, ',')
 		}
-		dst = appendQuoted(dst, k)
+		dst = jsonw.AppendQuoted(dst, k)
 		dst = append(dst, ':')
 		switch string(k) {
 		case "requestObject", "responseObject":
@@ -169,7 +170,7 @@ func (n *Normalizer) appendEvent(dst []byte, e *event, marker bool) []byte {
 			}
 		case "level":
 			if n.levelSet {
-				dst = appendQuoted(dst, e.level)
+				dst = jsonw.AppendQuoted(dst, e.level)
 			} else {
 				dst = n.appendValue(dst, x, e.marked, false)
 			}
@@ -177,7 +178,7 @@ func (n *Normalizer) appendEvent(dst []byte, e *event, marker bool) []byte {
 			// Every copy of a member given twice writes the one the event
 			// took (and redacted).
 			if n.red.uriRedacted || e.dup && n.red.on {
-				dst = appendQuoted(dst, e.requestURI)
+				dst = jsonw.AppendQuoted(dst, e.requestURI)
 			} else {
 				dst = n.appendValue(dst, x, e.marked, false)
 			}

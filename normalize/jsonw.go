@@ -1,74 +1,11 @@
 package normalize
 
-import "unicode/utf8"
+import "github.com/k8saudit/k8saudit/internal/jsonw"
 
 // This file holds the append-style JSON writer. It never allocates except to
 // grow the caller's buffer, and it always produces valid JSON: strings are
-// escaped here (control characters, '"' and '\'), and invalid UTF-8 becomes
-// U+FFFD so that a single bad byte cannot make a whole batch unparsable.
-
-const hexDigits = "0123456789abcdef"
-
-// appendEscaped appends s, escaped for the inside of a JSON string, without
-// quotes. Most audit text needs no escape: nextSpecial skips it 8 bytes at a
-// time and lands on the first byte to look at.
-func appendEscaped(dst []byte, s []byte) []byte {
-	start := 0
-	for i := 0; ; {
-		i = nextSpecial(s, i)
-		if i >= len(s) {
-			break
-		}
-		c := s[i]
-		if c < utf8.RuneSelf {
-			dst = append(dst, s[start:i]...)
-			switch c {
-			case '"':
-				dst = append(dst, '\\', '"')
-			case '\\':
-				dst = append(dst, '\\', '\\')
-			default:
-				dst = append(dst, controlEscape[c]...)
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRune(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
-			i++
-			start = i
-			continue
-		}
-		i += size
-	}
-	return append(dst, s[start:]...)
-}
-
-// Constants of the 8-bytes-at-a-time ("SWAR") byte tests in nextSpecial
-// and stringEnd.
-const (
-	lo7  = 0x0101010101010101
-	hi7  = 0x8080808080808080
-	quot = 0x2222222222222222 // '"'
-	bsl  = 0x5c5c5c5c5c5c5c5c // '\\'
-	sp   = 0x2020202020202020 // ' '
-)
-
-// appendEscapedString is appendEscaped for a string; the conversion does not
-// copy (the compiler passes the string's bytes through).
-func appendEscapedString(dst []byte, s string) []byte {
-	return appendEscaped(dst, []byte(s))
-}
-
-// appendQuoted appends s as a JSON string.
-func appendQuoted(dst []byte, s []byte) []byte {
-	dst = append(dst, '"')
-	dst = appendEscaped(dst, s)
-	return append(dst, '"')
-}
+// escaped by internal/jsonw, the escaper every package shares (its package
+// doc states the rule).
 
 // appendInt appends a decimal integer.
 func appendInt(dst []byte, v int64) []byte {
@@ -146,7 +83,7 @@ type wkey struct {
 
 // newKey makes the writer's key for k, a constant that needs no escaping.
 func newKey(k string) *wkey {
-	if len(k)+3 > len(wkey{}.text) || len(appendEscapedString(nil, k)) != len(k) {
+	if len(k)+3 > len(wkey{}.text) || len(jsonw.AppendEscapedString(nil, k)) != len(k) {
 		panic("normalize: key unfit for the writer: " + k)
 	}
 	w := &wkey{n: len(k) + 3}
@@ -177,7 +114,7 @@ var keyRoom [33]byte
 // keyBytes writes a key taken from input, escaped.
 func (w *writer) keyBytes(k []byte) {
 	w.sep()
-	w.b = appendQuoted(w.b, k)
+	w.b = jsonw.AppendQuoted(w.b, k)
 	w.b = append(w.b, ':')
 }
 
@@ -234,7 +171,7 @@ func (w *writer) str(k *wkey, s []byte) {
 		return
 	}
 	w.key(k)
-	w.b = appendQuoted(w.b, s)
+	w.b = jsonw.AppendQuoted(w.b, s)
 }
 
 // strAs is str for a value known to need no escaping when plain.
@@ -273,7 +210,7 @@ func (w *writer) strElem(s []byte) {
 		return
 	}
 	w.elem()
-	w.b = appendQuoted(w.b, s)
+	w.b = jsonw.AppendQuoted(w.b, s)
 }
 
 // plainElem writes an array element known to need no escaping, left out

@@ -1,59 +1,6 @@
 package normalize
 
-import (
-	"encoding/json"
-	"strings"
-	"testing"
-)
-
-func TestAppendEscaped(t *testing.T) {
-	for _, c := range []struct{ in, want string }{
-		{"", `""`},
-		{"plain ascii text that is long", `"plain ascii text that is long"`},
-		{`a"b\c`, `"a\"b\\c"`},
-		{"tab\tnl\ncr\r", `"tab\tnl\ncr\r"`},
-		{"\x00\x1f\x7f", `"\u0000\u001f` + "\x7f" + `"`},
-		{"héllo wörld ✓ 𝄞", `"héllo wörld ✓ 𝄞"`},
-		{"bad\xffbyte\xc3", `"bad\ufffdbyte\ufffd"`},
-		{"<>&", `"<>&"`},
-		{"12345678\"12345678\\", `"12345678\"12345678\\"`},
-		{strings.Repeat("x", 17) + "\x01", `"` + strings.Repeat("x", 17) + `\u0001"`},
-	} {
-		got := string(appendQuoted(nil, []byte(c.in)))
-		if got != c.want {
-			t.Errorf("%q: got %s want %s", c.in, got, c.want)
-		}
-		if !json.Valid([]byte(got)) {
-			t.Errorf("%q: invalid JSON %s", c.in, got)
-		}
-	}
-}
-
-// TestNextSpecial checks the SWAR search against the byte-wise rule for
-// every byte value in every lane, with and without a second special byte
-// after it (a zero-byte test may flag bytes above a true match, never below).
-func TestNextSpecial(t *testing.T) {
-	special := func(c byte) bool { return c < 0x20 || c >= 0x80 || c == '"' || c == '\\' }
-	for lane := 0; lane < 16; lane++ {
-		for c := 0; c < 256; c++ {
-			for _, second := range []byte{'a', 0, '"', '\\', 0xff} {
-				b := []byte("aaaaaaaaaaaaaaaaaaaa")
-				b[lane] = byte(c)
-				b[lane+1] = second
-				want := len(b)
-				for i := range b {
-					if special(b[i]) {
-						want = i
-						break
-					}
-				}
-				if got := nextSpecial(b, 0); got != want {
-					t.Fatalf("lane %d byte %#x then %#x: %d, want %d", lane, c, second, got, want)
-				}
-			}
-		}
-	}
-}
+import "testing"
 
 func TestValidNumber(t *testing.T) {
 	for s, want := range map[string]bool{

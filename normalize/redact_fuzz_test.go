@@ -25,7 +25,7 @@ func FuzzRedactBody(f *testing.F) {
 	}
 	o := Options{Redact: true, EventOriginal: true}
 	direct, general, stack := New(o), New(o), New(o)
-	general.noDirect, general.noImgText = true, true
+	generalRoad(general)
 	stack.sc.noPlain, stack.exact.noPlain = true, true
 	raw := New(Options{Format: Raw, Redact: true})
 	f.Fuzz(func(t *testing.T, body []byte) {

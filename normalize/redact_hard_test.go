@@ -108,7 +108,7 @@ func hardRoads(t *testing.T, o Options, rec []byte) [][]byte {
 			in := rec
 			switch road {
 			case 1:
-				n.noDirect = true
+				allowDirect(n, false)
 			case 2:
 				in = odd
 			}
@@ -430,7 +430,7 @@ func TestZeroAllocsRedactHard(t *testing.T) {
 	} {
 		for _, noDirect := range []bool{false, true} {
 			n := New(o)
-			n.noDirect = noDirect
+			allowDirect(n, !noDirect)
 			for range 2 {
 				for _, r := range recs {
 					n.Normalize(r, testRecordTime)

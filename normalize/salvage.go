@@ -1,6 +1,9 @@
 package normalize
 
-import "github.com/valyala/fastjson"
+import (
+	"github.com/k8saudit/k8saudit/internal/jsonw"
+	"github.com/valyala/fastjson"
+)
 
 // The safe road (see the package doc): what the parsers refuse never
 // leaves as its text. salvageRecord finds the JSON values of the record by
@@ -625,7 +628,7 @@ func (n *Normalizer) salvagedText(dst []byte, marker bool) []byte {
 	str := func(k string, s int) {
 		if v.have&(1<<s) != 0 {
 			sep(k)
-			dst = appendQuoted(dst, v.slot(s))
+			dst = jsonw.AppendQuoted(dst, v.slot(s))
 		}
 	}
 	list := func(k string, l int) {
@@ -635,7 +638,7 @@ func (n *Normalizer) salvagedText(dst []byte, marker bool) []byte {
 			if j > 0 {
 				dst = append(dst, ',')
 			}
-			dst = appendQuoted(dst, v.buf[sp.s:sp.e])
+			dst = jsonw.AppendQuoted(dst, v.buf[sp.s:sp.e])
 		}
 		dst = append(dst, ']')
 	}
@@ -702,16 +705,16 @@ func (n *Normalizer) salvagedText(dst []byte, marker bool) []byte {
 				dst = append(dst, ',')
 			}
 			k, x := v.ann[j], v.ann[j+1]
-			dst = appendQuoted(dst, v.buf[k.s:k.e])
+			dst = jsonw.AppendQuoted(dst, v.buf[k.s:k.e])
 			dst = append(dst, ':')
-			dst = appendQuoted(dst, v.buf[x.s:x.e])
+			dst = jsonw.AppendQuoted(dst, v.buf[x.s:x.e])
 		}
 		if marker {
 			if len(v.ann) > 0 {
 				dst = append(dst, ',')
 			}
 			dst = append(dst, `"`+SalvagedAnnotation+`":`...)
-			dst = appendQuoted(dst, v.msg)
+			dst = jsonw.AppendQuoted(dst, v.msg)
 		}
 		dst = append(dst, '}')
 	}

@@ -283,7 +283,7 @@ func TestSalvageAgrees(t *testing.T) {
 			strs(e.userGroups), strs(e.ipList), e.code, e.hasObjectRef, string(e.decision)}
 	}
 	gen, salv := New(Options{}), New(Options{})
-	gen.noDirect = true
+	allowDirect(gen, false)
 	compared := 0
 	for _, r := range recs {
 		docs := gen.Normalize(r, 1)
@@ -530,7 +530,7 @@ func TestOddMembers(t *testing.T) {
 		for _, o := range allFormats[1:] {
 			for _, direct := range []bool{true, false} {
 				n := New(o)
-				n.noDirect = !direct
+				allowDirect(n, direct)
 				docs := n.Normalize([]byte(damaged), 1)
 				if len(docs) != 1 || docs[0].Error {
 					t.Fatalf("%d documents", len(docs))

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"math/bits"
 	"unicode/utf8"
+
+	"github.com/k8saudit/k8saudit/internal/jsonw"
 )
 
 // The body scanner validates one JSON value (strict RFC 8259 grammar) and
@@ -655,7 +657,7 @@ func (s *scanner) str(i int) (int, bool) {
 			}
 		case c < 0x20:
 			s.flush(i, i+1)
-			s.emit(controlEscape[c])
+			s.emit(jsonw.ControlEscape[c])
 			i++
 		default:
 			r, size := utf8.DecodeRune(src[i:])
@@ -674,60 +676,13 @@ func (s *scanner) str(i int) (int, bool) {
 // caller to skipString.
 func shortString(src []byte, i int) (n int, ok bool) {
 	if i+8 <= len(src) {
-		if m := specialMask(le64(src[i:])); m != 0 {
+		if m := jsonw.SpecialMask(le64(src[i:])); m != 0 {
 			n = bits.TrailingZeros64(m) >> 3
 			return n, src[i+n] == '"'
 		}
 	}
 	return 0, false
 }
-
-// nextSpecial returns the index of the first byte from i that a string scan
-// must look at ('"', '\\', a control character, a non-ASCII byte), or
-// len(src). It tests 16 bytes a round, as two 8-byte words; in each
-// zero-byte test only bytes above a true match can be flagged by mistake, so
-// the lowest flag is exact.
-func nextSpecial(src []byte, i int) int {
-	for i+16 <= len(src) {
-		w := src[i : i+16 : i+16]
-		m0, m1 := specialMask(le64(w[:8])), specialMask(le64(w[8:]))
-		if m0|m1 != 0 {
-			if m0 != 0 {
-				return i + bits.TrailingZeros64(m0)>>3
-			}
-			return i + 8 + bits.TrailingZeros64(m1)>>3
-		}
-		i += 16
-	}
-	if i+8 <= len(src) {
-		if m := specialMask(le64(src[i:])); m != 0 {
-			return i + bits.TrailingZeros64(m)>>3
-		}
-		i += 8
-	}
-	for ; i < len(src); i++ {
-		if c := src[i]; c == '"' || c == '\\' || c < 0x20 || c >= utf8.RuneSelf {
-			return i
-		}
-	}
-	return i
-}
-
-// specialMask flags, in their high bits, the bytes of x that nextSpecial
-// looks for; the lowest flag is exact. The usual "&^ q" of each zero-byte
-// test is left out: it only clears bytes >= 0x80, which "| x" flags anyway.
-func specialMask(x uint64) uint64 {
-	return ((x ^ quot - lo7) | (x ^ bsl - lo7) | (x - sp) | x) & hi7
-}
-
-// controlEscape holds the JSON escape of each control character.
-var controlEscape = func() (t [0x20]string) {
-	for c := range t {
-		t[c] = `\u00` + string(hexDigits[c>>4]) + string(hexDigits[c&0xf])
-	}
-	t['\n'], t['\r'], t['\t'] = `\n`, `\r`, `\t`
-	return t
-}()
 
 // numberEnd returns the index after a number under the JSON grammar at i,
 // or i when there is none.

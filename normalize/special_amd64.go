@@ -2,7 +2,7 @@ package normalize
 
 // indexSpecial returns the index of the first byte of s that a string scan
 // must stop at ('"', '\\', a control character or a non-ASCII byte), or
-// len(s) if there is none: nextSpecial(s, 0), 16 bytes a compare with SSE2
+// len(s) if there is none: jsonw.NextSpecial(s, 0), 16 bytes a compare with SSE2
 // (special_amd64.s). It never reads outside s.
 //
 //go:noescape

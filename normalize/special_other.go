@@ -5,13 +5,15 @@ package normalize
 import (
 	"math/bits"
 	"unicode/utf8"
+
+	"github.com/k8saudit/k8saudit/internal/jsonw"
 )
 
 // indexSpecial returns the index of the first byte of s that a string scan
 // must stop at ('"', '\\', a control character or a non-ASCII byte), or
 // len(s) if there is none. Without the amd64 assembly, the SWAR search
 // serves.
-func indexSpecial(s []byte) int { return nextSpecial(s, 0) }
+func indexSpecial(s []byte) int { return jsonw.NextSpecial(s, 0) }
 
 // skipString walks the content of a JSON string, s starting after the
 // opening quote, and returns the index n of the first byte its caller must
@@ -27,7 +29,7 @@ func skipString(s []byte) (n int, esc bool) {
 	for {
 		for i+16 <= len(s) {
 			w := s[i : i+16 : i+16]
-			m0, m1 := specialMask(le64(w[:8])), specialMask(le64(w[8:]))
+			m0, m1 := jsonw.SpecialMask(le64(w[:8])), jsonw.SpecialMask(le64(w[8:]))
 			if m0 != 0 {
 				i += bits.TrailingZeros64(m0) >> 3
 				goto look

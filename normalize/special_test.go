@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/k8saudit/k8saudit/internal/jsonw"
 )
 
 // refIndexSpecial is the byte-wise definition indexSpecial must match.
@@ -146,7 +148,7 @@ func BenchmarkIndexSpecial(b *testing.B) {
 			b.SetBytes(int64(len(s)))
 			for b.Loop() {
 				for i := 0; i < len(s); {
-					i = nextSpecial(s, i) + 1
+					i = jsonw.NextSpecial(s, i) + 1
 				}
 			}
 		})
@@ -179,7 +181,7 @@ func goSkipString(s []byte) (n int, esc bool) {
 	for {
 		for i+16 <= len(s) {
 			w := s[i : i+16 : i+16]
-			m0, m1 := specialMask(le64(w[:8])), specialMask(le64(w[8:]))
+			m0, m1 := jsonw.SpecialMask(le64(w[:8])), jsonw.SpecialMask(le64(w[8:]))
 			if m0 != 0 {
 				i += bits.TrailingZeros64(m0) >> 3
 				goto look

@@ -126,6 +126,13 @@ func (n *Normalizer) isBodyKey(k []byte) bool {
 	return string(k) == "requestObject" || string(k) == "responseObject"
 }
 
+// Constants of stringEnd's 8-bytes-at-a-time ("SWAR") quote search.
+const (
+	lo7  = 0x0101010101010101
+	hi7  = 0x8080808080808080
+	quot = 0x2222222222222222 // '"'
+)
+
 // stringEnd returns the index after the closing quote of a string whose
 // content starts at i, or -1. It looks for quotes 8 bytes at a time: audit
 // strings are short, and a call to IndexByte costs more than it saves there.

@@ -36,8 +36,8 @@
 // JSON string of its rendered value, e.g. 1 → "1"; within such a key, nested
 // non-string keys are quoted but not escaped again, which keeps the output
 // linear in the input), arrays arrays, str and bin
-// JSON strings (invalid UTF-8 becomes U+FFFD, control characters, U+2028 and
-// U+2029 are escaped), integers exact, floats in the shortest form that
+// JSON strings by internal/jsonw's rule (invalid UTF-8 becomes U+FFFD,
+// control characters, U+2028 and U+2029 are escaped), integers exact, floats in the shortest form that
 // round-trips (NaN and ±Inf become null), nil null. An EventTime value becomes
 // a JSON number of seconds with up to nine exact decimals; any other extension
 // becomes null. A record nested deeper than [MaxDepth] is valid msgpack that cannot

@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"time"
 	"unicode/utf8"
+
+	"github.com/k8saudit/k8saudit/internal/jsonw"
 )
 
 // DefaultDeadLetterMaxBytes is the size at which the dead-letter file is rotated: a
@@ -185,26 +187,6 @@ func oneLine(b []byte) string {
 	return string(out)
 }
 
-// appendJSONString appends s as a JSON string. Only dead-letter reasons go through it,
-// so a plain loop is enough; invalid UTF-8 becomes U+FFFD.
-func appendJSONString(dst []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	dst = append(dst, '"')
-	for _, r := range s {
-		switch {
-		case r == '"' || r == '\\':
-			dst = append(dst, '\\', byte(r))
-		case r == '\n':
-			dst = append(dst, '\\', 'n')
-		case r == '\r':
-			dst = append(dst, '\\', 'r')
-		case r == '\t':
-			dst = append(dst, '\\', 't')
-		case r < 0x20 || r == 0x7f || r == 0x2028 || r == 0x2029:
-			dst = append(dst, '\\', 'u', hex[r>>12&0xf], hex[r>>8&0xf], hex[r>>4&0xf], hex[r&0xf])
-		default:
-			dst = utf8.AppendRune(dst, r)
-		}
-	}
-	return append(dst, '"')
-}
+// appendJSONString appends s as a JSON string, escaped by the rule every package shares
+// (internal/jsonw).
+func appendJSONString(dst []byte, s string) []byte { return jsonw.AppendQuotedString(dst, s) }

@@ -1,6 +1,6 @@
 package deliver
 
-import "unicode/utf8"
+import "github.com/k8saudit/k8saudit/internal/jsonw"
 
 // framing is how an intake wants a batch of documents on the wire: the content type, what
 // opens and closes a body, what goes around each document, and the intake's own limits.
@@ -57,77 +57,12 @@ func (ndjsonFraming) appendDoc(dst []byte, d *Docs, k int, _ bool) []byte {
 var ndjsonLimits = Limits{DefaultBytes: DefaultBatchBytes, DefaultEvents: DefaultBatchEvents}
 
 // jsonStringLen is the length of b written by appendJSONBytes, quotes included.
-func jsonStringLen(b []byte) int {
-	n := 2
-	for i := 0; i < len(b); {
-		c := b[i]
-		if c < utf8.RuneSelf {
-			switch {
-			case c == '"' || c == '\\' || c == '\n' || c == '\r' || c == '\t':
-				n += 2
-			case c < 0x20 || c == 0x7f:
-				n += 6
-			default:
-				n++
-			}
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRune(b[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			n += 6 // \ufffd
-		case r == 0x2028 || r == 0x2029:
-			n += 6
-		default:
-			n += size
-		}
-		i += size
-	}
-	return n
-}
+func jsonStringLen(b []byte) int { return jsonw.QuotedLen(b) }
 
-// appendJSONBytes appends b as a JSON string: quotes and backslashes escaped, control
-// characters, U+2028/9 and DEL as \u escapes, invalid UTF-8 as \ufffd. It allocates
-// nothing beyond dst's growth.
-func appendJSONBytes(dst, b []byte) []byte {
-	const hex = "0123456789abcdef"
-	dst = append(dst, '"')
-	for i := 0; i < len(b); {
-		c := b[i]
-		if c < utf8.RuneSelf {
-			switch {
-			case c == '"' || c == '\\':
-				dst = append(dst, '\\', c)
-			case c == '\n':
-				dst = append(dst, '\\', 'n')
-			case c == '\r':
-				dst = append(dst, '\\', 'r')
-			case c == '\t':
-				dst = append(dst, '\\', 't')
-			case c < 0x20 || c == 0x7f:
-				dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-			default:
-				dst = append(dst, c)
-			}
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRune(b[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			dst = append(dst, `\ufffd`...)
-		case r == 0x2028:
-			dst = append(dst, `\u2028`...)
-		case r == 0x2029:
-			dst = append(dst, `\u2029`...)
-		default:
-			dst = append(dst, b[i:i+size]...)
-		}
-		i += size
-	}
-	return append(dst, '"')
-}
+// appendJSONBytes appends b as a JSON string, escaped by the rule every package shares
+// (internal/jsonw: quotes, backslashes, control characters, U+2028/9, invalid UTF-8 as
+// \ufffd). It allocates nothing beyond dst's growth.
+func appendJSONBytes(dst, b []byte) []byte { return jsonw.AppendQuoted(dst, b) }
 
 // appendJSONField appends `"name":"value",` with value escaped; the intakes build their
 // constant per-document prefixes with it once, at New.

@@ -236,7 +236,7 @@ func TestDocs(t *testing.T) {
 
 func TestAppendJSONString(t *testing.T) {
 	got := string(appendJSONString(nil, "a\"b\\c\nd\x01e\xffé"))
-	want := `"a\"b\\c\nd\u0001e` + "\uFFFDé" + `"`
+	want := `"a\"b\\c\nd\u0001e\ufffdé"`
 	if got != want {
 		t.Errorf("got %s want %s", got, want)
 	}

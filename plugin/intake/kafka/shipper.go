@@ -1,0 +1,323 @@
+package kafka
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"unsafe"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/valyala/fastjson"
+
+	"github.com/k8saudit/k8saudit/plugin/deliver"
+	"github.com/k8saudit/k8saudit/plugin/logging"
+)
+
+// idHeader carries the event id when the record key is the object.
+const idHeader = "k8saudit.id"
+
+// Shipper produces the documents of each chunk to Kafka. One per [OUTPUT] instance: one
+// kgo.Client, safe for concurrent Deliver calls (Fluent Bit workers).
+type Shipper struct {
+	o     Options
+	cl    *kgo.Client
+	log   deliver.Logger
+	mem   *acked
+	pool  sync.Pool // *scratch
+	stats counters
+}
+
+type counters struct {
+	delivered, deadLettered, requests, retries, skipped, bytesSent, bytesRaw atomic.Uint64
+}
+
+// scratch is one Deliver's working memory, pooled so that a warm flush allocates only
+// what franz-go itself allocates per produce.
+type scratch struct {
+	recs  []kgo.Record
+	ptrs  []*kgo.Record
+	hdrs  []kgo.RecordHeader
+	doc   []int // document index of each record
+	digs  []digest
+	ok    []bool
+	keys  []byte
+	kends []int
+	ids   []byte // event ids for the header (key object)
+	iends []int
+	p     fastjson.Parser
+}
+
+func (sc *scratch) reset() {
+	sc.recs, sc.ptrs, sc.hdrs = sc.recs[:0], sc.ptrs[:0], sc.hdrs[:0]
+	sc.doc, sc.digs, sc.ok = sc.doc[:0], sc.digs[:0], sc.ok[:0]
+	sc.keys, sc.kends, sc.ids, sc.iends = sc.keys[:0], sc.kends[:0], sc.ids[:0], sc.iends[:0]
+}
+
+// batchHook counts what reached the brokers, compressed and not.
+type batchHook struct{ c *counters }
+
+func (h batchHook) OnProduceBatchWritten(_ kgo.BrokerMetadata, _ string, _ int32, m kgo.ProduceBatchMetrics) {
+	h.c.requests.Add(1)
+	h.c.bytesSent.Add(uint64(m.CompressedBytes))
+	h.c.bytesRaw.Add(uint64(m.UncompressedBytes))
+}
+
+// New checks the options and builds the client. It does not wait for a broker: a
+// cluster down at start-up is a Retry at the first flush, not a failed Fluent Bit.
+func New(o Options) (*Shipper, error) {
+	if o.Logger == nil {
+		o.Logger = logging.Discard()
+	}
+	if err := o.normalize(); err != nil {
+		return nil, fmt.Errorf("kafka: %w", err)
+	}
+	s := &Shipper{o: o, log: o.Logger, mem: newAcked(ackedEntries)}
+	s.pool.New = func() any { return new(scratch) }
+	opts, err := clientOpts(&s.o, batchHook{&s.stats})
+	if err != nil {
+		return nil, fmt.Errorf("kafka: %w", err)
+	}
+	if s.cl, err = kgo.NewClient(opts...); err != nil {
+		return nil, fmt.Errorf("kafka: client: %w", err)
+	}
+	if o.TLS && !o.TLSVerify {
+		s.log.Warnf("kafka: tls_verify is off: the brokers' certificates are not checked")
+	}
+	if o.SASLMechanism == "PLAIN" && !o.TLS && !allLoopback(o.Brokers) {
+		s.log.Warnf("kafka: SASL PLAIN without tls: the password crosses the network in clear; set tls on or use SCRAM")
+	}
+	if o.Acks == "1" {
+		s.log.Warnf("kafka: acks 1: idempotence is off, a retried record may be written twice and a leader failure may lose acknowledged records")
+	}
+	return s, nil
+}
+
+func allLoopback(brokers []string) bool {
+	for _, b := range brokers {
+		h, _, err := net.SplitHostPort(b)
+		if err != nil {
+			return false
+		}
+		if ip := net.ParseIP(h); h != "localhost" && (ip == nil || !ip.IsLoopback()) {
+			return false
+		}
+	}
+	return true
+}
+
+// Deliver produces the chunk's documents and returns only once every record is settled:
+// Delivered when each was acknowledged (by every in-sync replica with acks all), was
+// acknowledged by an earlier attempt of the same chunk, or was set aside as permanently
+// refused; Retry when any is left unacknowledged at the end of retry_budget (or ctx
+// ends); Failed when a refused document could not be set aside (dead-letter error).
+func (s *Shipper) Deliver(ctx context.Context, docs *deliver.Docs) deliver.Result {
+	if docs == nil || docs.Len() == 0 {
+		return deliver.Delivered
+	}
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	sc := s.pool.Get().(*scratch)
+	sc.reset()
+	clean := true
+	defer func() {
+		// Records franz-go failed (cancelled at the budget's end) may still be
+		// referenced by its buffers for a while: never hand them to another flush.
+		if clean {
+			s.pool.Put(sc)
+		}
+	}()
+	failed := false
+	n := docs.Len()
+	for i := 0; i < n; i++ {
+		doc := docs.Doc(i)
+		d := docDigest(doc)
+		if s.mem.has(d) {
+			s.stats.skipped.Add(1)
+			continue
+		}
+		if len(doc) > s.o.MaxRecordBytes {
+			failed = !s.setAside(doc, "document of "+strconv.Itoa(len(doc))+" bytes is larger than max_record_bytes "+strconv.Itoa(s.o.MaxRecordBytes)) || failed
+			continue
+		}
+		s.build(sc, docs, i, d)
+	}
+	if len(sc.recs) == 0 {
+		return result(failed, false)
+	}
+	sc.finish()
+	pctx, cancel := context.WithTimeout(ctx, s.o.RetryBudget)
+	res := s.cl.ProduceSync(pctx, sc.ptrs...)
+	cancel()
+	retry := 0
+	var firstErr, configErr error
+	for _, r := range res {
+		j := sc.index(r.Record)
+		if r.Err == nil {
+			sc.ok[j] = true
+			continue
+		}
+		clean = false
+		switch classify(r.Err) {
+		case vReject:
+			failed = !s.setAside(docs.Doc(sc.doc[j]), "broker refused the record: "+r.Err.Error()) || failed
+			sc.ok[j] = true // settled: remembered so that a retried chunk does not resend it
+		case vConfig:
+			configErr = r.Err
+			retry++
+		default:
+			if firstErr == nil {
+				firstErr = r.Err
+			}
+			retry++
+		}
+	}
+	s.mem.addAll(sc.digs, sc.ok)
+	s.stats.delivered.Add(uint64(countAcked(res)))
+	if configErr != nil {
+		s.log.Errorf("kafka: %d of %d records not produced: %v: %s; the chunk is kept (Retry)", retry, len(res), configErr, likelyCause(configErr))
+	} else if retry > 0 {
+		s.log.Warnf("kafka: %d of %d records not acknowledged within retry_budget %s (%v); the chunk is kept (Retry), the acknowledged ones are not produced again", retry, len(res), s.o.RetryBudget, firstErr)
+	}
+	if retry > 0 {
+		s.stats.retries.Add(uint64(retry))
+	}
+	return result(failed, retry > 0)
+}
+
+func countAcked(res kgo.ProduceResults) int {
+	n := 0
+	for _, r := range res {
+		if r.Err == nil {
+			n++
+		}
+	}
+	return n
+}
+
+// result: Retry wins (Fluent Bit calls again and may still set the rest aside), then
+// Failed (a refused document could not be set aside), then Delivered.
+func result(failed, retry bool) deliver.Result {
+	switch {
+	case retry:
+		return deliver.Retry
+	case failed:
+		return deliver.Failed
+	}
+	return deliver.Delivered
+}
+
+// build appends the record of document i: its topic by event.kind, its key, and in key
+// mode object the event id as a header.
+func (s *Shipper) build(sc *scratch, docs *deliver.Docs, i int, d digest) {
+	doc := docs.Doc(i)
+	topic := s.o.Topic
+	if s.o.TopicAlerts != "" || s.o.TopicErrors != "" {
+		switch string(eventKind(doc)) {
+		case "alert":
+			if s.o.TopicAlerts != "" {
+				topic = s.o.TopicAlerts
+			}
+		case "pipeline_error":
+			if s.o.TopicErrors != "" {
+				topic = s.o.TopicErrors
+			}
+		}
+	}
+	if s.o.KeyMode == KeyObject {
+		var ok bool
+		if sc.keys, ok = appendObjectKey(sc.keys, &sc.p, doc); !ok {
+			sc.keys = appendEventID(sc.keys, docs.Key(i), d) // no object: spread by event
+		}
+		sc.ids = appendEventID(sc.ids, docs.Key(i), d)
+		sc.iends = append(sc.iends, len(sc.ids))
+	} else {
+		sc.keys = appendEventID(sc.keys, docs.Key(i), d)
+	}
+	sc.kends = append(sc.kends, len(sc.keys))
+	sc.recs = append(sc.recs, kgo.Record{Topic: topic, Value: doc})
+	sc.doc = append(sc.doc, i)
+	sc.digs = append(sc.digs, d)
+	sc.ok = append(sc.ok, false)
+}
+
+// index returns the position of r in sc.recs. ProduceSync answers in completion order,
+// not in the order given, so each result is mapped back by its address in the slab.
+func (sc *scratch) index(r *kgo.Record) int {
+	base := uintptr(unsafe.Pointer(unsafe.SliceData(sc.recs)))
+	j := int((uintptr(unsafe.Pointer(r)) - base) / unsafe.Sizeof(kgo.Record{}))
+	if j < 0 || j >= len(sc.recs) || &sc.recs[j] != r {
+		panic("kafka: a produce result for a record not of this flush")
+	}
+	return j
+}
+
+// finish points the records at their keys and headers, now that the buffers no longer grow.
+func (sc *scratch) finish() {
+	start, istart := 0, 0
+	for j := range sc.recs {
+		r := &sc.recs[j]
+		r.Key = sc.keys[start:sc.kends[j]:sc.kends[j]]
+		start = sc.kends[j]
+		if len(sc.iends) > 0 {
+			sc.hdrs = append(sc.hdrs, kgo.RecordHeader{Key: idHeader, Value: sc.ids[istart:sc.iends[j]:sc.iends[j]]})
+			istart = sc.iends[j]
+		}
+	}
+	for j := range sc.recs {
+		if len(sc.hdrs) > 0 {
+			sc.recs[j].Headers = sc.hdrs[j : j+1 : j+1]
+		}
+		sc.ptrs = append(sc.ptrs, &sc.recs[j])
+	}
+}
+
+// setAside hands a permanently refused document to the dead-letter hook, or logs it
+// (size and reason, never the content) and counts it. false: the hook failed.
+func (s *Shipper) setAside(doc []byte, reason string) bool {
+	s.stats.deadLettered.Add(1)
+	if s.o.DeadLetter != nil {
+		if err := s.o.DeadLetter(doc, reason); err != nil {
+			s.log.Errorf("kafka: a refused document (%s) could not be set aside: %v", reason, err)
+			return false
+		}
+		s.log.Warnf("kafka: a document was refused and dead-lettered: %s", reason)
+		return true
+	}
+	s.log.Warnf("kafka: a document of %d bytes was refused and dropped (no dead-letter file): %s", len(doc), reason)
+	return true
+}
+
+// Stats returns a snapshot of the counters, in the HTTP intakes' terms: Delivered =
+// records acknowledged, Requests = record batches written, Retries = records handed
+// back unacknowledged, Skipped = SkippedDocs = documents not produced again because an
+// earlier attempt had them acknowledged, BytesRaw/BytesSent = batch bytes before and
+// after compression.
+func (s *Shipper) Stats() deliver.Stats {
+	c := &s.stats
+	sk := c.skipped.Load()
+	return deliver.Stats{
+		Delivered:    c.delivered.Load(),
+		DeadLettered: c.deadLettered.Load(),
+		Requests:     c.requests.Load(),
+		Retries:      c.retries.Load(),
+		Skipped:      sk,
+		SkippedDocs:  sk,
+		BytesSent:    c.bytesSent.Load(),
+		BytesRaw:     c.bytesRaw.Load(),
+	}
+}
+
+// ForgetDelivered clears the memory of acknowledged documents, so that benchmarks can
+// produce the same chunk again; the plugin never calls it.
+func (s *Shipper) ForgetDelivered() { s.mem.reset() }
+
+// Close flushes nothing (Deliver never leaves records behind) and closes the client.
+// Deliver must not be running or called afterwards.
+func (s *Shipper) Close() error {
+	s.cl.Close()
+	return nil
+}

@@ -47,6 +47,8 @@ func likelyCause(err error) string {
 		return "the principal lacks an ACL: WRITE and DESCRIBE on the topic, IDEMPOTENT_WRITE on the cluster (Kafka < 3.0)"
 	case errors.Is(err, kerr.SaslAuthenticationFailed), errors.Is(err, kerr.UnsupportedSaslMechanism), errors.Is(err, kerr.IllegalSaslState):
 		return "SASL refused: check sasl_mechanism, sasl_username and sasl_password"
+	case errors.Is(err, kerr.InvalidTopicException):
+		return "check the topic name"
 	}
-	return "check the topic name"
+	return "TLS failed: check tls, tls_verify, tls_ca_file and tls_server_name"
 }

@@ -263,3 +263,21 @@ func TestTooLargeSetAside(t *testing.T) {
 		t.Fatalf("Deliver with a failing dead letter = %v, want failed", r)
 	}
 }
+
+// A topic that does not exist is configuration: Retry (never dropped) and one error line
+// saying so, well before the budget ends.
+func TestMissingTopicRetryLoud(t *testing.T) {
+	c := newFake(t)
+	log := new(recLog)
+	s := newShipper(t, Options{Brokers: c.ListenAddrs(), Topic: "no-such-topic", RetryBudget: 20 * time.Second, Logger: log})
+	start := time.Now()
+	if r := s.Deliver(context.Background(), chunk(t, "notopic", 10)); r != deliver.Retry {
+		t.Fatalf("Deliver = %v, want retry", r)
+	}
+	if el := time.Since(start); el > 15*time.Second {
+		t.Fatalf("took %v: the missing topic waited out the budget", el)
+	}
+	if l := log.String(); !strings.Contains(l, "error kafka: 10 of 10") || !strings.Contains(l, "does not exist") {
+		t.Fatalf("log: %s", l)
+	}
+}

@@ -70,6 +70,7 @@ func TestSecretsNeverLogged(t *testing.T) {
 	if r := s.Deliver(context.Background(), chunk(t, "sasl-bad", 5)); r != deliver.Retry {
 		t.Fatalf("Deliver with a wrong password = %v, want retry (never dropped)", r)
 	}
+	t.Log(log.String())
 	if l := log.String(); strings.Contains(l, secretPW) || l == "" {
 		t.Fatalf("log lines (want some, without the password):\n%s", l)
 	}

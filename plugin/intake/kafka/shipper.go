@@ -2,11 +2,14 @@ package kafka
 
 import (
 	"context"
+	"crypto/tls"
+	"errors"
 	"fmt"
 	"net"
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"time"
 	"unsafe"
 
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -177,15 +180,44 @@ func (s *Shipper) Deliver(ctx context.Context, docs *deliver.Docs) deliver.Resul
 	}
 	s.mem.addAll(sc.digs, sc.ok)
 	s.stats.delivered.Add(uint64(countAcked(res)))
+	var pingErr error
+	if configErr == nil && retry > 0 && errors.Is(firstErr, context.DeadlineExceeded) {
+		configErr, pingErr = s.diagnose(ctx)
+	}
 	if configErr != nil {
 		s.log.Errorf("kafka: %d of %d records not produced: %v: %s; the chunk is kept (Retry)", retry, len(res), configErr, likelyCause(configErr))
 	} else if retry > 0 {
-		s.log.Warnf("kafka: %d of %d records not acknowledged within retry_budget %s (%v); the chunk is kept (Retry), the acknowledged ones are not produced again", retry, len(res), s.o.RetryBudget, firstErr)
+		why := fmt.Sprint(firstErr)
+		if pingErr != nil {
+			why += "; a new connection to a broker: " + pingErr.Error()
+		}
+		s.log.Warnf("kafka: %d of %d records not acknowledged within retry_budget %s (%s); the chunk is kept (Retry), the acknowledged ones are not produced again", retry, len(res), s.o.RetryBudget, why)
 	}
 	if retry > 0 {
 		s.stats.retries.Add(uint64(retry))
 	}
 	return result(failed, retry > 0)
+}
+
+// diagnose asks a broker why nothing was acknowledged when the records only timed out:
+// a refused SASL credential or a TLS failure shows up on a fresh connection, not in the
+// records' errors. It returns that error when it is configuration, else nil. At most one
+// second, and only on the Retry path.
+// The second result is any other error of that connection, for the warning.
+func (s *Shipper) diagnose(ctx context.Context) (config, other error) {
+	pctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	err := s.cl.Ping(pctx)
+	if err != nil && (classify(err) == vConfig || isTLSError(err)) {
+		return err, nil
+	}
+	return nil, err
+}
+
+func isTLSError(err error) bool {
+	var rec tls.RecordHeaderError
+	var cv *tls.CertificateVerificationError
+	return errors.As(err, &rec) || errors.As(err, &cv)
 }
 
 func countAcked(res kgo.ProduceResults) int {

@@ -3,6 +3,8 @@ package kafka
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -200,5 +202,27 @@ func TestKeysAndTopics(t *testing.T) {
 	other := string(appendEventID(nil, []byte("a1-ResponseComplete"), docDigest([]byte(alert+" "))))
 	if other == id(1) {
 		t.Fatal("a different document with the same auditID got the same event id")
+	}
+}
+
+// Every key of the table has a row in the README's Kafka section.
+func TestREADMEKafkaRows(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(b)
+	i := strings.Index(text, "### Kafka")
+	if i < 0 {
+		t.Fatal("README has no Kafka section")
+	}
+	text = text[i:]
+	if j := strings.Index(text[1:], "\n## "); j > 0 {
+		text = text[:j]
+	}
+	for _, k := range Keys {
+		if !strings.Contains(text, "`"+k.Name+"`") {
+			t.Errorf("key %s has no row in the README's Kafka section", k.Name)
+		}
 	}
 }

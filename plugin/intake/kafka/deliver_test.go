@@ -138,7 +138,7 @@ func TestNotEnoughReplicasRetryThenOK(t *testing.T) {
 	c := newFake(t)
 	h := c.Fault(kfake.Fault{Keys: []kmsg.Key{kmsg.Produce}, Err: kerr.NotEnoughReplicas, Count: -1})
 	log := new(recLog)
-	budget := time.Second
+	budget := 3 * time.Second // longer than a request takes, also under -race (see TestBrokerDownMidChunkRetryThenOK)
 	s := newShipper(t, Options{Brokers: c.ListenAddrs(), RetryBudget: budget, Timeout: 2 * time.Second, Logger: log})
 	d := chunk(t, "isr", 600)
 	start := time.Now()
@@ -155,9 +155,7 @@ func TestNotEnoughReplicasRetryThenOK(t *testing.T) {
 		t.Fatalf("no warning: %s", log)
 	}
 	h.Remove()
-	if r := s.Deliver(context.Background(), d); r != deliver.Delivered {
-		t.Fatalf("Deliver after recovery = %v", r)
-	}
+	deliverUntilOK(t, s, d)
 	assertOnce(t, consumeAll(t, target{brokers: c.ListenAddrs()}, DefaultTopic, 600), d)
 }
 
@@ -179,7 +177,12 @@ func TestBrokerDownMidChunkRetryThenOK(t *testing.T) {
 		}
 		return nil, nil, false
 	})
-	budget := 1500 * time.Millisecond
+	// The budget is longer than any request takes here, also under -race: a flush whose
+	// budget ends while a request is in flight fails that request's records (so that it
+	// returns in time), and if the broker had written them, the retried chunk writes them
+	// again — the one duplicate case the package doc names. This test is about an outage
+	// that drops requests before the broker acts, where nothing may be written twice.
+	budget := 4 * time.Second
 	s := newShipper(t, Options{Brokers: c.ListenAddrs(), RetryBudget: budget, Timeout: time.Second})
 	d := chunk(t, "down", 2000)
 	start := time.Now()
@@ -197,11 +200,9 @@ func TestBrokerDownMidChunkRetryThenOK(t *testing.T) {
 		t.Fatalf("stats %v: acknowledged + handed back != 2000", first)
 	}
 	down.Store(false)
-	if r := s.Deliver(context.Background(), d); r != deliver.Delivered {
-		t.Fatalf("Deliver after the brokers came back = %v", r)
-	}
-	if st := s.Stats(); st.Skipped != first.Delivered || st.Delivered != 2000 {
-		t.Fatalf("stats %v: want %d skipped (acknowledged the first time) and 2000 delivered in all", st, first.Delivered)
+	deliverUntilOK(t, s, d)
+	if st := s.Stats(); st.Skipped < first.Delivered || st.Delivered != 2000 {
+		t.Fatalf("stats %v: want at least %d skipped (acknowledged the first time) and 2000 delivered in all", st, first.Delivered)
 	}
 	assertOnce(t, consumeAll(t, target{brokers: c.ListenAddrs()}, DefaultTopic, 2000), d)
 }
@@ -280,4 +281,19 @@ func TestMissingTopicRetryLoud(t *testing.T) {
 	if l := log.String(); !strings.Contains(l, "error kafka: 10 of 10") || !strings.Contains(l, "does not exist") {
 		t.Fatalf("log: %s", l)
 	}
+}
+
+// deliverUntilOK is Fluent Bit retrying a chunk after Retry: the client may need a moment
+// to reconnect (backoff) after an outage, so a flush right after recovery may still be
+// Retry; what matters is that it ends Delivered without a duplicate.
+func deliverUntilOK(t *testing.T, s *Shipper, d *deliver.Docs) {
+	t.Helper()
+	for i := 0; i < 10; i++ {
+		if r := s.Deliver(context.Background(), d); r == deliver.Delivered {
+			return
+		} else if r != deliver.Retry {
+			t.Fatalf("Deliver after recovery = %v", r)
+		}
+	}
+	t.Fatal("still Retry after 10 flushes once the brokers were back")
 }

@@ -257,6 +257,12 @@ func TestTooLargeSetAside(t *testing.T) {
 	if st := s.Stats(); st.DeadLettered != 2 || st.Delivered != 1 {
 		t.Fatalf("stats %v", st)
 	}
+	// The same chunks again (Fluent Bit retrying them): nothing is set aside twice.
+	s.Deliver(context.Background(), mid)
+	s.Deliver(context.Background(), big)
+	if st := s.Stats(); st.DeadLettered != 2 || len(reasons) != 2 || st.Skipped != 3 {
+		t.Fatalf("after a retry of the same chunks: stats %v, %d reasons", st, len(reasons))
+	}
 	// Again: the broker-refused one is remembered as settled, the oversized one is
 	// set aside again (it never reached the broker), nothing loops.
 	s2 := newShipper(t, Options{Brokers: c.ListenAddrs(), MaxRecordBytes: 20000, DeadLetter: func([]byte, string) error { return errors.New("disk full") }})

@@ -17,6 +17,11 @@
 //     error line with the likely cause). Nothing is dropped; no fire-and-forget.
 //   - Failed: a refused record could not be set aside (the dead-letter hook failed).
 //
+// A flush lasts at most about retry_budget, plus the wait for a request already in
+// flight to be failed, plus one second when nothing was acknowledged: then a fresh
+// connection is tried so that the log line can name a refused SASL credential or a TLS
+// failure, which the records themselves only show as a timeout.
+//
 // Within the budget franz-go retries by itself (NOT_LEADER_FOR_PARTITION, leader moves,
 // REQUEST_TIMED_OUT, NOT_ENOUGH_REPLICAS[_AFTER_APPEND], dropped connections); the
 // producer is idempotent (acks all), so a batch the broker wrote but whose answer was

@@ -30,6 +30,9 @@ func (a *acked) has(d digest) bool {
 	return ok
 }
 
+// add records one digest.
+func (a *acked) add(d digest) { a.addAll([]digest{d}, []bool{true}) }
+
 // addAll records the digests of ds whose ok[i] is true, under one lock.
 func (a *acked) addAll(ds []digest, ok []bool) {
 	a.mu.Lock()

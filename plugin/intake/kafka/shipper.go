@@ -144,6 +144,7 @@ func (s *Shipper) Deliver(ctx context.Context, docs *deliver.Docs) deliver.Resul
 		}
 		if len(doc) > s.o.MaxRecordBytes {
 			failed = !s.setAside(doc, "document of "+strconv.Itoa(len(doc))+" bytes is larger than max_record_bytes "+strconv.Itoa(s.o.MaxRecordBytes)) || failed
+			s.mem.add(d) // settled: a retried chunk does not set it aside twice
 			continue
 		}
 		s.build(sc, docs, i, d)

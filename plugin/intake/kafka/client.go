@@ -54,13 +54,10 @@ func clientOpts(o *Options, hooks ...kgo.Hook) ([]kgo.Opt, error) {
 		kgo.WithHooks(hooks...),
 	}
 	if o.Acks == "all" {
-		// AllowIdempotentProduceCancellation: at the end of retry_budget a record whose
-		// request is in flight (the broker may have written it, its answer is not back)
-		// is failed rather than waited for: the flush must return (Retry) within its
-		// budget, a hung flush blocks a Fluent Bit worker and its shutdown. The price is
-		// the one duplicate case left (package doc): such a record, if it was written,
-		// is produced again when Fluent Bit retries the chunk.
-		opts = append(opts, kgo.RequiredAcks(kgo.AllISRAcks()), kgo.AllowIdempotentProduceCancellation())
+		// Idempotence is never given up: a batch whose request may have been written is
+		// retried with its sequence until its answer comes, never failed. A flush whose
+		// budget ends first leaves such records in flight (shipper.go, inflight.go).
+		opts = append(opts, kgo.RequiredAcks(kgo.AllISRAcks()))
 	} else {
 		opts = append(opts, kgo.RequiredAcks(kgo.LeaderAck()), kgo.DisableIdempotentWrite())
 	}

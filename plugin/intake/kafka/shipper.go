@@ -29,6 +29,7 @@ type Shipper struct {
 	cl    *kgo.Client
 	log   deliver.Logger
 	mem   *acked
+	infl  *inflight
 	pool  sync.Pool // *scratch
 	stats counters
 }
@@ -50,13 +51,25 @@ type scratch struct {
 	kends []int
 	ids   []byte // event ids for the header (key object)
 	iends []int
+	vals  []byte // the documents, copied: a record may outlive the flush (inflight.go)
+	vends []int
+	prev  []digest // documents an earlier flush left in flight
 	p     fastjson.Parser
+
+	// Filled by the promise, from franz-go's goroutines.
+	mu        sync.Mutex
+	errs      []error
+	got       []bool
+	remaining int
+	allDone   chan struct{}
 }
 
 func (sc *scratch) reset() {
 	sc.recs, sc.ptrs, sc.hdrs = sc.recs[:0], sc.ptrs[:0], sc.hdrs[:0]
 	sc.doc, sc.digs, sc.ok = sc.doc[:0], sc.digs[:0], sc.ok[:0]
 	sc.keys, sc.kends, sc.ids, sc.iends = sc.keys[:0], sc.kends[:0], sc.ids[:0], sc.iends[:0]
+	sc.vals, sc.vends, sc.prev = sc.vals[:0], sc.vends[:0], sc.prev[:0]
+	sc.errs, sc.got = sc.errs[:0], sc.got[:0]
 }
 
 // batchHook counts what reached the brokers, compressed and not.
@@ -77,7 +90,7 @@ func New(o Options) (*Shipper, error) {
 	if err := o.normalize(); err != nil {
 		return nil, fmt.Errorf("kafka: %w", err)
 	}
-	s := &Shipper{o: o, log: o.Logger, mem: newAcked(ackedEntries)}
+	s := &Shipper{o: o, log: o.Logger, mem: newAcked(ackedEntries), infl: newInflight()}
 	s.pool.New = func() any { return new(scratch) }
 	opts, err := clientOpts(&s.o, batchHook{&s.stats})
 	if err != nil {
@@ -125,14 +138,6 @@ func (s *Shipper) Deliver(ctx context.Context, docs *deliver.Docs) deliver.Resul
 	}
 	sc := s.pool.Get().(*scratch)
 	sc.reset()
-	clean := true
-	defer func() {
-		// Records franz-go failed (cancelled at the budget's end) may still be
-		// referenced by its buffers for a while: never hand them to another flush.
-		if clean {
-			s.pool.Put(sc)
-		}
-	}()
 	failed := false
 	n := docs.Len()
 	for i := 0; i < n; i++ {
@@ -142,6 +147,10 @@ func (s *Shipper) Deliver(ctx context.Context, docs *deliver.Docs) deliver.Resul
 			s.stats.skipped.Add(1)
 			continue
 		}
+		if s.infl.has(d) {
+			sc.prev = append(sc.prev, d) // not produced twice: wait for its answer
+			continue
+		}
 		if len(doc) > s.o.MaxRecordBytes {
 			failed = !s.setAside(doc, "document of "+strconv.Itoa(len(doc))+" bytes is larger than max_record_bytes "+strconv.Itoa(s.o.MaxRecordBytes)) || failed
 			s.mem.add(d) // settled: a retried chunk does not set it aside twice
@@ -149,56 +158,154 @@ func (s *Shipper) Deliver(ctx context.Context, docs *deliver.Docs) deliver.Resul
 		}
 		s.build(sc, docs, i, d)
 	}
-	if len(sc.recs) == 0 {
+	if len(sc.recs) == 0 && len(sc.prev) == 0 {
+		s.pool.Put(sc)
 		return result(failed, false)
 	}
-	sc.finish()
-	pctx, cancel := context.WithTimeout(ctx, s.o.RetryBudget)
-	res := s.cl.ProduceSync(pctx, sc.ptrs...)
-	cancel()
-	retry := 0
+	deadline := time.Now().Add(s.o.RetryBudget)
+	abandoned := s.produce(ctx, sc, deadline)
+	s.waitPrev(ctx, sc.prev, deadline)
+	retry, left := 0, 0
 	var firstErr, configErr error
-	for _, r := range res {
-		j := sc.index(r.Record)
-		if r.Err == nil {
+	sc.mu.Lock()
+	for j := range sc.recs {
+		if !sc.got[j] {
+			left++ // still in flight: franz-go keeps it, the promise settles it
+			continue
+		}
+		err := sc.errs[j]
+		if err == nil {
 			sc.ok[j] = true
 			continue
 		}
-		clean = false
-		switch classify(r.Err) {
+		switch classify(err) {
 		case vReject:
-			failed = !s.setAside(docs.Doc(sc.doc[j]), "broker refused the record: "+r.Err.Error()) || failed
-			sc.ok[j] = true // settled: remembered so that a retried chunk does not resend it
+			failed = !s.setAside(docs.Doc(sc.doc[j]), "broker refused the record: "+err.Error()) || failed
+			s.mem.add(sc.digs[j]) // settled: a retried chunk does not resend it
 		case vConfig:
-			configErr = r.Err
+			configErr = err
 			retry++
 		default:
 			if firstErr == nil {
-				firstErr = r.Err
+				firstErr = err
 			}
 			retry++
 		}
 	}
-	s.mem.addAll(sc.digs, sc.ok)
-	s.stats.delivered.Add(uint64(countAcked(res)))
+	sc.mu.Unlock()
+	waiting := 0
+	for _, d := range sc.prev {
+		if !s.mem.has(d) {
+			waiting++
+		}
+	}
+	retry += left + waiting
 	var pingErr error
-	if configErr == nil && retry > 0 && errors.Is(firstErr, context.DeadlineExceeded) {
+	if configErr == nil && retry > 0 && (firstErr == nil || errors.Is(firstErr, context.DeadlineExceeded)) {
 		configErr, pingErr = s.diagnose(ctx)
 	}
+	total := len(sc.recs) + len(sc.prev)
 	if configErr != nil {
-		s.log.Errorf("kafka: %d of %d records not produced: %v: %s; the chunk is kept (Retry)", retry, len(res), configErr, likelyCause(configErr))
+		s.log.Errorf("kafka: %d of %d records not produced: %v: %s; the chunk is kept (Retry)", retry, total, configErr, likelyCause(configErr))
 	} else if retry > 0 {
 		why := fmt.Sprint(firstErr)
+		if firstErr == nil {
+			why = "no answer yet"
+		}
 		if pingErr != nil {
 			why += "; a new connection to a broker: " + pingErr.Error()
 		}
-		s.log.Warnf("kafka: %d of %d records not acknowledged within retry_budget %s (%s); the chunk is kept (Retry), the acknowledged ones are not produced again", retry, len(res), s.o.RetryBudget, why)
+		s.log.Warnf("kafka: %d of %d records not acknowledged within retry_budget %s (%s; %d still in flight, kept by the producer and not produced again); the chunk is kept (Retry)", retry, total, s.o.RetryBudget, why, left+waiting)
 	}
 	if retry > 0 {
 		s.stats.retries.Add(uint64(retry))
 	}
+	if !abandoned {
+		s.pool.Put(sc) // franz-go holds none of its records any more
+	}
 	return result(failed, retry > 0)
 }
+
+// produce hands the records to franz-go and waits for their answers, at most
+// retry_budget and then a short grace in which franz-go fails what it safely can (the
+// batches not sent). Records still without an answer then are left in flight
+// (inflight.go): abandoned reports it, and the scratch must not be reused.
+func (s *Shipper) produce(ctx context.Context, sc *scratch, deadline time.Time) (abandoned bool) {
+	if len(sc.recs) == 0 {
+		return false
+	}
+	sc.finish()
+	sc.remaining = len(sc.recs)
+	sc.allDone = make(chan struct{})
+	for _, d := range sc.digs {
+		s.infl.add(d)
+	}
+	promise := func(r *kgo.Record, err error) {
+		j := sc.index(r)
+		if err == nil {
+			s.mem.add(sc.digs[j])
+			s.stats.delivered.Add(1)
+		}
+		s.infl.done(sc.digs[j])
+		sc.mu.Lock()
+		sc.errs[j], sc.got[j] = err, true
+		sc.remaining--
+		last := sc.remaining == 0
+		sc.mu.Unlock()
+		if last {
+			close(sc.allDone)
+		}
+	}
+	pctx, cancel := context.WithDeadline(ctx, deadline)
+	defer cancel()
+	for j := range sc.recs {
+		s.cl.Produce(pctx, &sc.recs[j], promise)
+	}
+	select {
+	case <-sc.allDone:
+		return false
+	case <-pctx.Done():
+	}
+	grace := time.NewTimer(graceAfterBudget)
+	defer grace.Stop()
+	select {
+	case <-sc.allDone:
+		return false
+	case <-grace.C:
+		return true
+	}
+}
+
+// waitPrev waits, until deadline, for the documents an earlier flush left in flight to
+// settle (acknowledged, or failed and so free to be produced by the next retry).
+func (s *Shipper) waitPrev(ctx context.Context, prev []digest, deadline time.Time) {
+	if len(prev) == 0 {
+		return
+	}
+	t := time.NewTicker(20 * time.Millisecond)
+	defer t.Stop()
+	for {
+		pending := false
+		for _, d := range prev {
+			if s.infl.has(d) {
+				pending = true
+				break
+			}
+		}
+		if !pending || time.Now().After(deadline) {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// graceAfterBudget is how long a flush waits, once its budget is spent, for franz-go to
+// fail the records it safely can (not sent yet) before leaving the rest in flight.
+const graceAfterBudget = 500 * time.Millisecond
 
 // diagnose asks a broker why nothing was acknowledged when the records only timed out:
 // a refused SASL credential or a TLS failure shows up on a fresh connection, not in the
@@ -219,16 +326,6 @@ func isTLSError(err error) bool {
 	var rec tls.RecordHeaderError
 	var cv *tls.CertificateVerificationError
 	return errors.As(err, &rec) || errors.As(err, &cv)
-}
-
-func countAcked(res kgo.ProduceResults) int {
-	n := 0
-	for _, r := range res {
-		if r.Err == nil {
-			n++
-		}
-	}
-	return n
 }
 
 // result: Retry wins (Fluent Bit calls again and may still set the rest aside), then
@@ -271,7 +368,9 @@ func (s *Shipper) build(sc *scratch, docs *deliver.Docs, i int, d digest) {
 		sc.keys = appendEventID(sc.keys, docs.Key(i), d)
 	}
 	sc.kends = append(sc.kends, len(sc.keys))
-	sc.recs = append(sc.recs, kgo.Record{Topic: topic, Value: doc})
+	sc.vals = append(sc.vals, doc...)
+	sc.vends = append(sc.vends, len(sc.vals))
+	sc.recs = append(sc.recs, kgo.Record{Topic: topic})
 	sc.doc = append(sc.doc, i)
 	sc.digs = append(sc.digs, d)
 	sc.ok = append(sc.ok, false)
@@ -290,11 +389,13 @@ func (sc *scratch) index(r *kgo.Record) int {
 
 // finish points the records at their keys and headers, now that the buffers no longer grow.
 func (sc *scratch) finish() {
-	start, istart := 0, 0
+	start, istart, vstart := 0, 0, 0
 	for j := range sc.recs {
 		r := &sc.recs[j]
 		r.Key = sc.keys[start:sc.kends[j]:sc.kends[j]]
 		start = sc.kends[j]
+		r.Value = sc.vals[vstart:sc.vends[j]:sc.vends[j]]
+		vstart = sc.vends[j]
 		if len(sc.iends) > 0 {
 			sc.hdrs = append(sc.hdrs, kgo.RecordHeader{Key: idHeader, Value: sc.ids[istart:sc.iends[j]:sc.iends[j]]})
 			istart = sc.iends[j]
@@ -305,6 +406,8 @@ func (sc *scratch) finish() {
 			sc.recs[j].Headers = sc.hdrs[j : j+1 : j+1]
 		}
 		sc.ptrs = append(sc.ptrs, &sc.recs[j])
+		sc.errs = append(sc.errs, nil)
+		sc.got = append(sc.got, false)
 	}
 }
 

@@ -312,3 +312,33 @@ func deliverUntilOK(t *testing.T, s *Shipper, d *deliver.Docs) {
 	}
 	t.Fatal("still Retry after 10 flushes once the brokers were back")
 }
+
+// The brokers answer the first produce request only after the flush's budget: the
+// flush returns Retry with the records still in flight (never failed: the broker may
+// have written them); the answer then arrives and the retried chunk produces nothing
+// again. Every event once.
+func TestLateAnswerStaysInFlight(t *testing.T) {
+	c := newFake(t)
+	budget := time.Second
+	var first atomic.Bool
+	c.ControlKey(int16(kmsg.Produce), func(kmsg.Request) (kmsg.Response, error, bool) {
+		if first.CompareAndSwap(false, true) {
+			time.Sleep(budget + time.Second) // the cluster is stalled: the write and its answer come late
+		}
+		return nil, nil, false
+	})
+	log := new(recLog)
+	s := newShipper(t, Options{Brokers: c.ListenAddrs(), RetryBudget: budget, Timeout: 10 * time.Second, Logger: log})
+	d := chunk(t, "late", 300)
+	if r := s.Deliver(context.Background(), d); r != deliver.Retry {
+		t.Fatalf("Deliver with a late answer = %v, want retry", r)
+	}
+	if !strings.Contains(log.String(), "300 still in flight") {
+		t.Fatalf("nothing left in flight:\n%s", log)
+	}
+	deliverUntilOK(t, s, d)
+	if st := s.Stats(); st.Delivered != 300 {
+		t.Fatalf("stats %v", st)
+	}
+	assertOnce(t, consumeAll(t, target{brokers: c.ListenAddrs()}, DefaultTopic, 300), d)
+}

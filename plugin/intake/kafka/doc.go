@@ -17,8 +17,8 @@
 //     error line with the likely cause). Nothing is dropped; no fire-and-forget.
 //   - Failed: a refused record could not be set aside (the dead-letter hook failed).
 //
-// A flush lasts at most about retry_budget, plus the wait for a request already in
-// flight to be failed, plus one second when nothing was acknowledged: then a fresh
+// A flush lasts at most about retry_budget, plus half a second for franz-go to fail what
+// was not sent, plus one second when something is left: then a fresh
 // connection is tried so that the log line can name a refused SASL credential or a TLS
 // failure, which the records themselves only show as a timeout.
 //
@@ -26,22 +26,25 @@
 // REQUEST_TIMED_OUT, NOT_ENOUGH_REPLICAS[_AFTER_APPEND], dropped connections); the
 // producer is idempotent (acks all), so a batch the broker wrote but whose answer was
 // lost is sent again with the same producer id and sequence and the broker drops the
-// copy. No goroutine carries documents past Deliver's return.
+// copy.
 //
 // # Exactly once, and where it ends
 //
 // The Shipper remembers the 128-bit digests of the last 65,536 acknowledged documents:
 // a chunk handed back with Retry after part of it was acknowledged produces only the
 // rest. Identical digests are identical documents, the same audit event, so skipping
-// one never loses an event. Two cases can still write a record twice, and only these:
-// (1) at the end of retry_budget a record whose request is in flight (written or not,
-// the answer not back) is failed so that the flush returns in time
-// (AllowIdempotentProduceCancellation): if the broker had written it, the retried chunk
-// writes it again; (2) a restart, or an evicted memory entry, between a partial chunk
-// and its retry. Both copies carry the same key (key event) or the same k8saudit.id
-// header (key object): a consumer drops the second. acks 1 turns idempotence off
-// (warned at New): duplicates on any retry, and loss of acknowledged records when a
-// leader fails.
+// one never loses an event. Idempotence is never given up (no
+// AllowIdempotentProduceCancellation): when the budget ends while a request is out (the
+// broker may have written it, its answer is not back), franz-go fails only the records
+// it safely can (not sent); the others stay in flight under their producer id and
+// sequence, so the broker keeps one copy, and their documents (copied: the chunk's
+// buffer is Fluent Bit's) are held in flight (inflight.go): a retried chunk waits for
+// them, within its budget, instead of producing them again, and skips them once
+// acknowledged. What can still write a record twice: a restart, or an evicted memory
+// entry, between a partial chunk and its retry; both copies carry the same key (key
+// event) or k8saudit.id header (key object), so a consumer drops the second. acks 1
+// turns idempotence off (warned at New): duplicates on any retry, and loss of
+// acknowledged records when a leader fails.
 //
 // # Keys
 //

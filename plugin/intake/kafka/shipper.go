@@ -124,11 +124,13 @@ func allLoopback(brokers []string) bool {
 	return true
 }
 
-// Deliver produces the chunk's documents and returns only once every record is settled:
-// Delivered when each was acknowledged (by every in-sync replica with acks all), was
-// acknowledged by an earlier attempt of the same chunk, or was set aside as permanently
-// refused; Retry when any is left unacknowledged at the end of retry_budget (or ctx
-// ends); Failed when a refused document could not be set aside (dead-letter error).
+// Deliver produces the chunk's documents and waits for their acknowledgement: Delivered
+// when each was acknowledged (by every in-sync replica with acks all), was acknowledged
+// by an earlier attempt of the same chunk, or was set aside as permanently refused;
+// Retry when any is not acknowledged at the end of retry_budget (or ctx ends), those
+// still in flight staying with the producer (inflight.go); Failed when a refused
+// document could not be set aside (dead-letter error). Never Delivered before every
+// record is acknowledged.
 func (s *Shipper) Deliver(ctx context.Context, docs *deliver.Docs) deliver.Result {
 	if docs == nil || docs.Len() == 0 {
 		return deliver.Delivered

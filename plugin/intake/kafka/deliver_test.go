@@ -193,7 +193,7 @@ func TestBrokerDownMidChunkRetryThenOK(t *testing.T) {
 			t.Log(log.String())
 		}
 	}()
-	d := chunk(t, "down", 2000)
+	d := chunk(t, "down", 800)
 	start := time.Now()
 	r := s.Deliver(context.Background(), d)
 	el := time.Since(start)
@@ -205,15 +205,15 @@ func TestBrokerDownMidChunkRetryThenOK(t *testing.T) {
 	}
 	first := s.Stats()
 	t.Logf("broker down: %v after %v, %d acknowledged before", r, el.Round(time.Millisecond), first.Delivered)
-	if first.Delivered+first.Retries < 2000 {
-		t.Fatalf("stats %v: acknowledged + handed back != 2000", first)
+	if first.Delivered+first.Retries < 800 {
+		t.Fatalf("stats %v: acknowledged + handed back != 800", first)
 	}
 	down.Store(false)
 	deliverUntilOK(t, s, d)
-	if st := s.Stats(); st.Skipped < first.Delivered || st.Delivered != 2000 {
-		t.Fatalf("stats %v: want at least %d skipped (acknowledged the first time) and 2000 delivered in all", st, first.Delivered)
+	if st := s.Stats(); st.Skipped < first.Delivered || st.Delivered != 800 {
+		t.Fatalf("stats %v: want at least %d skipped (acknowledged the first time) and 800 delivered in all", st, first.Delivered)
 	}
-	assertOnce(t, consumeAll(t, target{brokers: c.ListenAddrs()}, DefaultTopic, 2000), d)
+	assertOnce(t, consumeAll(t, target{brokers: c.ListenAddrs()}, DefaultTopic, 800), d)
 }
 
 // A document over max_record_bytes is never produced: the dead-letter hook gets it with

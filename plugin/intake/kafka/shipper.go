@@ -42,7 +42,6 @@ type counters struct {
 // what franz-go itself allocates per produce.
 type scratch struct {
 	recs  []kgo.Record
-	ptrs  []*kgo.Record
 	hdrs  []kgo.RecordHeader
 	doc   []int // document index of each record
 	digs  []digest
@@ -65,7 +64,7 @@ type scratch struct {
 }
 
 func (sc *scratch) reset() {
-	sc.recs, sc.ptrs, sc.hdrs = sc.recs[:0], sc.ptrs[:0], sc.hdrs[:0]
+	sc.recs, sc.hdrs = sc.recs[:0], sc.hdrs[:0]
 	sc.doc, sc.digs, sc.ok = sc.doc[:0], sc.digs[:0], sc.ok[:0]
 	sc.keys, sc.kends, sc.ids, sc.iends = sc.keys[:0], sc.kends[:0], sc.ids[:0], sc.iends[:0]
 	sc.vals, sc.vends, sc.prev = sc.vals[:0], sc.vends[:0], sc.prev[:0]
@@ -407,7 +406,6 @@ func (sc *scratch) finish() {
 		if len(sc.hdrs) > 0 {
 			sc.recs[j].Headers = sc.hdrs[j : j+1 : j+1]
 		}
-		sc.ptrs = append(sc.ptrs, &sc.recs[j])
 		sc.errs = append(sc.errs, nil)
 		sc.got = append(sc.got, false)
 	}

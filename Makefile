@@ -7,6 +7,7 @@
 #                every skip with its reason, and "N passed, N failed, N skipped"
 #                (build/testsummary)
 #   make bench   throughput of the flush path against fastjson parse-only and gzip-only;
+#                the kafka intake (kfake, in process) against the ndjson intake;
 #                fails when a ratio cannot be computed
 #   make fuzz    a short smoke of every fuzz target
 #   make soak    100,000 events through the .so into a flaky intake, with figures
@@ -71,6 +72,9 @@ bench:
 	@K8SAUDIT_BENCH=1 $(GO) test -count=1 -run='^TestNormalizeRatio$$' -v ./normalize > $(OUT)/bench.log 2>&1; \
 	  st=$$?; $(BENCH_FILTER) $(OUT)/bench.log; \
 	  if [ $$st -ne 0 ]; then echo "make bench: TestNormalizeRatio failed (exit $$st): no ratio"; exit 1; fi
+	@K8SAUDIT_BENCH=1 $(GO) test -count=1 -run='^TestKafkaBenchReport$$' -v ./plugin/intake/kafka > $(OUT)/bench.log 2>&1; \
+	  st=$$?; $(BENCH_FILTER) $(OUT)/bench.log; \
+	  if [ $$st -ne 0 ]; then echo "make bench: TestKafkaBenchReport failed (exit $$st): no kafka rows"; exit 1; fi
 	$(GO) test -count=1 -run='^$$' -bench=. -benchmem ./plugin/... ./normalize/...
 
 fuzz:

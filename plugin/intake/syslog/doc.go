@@ -63,8 +63,10 @@
 // come first survive (an ECS document's @timestamp, event, user, source …; the bodies
 // under kubernetes.audit come last). Each cut message is counted (Counters.Truncated)
 // and each chunk with cuts logs one warning. The receiver must accept the size too:
-// rsyslog's default is 8 KiB and it cuts silently beyond, so set
-// global(maxMessageSize="1m") (or the max_message_bytes chosen) there.
+// rsyslog's default is 8 KiB and it cuts silently beyond, so set $MaxMessageSize 1m
+// (or the max_message_bytes chosen) at the top of its configuration, and imtcp's
+// maxFrameSize (default 200000: a larger octet-counted frame is a framing error) above
+// it: module(load="imtcp" maxFrameSize="2000000").
 //
 // # What Delivered means
 //

@@ -223,11 +223,15 @@ func checkReceived(t *testing.T, r *rsyslog, o Options, list [][]byte) {
 		if pri := priOf(t, append([]byte("0 "), want...)); sev != pri%8 || f[1] != s.AppName || f[2] != s.Hostname {
 			t.Fatalf("parsed %d: severity %s app %s host %s, sent PRI %d", i, f[0], f[1], f[2], pri)
 		}
-		if !strings.HasPrefix(f[3], "[k8saudit@32473 ") && f[3] != "-" {
+		if !strings.HasPrefix(f[3], "[k8saudit@32473 ") && !(f[3] == "-" && (s.rfc3164 || bytes.Contains(want, []byte(" - {")))) {
 			t.Fatalf("parsed %d: structured data %.200s", i, f[3])
 		}
 		msg := strings.TrimPrefix(f[4], " ")
-		if msg != string(d) {
+		if s.MaxMessageBytes < len(d) {
+			if len(want) > s.MaxMessageBytes || !strings.Contains(msg, `"k8saudit_truncated":`+strconv.Itoa(len(d))+"}") {
+				t.Fatalf("parsed %d: %d bytes, not cut to %d and marked", i, len(want), s.MaxMessageBytes)
+			}
+		} else if msg != string(d) {
 			t.Fatalf("parsed %d: MSG differs from the document (%d vs %d bytes)", i, len(msg), len(d))
 		}
 		if err := fastjson.Validate(msg); err != nil {
@@ -253,14 +257,26 @@ func testList(t *testing.T) [][]byte {
 }
 
 // TestRsyslogTCP: a real rsyslogd receives every event whole over TCP, with octet
-// counting and with newline framing, 200 KiB events included.
+// counting and with newline framing, in RFC 5424 and RFC 3164, 200 KiB events
+// included; with max_message_bytes below their size they arrive cut, still valid
+// JSON, and counted.
 func TestRsyslogTCP(t *testing.T) {
 	needRsyslog(t)
 	list := testList(t)
-	for _, framing := range []string{"octet", "newline"} {
-		t.Run(framing, func(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		o    Options
+		cut  bool
+	}{
+		{"octet", Options{Framing: "octet"}, false},
+		{"newline", Options{Framing: "newline"}, false},
+		{"rfc3164", Options{Framing: "newline", RFC: "3164"}, false},
+		{"cut", Options{MaxMessageBytes: 64 << 10}, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
 			r := startRsyslog(t, nil)
-			o := Options{Address: r.addr, Framing: framing, Hostname: "node-1", Timeout: 5 * time.Second}
+			o := c.o
+			o.Address, o.Hostname, o.Timeout = r.addr, "node-1", 5*time.Second
 			sh, err := New(o)
 			if err != nil {
 				t.Fatal(err)
@@ -268,8 +284,18 @@ func TestRsyslogTCP(t *testing.T) {
 			defer sh.Close()
 			shipAll(t, sh, list)
 			checkReceived(t, r, o, list)
-			if c := sh.Counters(); c.MaybeDupDocs != 0 || c.Truncated != 0 || c.Connects != 1 {
-				t.Fatalf("counters %+v", c)
+			cuts := uint64(0)
+			fm := newFormatter(mustSettings(t, o))
+			for _, d := range list {
+				if _, cut, _ := fm.appendFrame(nil, d, 1); cut {
+					cuts++
+				}
+			}
+			if (cuts > 0) != c.cut {
+				t.Fatalf("%d documents to cut", cuts)
+			}
+			if n := sh.Counters(); n.MaybeDupDocs != 0 || n.Truncated != cuts || n.Connects != 1 {
+				t.Fatalf("counters %+v", n)
 			}
 		})
 	}

@@ -4,9 +4,10 @@ import "strconv"
 
 // cutJSON appends to dst a valid JSON object of at most budget bytes made of the start
 // of doc, a compact JSON object: doc up to the last point where a value ends (before a
-// comma, after a closing bracket) or a container opens, the containers still open
-// closed, and the top-level member "k8saudit_truncated":<len(doc)> added. A cut never
-// falls inside a string, so no escape sequence or UTF-8 sequence is split; the members
+// comma, after a closing bracket), a container opens, or a string value can be closed
+// (never inside a key, an escape sequence or a UTF-8 sequence), the string and the
+// containers still open closed, and the top-level member
+// "k8saudit_truncated":<len(doc)> added. The members
 // that come first (an ECS document's @timestamp, event, user, source …) survive, the
 // ones at the end (kubernetes.audit's bodies) go first. stack is scratch for the open
 // containers, returned for reuse.
@@ -17,17 +18,31 @@ import "strconv"
 func cutJSON(dst, stack, doc []byte, budget int) ([]byte, []byte) {
 	var num [20]byte
 	marker := len(markerKey) + len(strconv.AppendInt(num[:0], int64(len(doc)), 10)) + 1 // key, value, final }
-	best, bestMembers := -1, false
+	best, bestMembers, bestInStr := -1, false, false
 	if len(doc) > 0 && doc[0] == '{' {
-		inStr := false
-		depth := 0
+		stack = stack[:0]
+		inStr, inValue, expectKey := false, false, false
 		for i := 0; i < len(doc) && i < budget; i++ {
 			c := doc[i]
 			if inStr {
-				if c == '\\' {
-					i++
-				} else if c == '"' {
+				if c == '"' {
 					inStr = false
+					continue
+				}
+				// Inside a value string, before any byte that starts a character (not
+				// a UTF-8 continuation byte, not inside an escape): the string can be
+				// closed here, so a long value keeps its start.
+				if inValue && c&0xc0 != 0x80 {
+					if need := i + 1 + (len(stack) - 1) + marker + 1; need <= budget {
+						best, bestMembers, bestInStr = i, true, true
+					}
+				}
+				if c == '\\' {
+					if i+1 < len(doc) && doc[i+1] == 'u' {
+						i += 5
+					} else {
+						i++
+					}
 				}
 				continue
 			}
@@ -35,16 +50,30 @@ func cutJSON(dst, stack, doc []byte, budget int) ([]byte, []byte) {
 			switch c {
 			case '"':
 				inStr = true
-			case '{', '[':
-				depth++
+				inValue = !(expectKey && stack[len(stack)-1] == '}')
+				continue
+			case ':':
+				expectKey = false
+				continue
+			case '{':
+				stack = append(stack, '}')
+				expectKey = true
+				cand = i + 1
+			case '[':
+				stack = append(stack, ']')
+				expectKey = false
 				cand = i + 1
 			case '}', ']':
-				depth--
-				if depth >= 1 {
+				if len(stack) > 0 {
+					stack = stack[:len(stack)-1]
+				}
+				expectKey = false
+				if len(stack) >= 1 {
 					cand = i + 1
 				}
 			case ',':
-				if depth >= 1 {
+				if len(stack) >= 1 {
+					expectKey = stack[len(stack)-1] == '}'
 					cand = i
 				}
 			}
@@ -52,12 +81,12 @@ func cutJSON(dst, stack, doc []byte, budget int) ([]byte, []byte) {
 				continue
 			}
 			members := cand > 1 // the top-level object has a member before the cut
-			need := cand + (depth - 1) + marker
+			need := cand + (len(stack) - 1) + marker
 			if members {
 				need++ // the comma before the marker
 			}
 			if need <= budget {
-				best, bestMembers = cand, members
+				best, bestMembers, bestInStr = cand, members, false
 			}
 		}
 	}
@@ -93,6 +122,9 @@ func cutJSON(dst, stack, doc []byte, budget int) ([]byte, []byte) {
 		}
 	}
 	dst = append(dst, doc[:best]...)
+	if bestInStr {
+		dst = append(dst, '"')
+	}
 	for j := len(stack) - 1; j >= 1; j-- {
 		dst = append(dst, stack[j])
 	}

@@ -56,12 +56,14 @@
 // max_message_bytes (default 1 MiB, the normalizer's max_event_bytes default, so that
 // nothing is cut unless configured lower; at least 2048, the size every RFC 5425
 // receiver takes). A longer document is not dropped and not cut blindly: its body is
-// cut after the last complete member or element that fits, the containers still open
-// are closed, and the top-level member "k8saudit_truncated":<bytes of the whole
-// document> is added, so the body is still valid JSON and the receiver sees that and
-// how much was cut; the structured data gets truncated="<bytes>" too. The members that
-// come first survive (an ECS document's @timestamp, event, user, source …; the bodies
-// under kubernetes.audit come last). Each cut message is counted (Counters.Truncated)
+// cut at the last point that fits where JSON can be closed (after a complete member or
+// element, after a bracket that opens, or inside a string value between two characters:
+// never inside a key, an escape or a UTF-8 sequence), the string and the containers
+// still open are closed, and the top-level member "k8saudit_truncated":<bytes of the
+// whole document> is added, so the body is still valid JSON and the receiver sees that
+// and how much was cut; the structured data gets truncated="<bytes>" too. The members
+// that come first survive whole (an ECS document's @timestamp, event, user, source …;
+// the bodies under kubernetes.audit come last, and a long value keeps its start). Each cut message is counted (Counters.Truncated)
 // and each chunk with cuts logs one warning. The receiver must accept the size too:
 // rsyslog's default is 8 KiB and it cuts silently beyond, so set $MaxMessageSize 1m
 // (or the max_message_bytes chosen) at the top of its configuration, and imtcp's

@@ -231,6 +231,11 @@ func TestCutAtMaxMessageBytes(t *testing.T) {
 			if len(d) > 150<<10 && v.Get("event", "outcome") == nil {
 				t.Fatalf("max %d: event.outcome lost in the cut: %s", max, body)
 			}
+			// The big document's body is one long string: the cut keeps its start,
+			// so the message fills the limit but for the closing bytes.
+			if len(d) > 150<<10 && max > 4096 && len(msg) < max-16 {
+				t.Fatalf("max %d: cut to %d bytes, below the limit", max, len(msg))
+			}
 		}
 		if cuts == 0 {
 			t.Fatalf("max %d: nothing was cut", max)
@@ -241,7 +246,7 @@ func TestCutAtMaxMessageBytes(t *testing.T) {
 // TestCutJSONEveryBudget: for every budget, the cut of a nested document is valid JSON
 // within the budget.
 func TestCutJSONEveryBudget(t *testing.T) {
-	doc := []byte(`{"a":"x\"y\\","b":[1,{"c":[]},[["d"]]],"e":{"f":{"g":"h]}"}},"i":"\u00e9"}`)
+	doc := []byte(`{"a":"x\"y\\","b":[1,{"c":[]},[["d"]]],"e":{"f":{"g":"h]}"}},"i":"\u00e9é\n","jkl":"\\\"é"}`)
 	for budget := 0; budget < len(doc)+10; budget++ {
 		out, _ := cutJSON(nil, nil, doc, budget)
 		if err := fastjson.ValidateBytes(out); err != nil {
@@ -250,6 +255,25 @@ func TestCutJSONEveryBudget(t *testing.T) {
 		if budget >= 30 && len(out) > budget {
 			t.Fatalf("budget %d: %d bytes", budget, len(out))
 		}
+		// A key is never cut: every key of the cut is a key of the document.
+		var walk func(v *fastjson.Value)
+		walk = func(v *fastjson.Value) {
+			switch v.Type() {
+			case fastjson.TypeObject:
+				o, _ := v.Object()
+				o.Visit(func(k []byte, x *fastjson.Value) {
+					if !bytes.Contains(doc, append(append([]byte(`"`), k...), `":`...)) && string(k) != "k8saudit_truncated" {
+						t.Fatalf("budget %d: key %q is not in the document: %s", budget, k, out)
+					}
+					walk(x)
+				})
+			case fastjson.TypeArray:
+				for _, x := range v.GetArray() {
+					walk(x)
+				}
+			}
+		}
+		walk(fastjson.MustParseBytes(out))
 	}
 }
 

@@ -75,7 +75,7 @@ var Keys = []Key{
 	{Name: "tls_verify", Default: "on", Doc: "verify the receiver's certificate"},
 	{Name: "tls_ca_file", Default: "", Doc: "PEM CA bundle for the receiver's certificate; default the system roots"},
 	{Name: "tls_crt_file", Default: "", Doc: "client certificate for mutual TLS"},
-	{Name: "tls_key_file", Default: "", Doc: "client key for mutual TLS", Secret: true},
+	{Name: "tls_key_file", Default: "", Doc: "client key for mutual TLS (a path: its content is never logged)"},
 	{Name: "tls_server_name", Default: "", Doc: "name checked in the receiver's certificate; default the address's host"},
 	{Name: "timeout", Default: DefaultTimeout.String(), Doc: "bound on connect + handshake, each write, and the wait for the receiver's TCP acknowledgements"},
 	{Name: "retry_budget", Default: DefaultRetryBudget.String(), Doc: "time one flush may spend reconnecting and resending before the chunk goes back to Fluent Bit"},

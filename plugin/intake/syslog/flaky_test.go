@@ -46,6 +46,7 @@ type flaky struct {
 	l       net.Listener
 	resetAt map[int]bool          // event index → reset on its first sighting
 	stall   map[int]time.Duration // event index → pause before reading on (once)
+	closeAt map[int]bool          // event index → close cleanly (FIN) once it is processed
 
 	mu     sync.Mutex
 	got    map[int]int // event index → times received whole
@@ -66,7 +67,7 @@ func newFlaky(t *testing.T) *flaky {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &flaky{l: l, got: map[int]int{}, resetAt: map[int]bool{}, stall: map[int]time.Duration{}}
+	f := &flaky{l: l, got: map[int]int{}, resetAt: map[int]bool{}, stall: map[int]time.Duration{}, closeAt: map[int]bool{}}
 	go f.serve()
 	t.Cleanup(func() { l.Close() })
 	return f
@@ -128,7 +129,12 @@ func (f *flaky) handle(c *net.TCPConn) {
 		}
 		f.mu.Lock()
 		f.got[idx]++
+		closeNow := f.closeAt[idx]
+		delete(f.closeAt, idx)
 		f.mu.Unlock()
+		if closeNow {
+			return // a clean close, as a receiver that ends idle sessions does
+		}
 	}
 }
 
@@ -223,6 +229,27 @@ func TestSlowReceiverNoResend(t *testing.T) {
 		}
 	}
 	if c := sh.Counters(); c.MaybeDupDocs != 0 || c.Connects != 1 || f.conns != 1 {
+		t.Fatalf("counters %+v, %d connections", c, f.conns)
+	}
+}
+
+// TestReceiverClosesIdleConnection: a receiver that ends the session cleanly after the
+// last message of a chunk gets the next chunk on a new connection, with nothing sent
+// twice: a clean end after every acknowledgement is not a failure.
+func TestReceiverClosesIdleConnection(t *testing.T) {
+	docs := seqDocs(t, 120)
+	f := newFlaky(t)
+	f.closeAt[39] = true
+	f.closeAt[79] = true
+	sh := f.run(t, docs, Options{Timeout: 2 * time.Second, Hostname: "node-1"})
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for i := range docs {
+		if f.got[i] != 1 {
+			t.Errorf("event %d received %d times", i, f.got[i])
+		}
+	}
+	if c := sh.Counters(); c.MaybeDupDocs != 0 || c.Connects != 3 || f.conns != 3 {
 		t.Fatalf("counters %+v, %d connections", c, f.conns)
 	}
 }

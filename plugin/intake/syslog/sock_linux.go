@@ -1,7 +1,6 @@
 package syslog
 
 import (
-	"errors"
 	"syscall"
 	"unsafe"
 )
@@ -23,28 +22,34 @@ func unacked(raw syscall.RawConn) (int, bool) {
 	return int(n), true
 }
 
-// peer tells whether the receiver still holds the connection open, without reading:
-// a syslog receiver never sends (a TLS one may send handshake records, which are left
-// for the TLS layer), so readable means closed, reset, or records for TLS.
+// peer tells whether the receiver still holds the connection open, from the socket's
+// TCP state (TCP_INFO), without reading: a TLS receiver's records waiting in the
+// receive queue (a session ticket, a close_notify) do not hide a reset.
 func peer(raw syscall.RawConn) peerState {
 	if raw == nil {
 		return peerReset
 	}
-	var b [1]byte
-	st := peerAlive
+	var state [1]byte // tcpi_state, the first byte of struct tcp_info
+	size := uint32(len(state))
+	var errno syscall.Errno
 	err := raw.Control(func(fd uintptr) {
-		n, _, err := syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
-		switch {
-		case err == nil && n == 0:
-			st = peerClosed
-		case err == nil:
-		case errors.Is(err, syscall.EAGAIN), errors.Is(err, syscall.EINTR):
-		default:
-			st = peerReset
-		}
+		_, _, errno = syscall.Syscall6(syscall.SYS_GETSOCKOPT, fd, syscall.IPPROTO_TCP, syscall.TCP_INFO,
+			uintptr(unsafe.Pointer(&state[0])), uintptr(unsafe.Pointer(&size)), 0)
 	})
-	if err != nil {
+	if err != nil || errno != 0 || size < 1 {
 		return peerReset
 	}
-	return st
+	switch state[0] {
+	case tcpEstablished:
+		return peerAlive
+	case tcpCloseWait:
+		return peerClosed // the receiver sent FIN: it ended cleanly
+	}
+	return peerReset // CLOSE after a reset, or any state of a connection going away
 }
+
+// Linux TCP states (include/net/tcp_states.h).
+const (
+	tcpEstablished = 1
+	tcpCloseWait   = 8
+)

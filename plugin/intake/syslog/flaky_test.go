@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"net"
@@ -44,6 +45,7 @@ func seqDocs(t *testing.T, n int) [][]byte {
 // it that it had not processed, as a crashing or restarting receiver does.
 type flaky struct {
 	l       net.Listener
+	tlsCfg  *tls.Config           // serve TLS when set
 	resetAt map[int]bool          // event index → reset on its first sighting
 	stall   map[int]time.Duration // event index → pause before reading on (once)
 	closeAt map[int]bool          // event index → close cleanly (FIN) once it is processed
@@ -82,11 +84,15 @@ func (f *flaky) serve() {
 		f.mu.Lock()
 		f.conns++
 		f.mu.Unlock()
-		f.handle(c.(*net.TCPConn)) // one connection at a time, like the sender
+		tc := c.(*net.TCPConn)
+		if f.tlsCfg != nil {
+			c = tls.Server(c, f.tlsCfg)
+		}
+		f.handle(c, tc) // one connection at a time, like the sender
 	}
 }
 
-func (f *flaky) handle(c *net.TCPConn) {
+func (f *flaky) handle(c net.Conn, tc *net.TCPConn) {
 	defer c.Close()
 	r := bufio.NewReaderSize(c, 4096)
 	for {
@@ -119,7 +125,8 @@ func (f *flaky) handle(c *net.TCPConn) {
 		}
 		f.mu.Unlock()
 		if reset {
-			_ = c.SetLinger(0) // close with RST: unread data is dropped
+			_ = tc.SetLinger(0) // close with RST: unread data is dropped
+			_ = tc.Close()
 			return
 		}
 		time.Sleep(stall + 50*time.Microsecond) // slow
@@ -251,5 +258,38 @@ func TestReceiverClosesIdleConnection(t *testing.T) {
 	}
 	if c := sh.Counters(); c.MaybeDupDocs != 0 || c.Connects != 3 || f.conns != 3 {
 		t.Fatalf("counters %+v, %d connections", c, f.conns)
+	}
+}
+
+// TestFlakyReceiverResetsTLS: the same resets over TLS: nothing lost, duplicates
+// bounded by the count.
+func TestFlakyReceiverResetsTLS(t *testing.T) {
+	files := makeCA(t)
+	crt, err := tls.LoadX509KeyPair(files[1], files[2])
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs := seqDocs(t, 200)
+	f := newFlaky(t)
+	f.tlsCfg = &tls.Config{Certificates: []tls.Certificate{crt}}
+	f.resetAt[3] = true
+	f.resetAt[85] = true
+	f.resetAt[161] = true
+	sh := f.run(t, docs, Options{Transport: "tls", TLSCAFile: files[0], Timeout: 3 * time.Second, RetryBudget: 30 * time.Second, Hostname: "node-1"})
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	dups := 0
+	for i := range docs {
+		switch n := f.got[i]; {
+		case n == 0:
+			t.Errorf("event %d lost", i)
+		case n > 1:
+			dups += n - 1
+		}
+	}
+	c := sh.Counters()
+	t.Logf("resets %d, connections %d, duplicates received %d, counters %+v", f.resets, f.conns, dups, c)
+	if f.resets != 3 || uint64(dups) > c.MaybeDupDocs || c.Failures < 3 {
+		t.Fatalf("resets %d, duplicates %d, counters %+v", f.resets, dups, c)
 	}
 }

@@ -32,7 +32,49 @@ var (
 // responseStatus.code, the authorization decision annotation, and the k8saudit side
 // object of a detection). A document that does not parse (never ours) is classed read
 // with empty fields: the body still goes out whole.
-func readFields(p *fastjson.Parser, doc []byte, f *fields) {
+func readFields(p, p2 *fastjson.Parser, doc []byte, f *fields) {
+	if ev, user, stage, ok := ecsSpans(doc); ok && readECS(p, p2, ev, user, stage, f) {
+		return
+	}
+	readFieldsFull(p, doc, f)
+}
+
+// readECS reads the fields from the event and user objects of an ECS document (the
+// short road: the rest of the document is not parsed).
+func readECS(p, p2 *fastjson.Parser, evText, userText, stage []byte, f *fields) bool {
+	*f = fields{class: clRead}
+	ev, err := p.ParseBytes(evText)
+	if err != nil {
+		return false
+	}
+	if userText != nil {
+		u, err := p2.ParseBytes(userText)
+		if err != nil {
+			return false
+		}
+		f.user = u.GetStringBytes("name")
+	}
+	f.kind = ev.GetStringBytes("kind")
+	f.outcome = ev.GetStringBytes("outcome")
+	f.auditID = ev.GetStringBytes("id")
+	f.verb = ev.GetStringBytes("action")
+	if len(f.verb) == 0 {
+		return false // not the normalizer's ECS: read it whole
+	}
+	f.stage = stage
+	denied := false
+	for _, t := range ev.GetArray("type") {
+		if sb, _ := t.StringBytes(); bytes.Equal(sb, typeDenied) {
+			denied = true
+		}
+	}
+	alert := bytes.Equal(f.kind, kindAlert)
+	f.class = classOf(f, alert, denied, ev.GetInt("severity"))
+	return true
+}
+
+// readFieldsFull parses the whole document.
+func readFieldsFull(p *fastjson.Parser, doc []byte, f *fields) {
 	*f = fields{class: clRead}
 	v, err := p.ParseBytes(doc)
 	if err != nil || v.Type() != fastjson.TypeObject {
@@ -88,22 +130,28 @@ func readFields(p *fastjson.Parser, doc []byte, f *fields) {
 			}
 		}
 	}
+	f.class = classOf(f, alert, denied, sev)
+}
+
+// classOf is the document's class; the first that applies wins.
+func classOf(f *fields, alert, denied bool, sev int) int {
 	switch {
 	case alert && sev >= 99:
-		f.class = clCritical
+		return clCritical
 	case alert && sev >= 73:
-		f.class = clHigh
+		return clHigh
 	case alert:
-		f.class = clDetection
+		return clDetection
 	case bytes.Equal(f.kind, kindPipelineError):
-		f.class = clError
+		return clError
 	case denied:
-		f.class = clDenied
+		return clDenied
 	case bytes.Equal(f.outcome, outcomeFailure):
-		f.class = clFailure
+		return clFailure
 	case mutating(f.verb):
-		f.class = clWrite
+		return clWrite
 	}
+	return clRead
 }
 
 // mutating reports whether verb changes the cluster's state.

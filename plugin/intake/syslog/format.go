@@ -22,7 +22,7 @@ const markerKey = `"k8saudit_truncated":`
 // one Shipper and is used under its lock.
 type formatter struct {
 	s      *settings
-	p      fastjson.Parser
+	p, p2  fastjson.Parser
 	f      fields
 	hdr    []byte // header and structured data of the message being formatted
 	cut    []byte // the cut body, when the document does not fit
@@ -40,7 +40,7 @@ func newFormatter(s *settings) *formatter {
 // for our documents: compact JSON has no raw control character).
 func (fm *formatter) appendFrame(dst, doc []byte, t int64) (out []byte, cut, fixed bool) {
 	s := fm.s
-	readFields(&fm.p, doc, &fm.f)
+	readFields(&fm.p, &fm.p2, doc, &fm.f)
 	fm.hdr = fm.header(fm.hdr[:0], t, 0)
 	body := doc
 	if len(fm.hdr)+len(body) > s.MaxMessageBytes {

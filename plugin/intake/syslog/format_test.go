@@ -323,3 +323,29 @@ func BenchmarkSyslogFormat(b *testing.B) {
 		out, _, _ = fm.appendFrame(out[:0], docs[i%len(docs)], 1700000000123456789)
 	}
 }
+
+// TestShortRoadAgrees: the fields read by the short walk over an ECS document are the
+// ones a full parse reads, for every fixture document (ECS and raw, detections
+// included), and the short road is taken for every ECS one.
+func TestShortRoadAgrees(t *testing.T) {
+	var p, p2, pf fastjson.Parser
+	for _, format := range []normalize.Format{normalize.ECS, normalize.Raw} {
+		for _, d := range realDocs(t, format) {
+			var short, full fields
+			readFields(&p, &p2, d, &short)
+			readFieldsFull(&pf, d, &full)
+			if _, _, _, ok := ecsSpans(d); !ok && format == normalize.ECS {
+				t.Fatalf("%v document: short road %v", format, ok)
+			}
+			for _, pair := range [][2][]byte{{short.auditID, full.auditID}, {short.stage, full.stage}, {short.verb, full.verb},
+				{short.user, full.user}, {short.outcome, full.outcome}, {short.kind, full.kind}} {
+				if !bytes.Equal(pair[0], pair[1]) {
+					t.Fatalf("short road %q, full parse %q in %.300s", pair[0], pair[1], d)
+				}
+			}
+			if short.class != full.class {
+				t.Fatalf("class %d vs %d", short.class, full.class)
+			}
+		}
+	}
+}

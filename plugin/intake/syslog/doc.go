@@ -106,8 +106,10 @@
 //
 // # Cost
 //
-// Formatting reads each document once with a reused fastjson parser and appends into
-// reused buffers: no allocation per document once the buffers have grown
-// (TestFormatAllocatesNothing). The connection's checks cost a few system calls per
+// Formatting reads an ECS document's header fields by a short walk over its top-level
+// members (event and user parsed with reused fastjson parsers, kubernetes.audit.stage
+// found without touching the bodies; TestShortRoadAgrees holds it to a full parse), a
+// raw event by a full parse, and appends into reused buffers: no allocation per
+// document once the buffers have grown (TestFormatAllocatesNothing). The connection's checks cost a few system calls per
 // chunk, not per document.
 package syslog

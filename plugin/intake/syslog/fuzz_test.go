@@ -3,6 +3,7 @@ package syslog
 import (
 	"bytes"
 	"encoding/json"
+	"strconv"
 	"testing"
 
 	"github.com/valyala/fastjson"
@@ -31,6 +32,28 @@ func FuzzCutJSON(f *testing.F) {
 		}
 		if fastjson.MustParseBytes(out).GetInt("k8saudit_truncated") != len(doc) {
 			t.Fatalf("marker missing: %s", out)
+		}
+	})
+}
+
+// FuzzAppendFrame: whatever the document (the normalizer's are well-formed, but a bug
+// there must not become a broken stream), formatting does not panic, the octet count
+// is right, and the message stays within max_message_bytes.
+func FuzzAppendFrame(f *testing.F) {
+	f.Add([]byte(`{"@timestamp":"x","event":{"kind":"alert","severity":99,"id":"a","action":"get","type":["denied"]},"user":{"name":"u\"]"},"kubernetes":{"audit":{"stage":"ResponseComplete"}}}`))
+	f.Add([]byte(`{"kind":"Event","auditID":"a","verb":"get","user":{"username":"x"},"responseStatus":{"code":403}}`))
+	f.Add([]byte(`{"event":{"action":"x"},"kubernetes":{"audit":{"stage":"a\"b"}}}`))
+	s, err := check(Options{Address: "127.0.0.1:514", Hostname: "h", MaxMessageBytes: 2048})
+	if err != nil {
+		f.Fatal(err)
+	}
+	fm := newFormatter(&s)
+	f.Fuzz(func(t *testing.T, doc []byte) {
+		out, _, _ := fm.appendFrame(nil, doc, 1)
+		sp := bytes.IndexByte(out, ' ')
+		n, err := strconv.Atoi(string(out[:sp]))
+		if err != nil || n != len(out)-sp-1 || n > 2048 {
+			t.Fatalf("frame %q for %d bytes", out[:sp], len(out)-sp-1)
 		}
 	})
 }

@@ -104,6 +104,9 @@ func skipValue(d []byte, i int) int {
 	}
 	for j := i; j < len(d); j++ {
 		if c := d[j]; c == ',' || c == '}' || c == ']' {
+			if j == i {
+				return -1 // no value at all
+			}
 			return j
 		}
 	}
@@ -174,7 +177,7 @@ loop:
 			it.skip()
 		}
 	}
-	if it.bad || ev == nil || ev[0] != '{' || (user != nil && user[0] != '{') {
+	if it.bad || len(ev) == 0 || ev[0] != '{' || (user != nil && (len(user) == 0 || user[0] != '{')) {
 		return nil, nil, nil, false
 	}
 	if kube >= 0 {

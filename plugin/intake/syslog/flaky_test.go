@@ -70,7 +70,6 @@ func newFlaky(t *testing.T) *flaky {
 		t.Fatal(err)
 	}
 	f := &flaky{l: l, got: map[int]int{}, resetAt: map[int]bool{}, stall: map[int]time.Duration{}, closeAt: map[int]bool{}}
-	go f.serve()
 	t.Cleanup(func() { l.Close() })
 	return f
 }
@@ -154,6 +153,7 @@ func (f *flaky) fail(format string, args ...any) {
 // run ships docs in chunks of 40 and returns the receiver's view once it has read all.
 func (f *flaky) run(t *testing.T, docs [][]byte, o Options) *Shipper {
 	t.Helper()
+	go f.serve() // after the script is set: the server reads it without a lock
 	o.Address = f.l.Addr().String()
 	sh, err := New(o)
 	if err != nil {

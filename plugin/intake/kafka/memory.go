@@ -31,7 +31,15 @@ func (a *acked) has(d digest) bool {
 }
 
 // add records one digest.
-func (a *acked) add(d digest) { a.addAll([]digest{d}, []bool{true}) }
+// add records d and reports whether it was new: a document acknowledged twice (a retry
+// raced the late answer of its first produce) is counted once.
+func (a *acked) add(d digest) bool {
+	a.mu.Lock()
+	_, seen := a.set[d]
+	a.mu.Unlock()
+	a.addAll([]digest{d}, []bool{true})
+	return !seen
+}
 
 // addAll records the digests of ds whose ok[i] is true, under one lock.
 func (a *acked) addAll(ds []digest, ok []bool) {

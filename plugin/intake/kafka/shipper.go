@@ -243,8 +243,7 @@ func (s *Shipper) produce(ctx context.Context, sc *scratch, deadline time.Time) 
 	}
 	promise := func(r *kgo.Record, err error) {
 		j := sc.index(r)
-		if err == nil {
-			s.mem.add(sc.digs[j])
+		if err == nil && s.mem.add(sc.digs[j]) {
 			s.stats.delivered.Add(1)
 		}
 		s.infl.done(sc.digs[j])

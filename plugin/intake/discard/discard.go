@@ -23,7 +23,7 @@ var Intake = &intake.Intake{
 	Limits: deliver.Limits{DefaultBytes: deliver.DefaultBatchBytes, DefaultEvents: deliver.DefaultBatchEvents},
 	Configure: func(get intake.Getter, _ *deliver.Options) (intake.Opener, error) {
 		if get("discard_note") == "refuse" {
-			return nil, intake.Invalid("discard_note", "anything but refuse")
+			return nil, intake.Invalid("discard_note", "any note but the one word this intake declines")
 		}
 		return func(deliver.Options) (intake.Shipper, error) { return &Shipper{}, nil }, nil
 	},

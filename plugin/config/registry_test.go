@@ -1,0 +1,117 @@
+package config
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/k8saudit/k8saudit/plugin/deliver"
+	"github.com/k8saudit/k8saudit/plugin/intake"
+	"github.com/k8saudit/k8saudit/plugin/intake/discard"
+	"github.com/k8saudit/k8saudit/plugin/logging"
+)
+
+// registerDiscard is the "one registry line" of a new intake, done by the test.
+func registerDiscard(t *testing.T) {
+	t.Helper()
+	intake.Register(discard.Intake)
+	t.Cleanup(func() { intake.Unregister(discard.Intake.Name) })
+}
+
+// TestNewIntakeIsOnePackageAndOneLine: plugin/intake/discard, registered, is parsed,
+// validated, shown on the startup line with its secret masked, warned about when
+// misspelled or set for another intake, and opened as the instance's Shipper — with no
+// edit to the config package.
+func TestNewIntakeIsOnePackageAndOneLine(t *testing.T) {
+	if _, _, err := Parse(Map{"intake": "discard"}); err == nil {
+		t.Fatal("intake discard accepted before it is registered")
+	}
+	registerDiscard(t)
+	const secret = "tok-6f1e-secret"
+	c, warns, err := Parse(Map{"intake": "discard", "discard_token": secret, "discard-note": "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	line := c.String()
+	if !strings.Contains(line, "discard_note=dropped discard_token=<redacted>") || strings.Contains(line, secret) {
+		t.Errorf("startup line: %s", line)
+	}
+	if c.BatchEvents != deliver.DefaultBatchEvents {
+		t.Errorf("batch_events = %d, want the intake's declared default", c.BatchEvents)
+	}
+	if len(warns) != 1 || !strings.Contains(warns[0], `"discard-note" is not known and is ignored: did you mean "discard_note"?`) {
+		t.Errorf("warnings: %q", warns)
+	}
+	sh, err := c.Open(logging.Discard(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var docs deliver.Docs
+	docs.Append([]byte(`{"a":1}`), deliver.Meta{})
+	docs.Append([]byte(`{"a":2}`), deliver.Meta{})
+	if r := sh.Deliver(context.Background(), &docs); r != deliver.Delivered || sh.Stats().Delivered != 2 {
+		t.Errorf("Deliver = %v, stats %+v", r, sh.Stats())
+	}
+	if err := sh.Close(); err != nil || !sh.(*discard.Shipper).Closed() {
+		t.Errorf("Close = %v", err)
+	}
+
+	// The intake's own validation names the key, never the value.
+	_, _, err = Parse(Map{"intake": "discard", "discard_note": "refuse"})
+	var ke *Error
+	if !errors.As(err, &ke) || ke.Key != "discard_note" || strings.Contains(err.Error(), "refuse") {
+		t.Errorf("refused value: %v", err)
+	}
+	// Its keys, set for another intake, are warned about.
+	_, warns, err = Parse(Map{"url": "http://h/", "discard_note": "x"})
+	if err != nil || len(warns) != 1 || warns[0] != `key "discard_note" is only used by intake discard and is ignored with intake ndjson` {
+		t.Errorf("warnings: %q %v", warns, err)
+	}
+	// It takes no url: one set is warned about, as with stdout.
+	_, warns, _ = Parse(Map{"intake": "discard", "url": "http://h/"})
+	if len(warns) != 1 || warns[0] != "url is ignored with intake discard" {
+		t.Errorf("warnings: %q", warns)
+	}
+}
+
+// TestIntakeListFromRegistry: the intake key accepts exactly the registered intakes,
+// in the registry's order.
+func TestIntakeListFromRegistry(t *testing.T) {
+	_, _, err := Parse(Map{"intake": "nope"})
+	if err == nil || !strings.HasSuffix(err.Error(), "accepted: ndjson, elasticsearch, datadog, splunk, sekoia, stdout") {
+		t.Errorf("error: %v", err)
+	}
+}
+
+// TestDefaultsAgreeWithDeliver: the config layer's defaults (declared in keys.go and
+// parsed like a user's value) are the values deliver takes for a zero option, so a
+// Sender built by hand behaves as one built from an empty [OUTPUT] section.
+func TestDefaultsAgreeWithDeliver(t *testing.T) {
+	c, _, err := Parse(Map{"url": "http://h/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Timeout != deliver.DefaultTimeout || c.RetryBudget != deliver.DefaultRetryBudget ||
+		c.CompressLevel != deliver.DefaultCompressLevel || c.DeadLetterMaxBytes != deliver.DefaultDeadLetterMaxBytes ||
+		c.BatchBytes != deliver.DefaultBatchBytes || c.BatchEvents != deliver.DefaultBatchEvents {
+		t.Errorf("defaults differ from deliver's: %+v", c.Options)
+	}
+}
+
+// TestSecretKeysNeverShown: every key declared secret is masked on the startup line.
+func TestSecretKeysNeverShown(t *testing.T) {
+	const secret = "Zq9-secret-value"
+	c, _, err := Parse(Map{"url": "https://h/", "api_key": secret, "http_user": "u", "http_passwd": secret, "headers": "X-Token: " + secret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range common {
+		if k.Secret && !strings.Contains(c.String(), deliver.Redacted) {
+			t.Errorf("%s: nothing masked", k.Name)
+		}
+	}
+	if strings.Contains(c.String(), secret) {
+		t.Errorf("a secret is shown: %s", c)
+	}
+}

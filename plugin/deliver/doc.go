@@ -17,9 +17,10 @@
 //
 // # Intakes
 //
-// Each intake is one file (intake_*.go): its framing, limits (IntakeLimits, shared with
-// the config package), path, credential header and, where the intake answers per
-// document, an items hook.
+// Each HTTP intake's wire format is one file (intake_*.go): its framing, limits
+// (IntakeLimits), path, credential header and, where the intake answers per document, an
+// items hook. Its keys, checks and registration live in plugin/intake/<name>; Sender is
+// the intake.Shipper of every HTTP intake.
 //
 //	ndjson         POST url, one document per line, Authorization: Bearer <api_key> or basic
 //	elasticsearch  POST <url>/_bulk?filter_path=…[&pipeline=…], {"create":{"_index","_id"}} + document;

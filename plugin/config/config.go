@@ -130,7 +130,7 @@ func Parse(g Getter) (*Config, []string, error) {
 	if c.HTTPPasswd != "" && c.HTTPUser == "" {
 		return nil, nil, invalid("http_user", "a user name whenever http_passwd is set")
 	}
-	if err := checkCredentials(c); err != nil {
+	if err := deliver.CheckCredentials(c.APIKey, c.HTTPUser, c.HTTPPasswd); err != nil {
 		return nil, nil, err
 	}
 	if c.Headers, err = parseHeaders("headers", get("headers")); err != nil {
@@ -209,8 +209,8 @@ func Parse(g Getter) (*Config, []string, error) {
 			return nil, nil, invalid(f[0], "a readable file ("+cause(statErr)+")")
 		}
 	}
-	if (c.TLSCrtFile == "") != (c.TLSKeyFile == "") {
-		return nil, nil, fmt.Errorf("tls_crt_file and tls_key_file go together: a client certificate needs its key")
+	if err := deliver.CheckTLSPair(c.TLSCrtFile, c.TLSKeyFile); err != nil {
+		return nil, nil, err
 	}
 	c.SourceKey = get("source_key")
 	c.ClusterName, c.DeadLetterFile = get("cluster_name"), get("dead_letter_file")
@@ -269,23 +269,6 @@ func schemes(s []string) string {
 		out[i] = x + "://"
 	}
 	return strings.Join(out, " or ")
-}
-
-// checkCredentials refuses credentials that could never be sent: a control character (a
-// newline pasted with a key) makes every request fail locally, and the chunk would be
-// retried forever. Neither the error nor anything else shows the value.
-func checkCredentials(c *Config) error {
-	for _, k := range [][2]string{{"api_key", c.APIKey}, {"http_user", c.HTTPUser}, {"http_passwd", c.HTTPPasswd}} {
-		for i := 0; i < len(k[1]); i++ {
-			if b := k[1][i]; b < ' ' || b == 0x7f {
-				return invalid(k[0], "a value without control characters (a newline or tab pasted with it?): it is sent in an HTTP header")
-			}
-		}
-	}
-	if strings.Contains(c.HTTPUser, ":") {
-		return invalid("http_user", "a user name without a colon: basic auth cannot carry one")
-	}
-	return nil
 }
 
 // cause is the reason of a file error without the path (the key names the file).

@@ -3,6 +3,7 @@ package config
 import (
 	"context"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 
@@ -113,5 +114,35 @@ func TestSecretKeysNeverShown(t *testing.T) {
 	}
 	if strings.Contains(c.String(), secret) {
 		t.Errorf("a secret is shown: %s", c)
+	}
+}
+
+// TestSharedRulesNameTheKey: the rules deliver owns (credentials, the TLS pair) are the
+// ones Parse applies, and their errors are KeyErrors naming the key, never the value.
+func TestSharedRulesNameTheKey(t *testing.T) {
+	crt := t.TempDir() + "/c.pem"
+	if err := os.WriteFile(crt, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		props Map
+		key   string
+	}{
+		{Map{"url": "https://h/", "tls_crt_file": crt}, "tls_key_file"},
+		{Map{"url": "https://h/", "tls_key_file": crt}, "tls_crt_file"},
+		{Map{"url": "https://h/", "api_key": "k\nsecret-tail"}, "api_key"},
+		{Map{"url": "https://h/", "http_user": "a:secret-tail"}, "http_user"},
+	} {
+		_, _, err := Parse(tc.props)
+		var ke *Error
+		if !errors.As(err, &ke) || ke.Key != tc.key || strings.Contains(err.Error(), "secret-tail") || strings.Contains(err.Error(), crt) {
+			t.Errorf("%v: %v", tc.props, err)
+		}
+		// deliver applies the same rule to hand-built options.
+		var de *deliver.KeyError
+		o := deliver.Options{URL: "https://h/", TLSVerify: true, APIKey: tc.props["api_key"], HTTPUser: tc.props["http_user"], TLSCrtFile: tc.props["tls_crt_file"], TLSKeyFile: tc.props["tls_key_file"]}
+		if _, err := deliver.New(o); !errors.As(err, &de) || de.Key != tc.key {
+			t.Errorf("deliver.New %v: %v", tc.props, err)
+		}
 	}
 }

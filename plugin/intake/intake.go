@@ -56,16 +56,9 @@ func (k Key) Misspellings() []string {
 	return append(out, k.Synonyms...)
 }
 
-// KeyError is a configuration error; its text names the key and what is accepted, never
-// the value: a url may carry a password, a header a bearer token, and the error goes to
-// Fluent Bit's log (and whatever collects it).
-type KeyError struct {
-	Key, Accepted string
-}
-
-func (e *KeyError) Error() string {
-	return fmt.Sprintf("invalid value for key %q (value not shown): accepted: %s", e.Key, e.Accepted)
-}
+// KeyError is a configuration error naming the key and what is accepted, never the
+// value (deliver.KeyError: deliver's checks return it too).
+type KeyError = deliver.KeyError
 
 // Invalid is a *KeyError for key.
 func Invalid(key, accepted string) error { return &KeyError{Key: key, Accepted: accepted} }

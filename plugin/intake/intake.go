@@ -2,7 +2,6 @@ package intake
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"sync"
 
@@ -93,7 +92,9 @@ type Intake struct {
 func HTTP(o deliver.Options) (Shipper, error) {
 	s, err := deliver.New(o)
 	if err != nil {
-		return nil, fmt.Errorf("intake %s: %w", o.Intake, err)
+		// deliver's errors name the key already; returned as they are, so the log line
+		// Fluent Bit prints at a failed start is the one it always was.
+		return nil, err
 	}
 	return s, nil
 }

@@ -249,6 +249,12 @@ func configureIntake(g Getter, c *Config) error {
 }
 
 func parseURL(v string, in *intake.Intake) (string, error) {
+	if in.CheckURL != nil {
+		if v == "" {
+			return "", invalid("url", "the intake's endpoint (required for intake "+in.Name+")")
+		}
+		return v, in.CheckURL(v)
+	}
 	if in.URL == nil {
 		return v, nil
 	}
@@ -296,7 +302,7 @@ func warnings(g Getter, c *Config) []string {
 			}
 		}
 	}
-	if c.def.URL == nil && c.URL != "" {
+	if c.def.URL == nil && c.def.CheckURL == nil && c.URL != "" {
 		out = append(out, "url is ignored with intake "+c.Intake)
 	}
 	for _, k := range keys {

@@ -146,3 +146,30 @@ func TestSharedRulesNameTheKey(t *testing.T) {
 		}
 	}
 }
+
+// TestIntakeOwnURLCheck: an intake whose url is not an http URL (a broker list) checks it
+// itself; the url is then required and never quoted in the error.
+func TestIntakeOwnURLCheck(t *testing.T) {
+	intake.Register(&intake.Intake{
+		Name:   "brokers",
+		Limits: deliver.Limits{DefaultBytes: 1000, DefaultEvents: 10},
+		CheckURL: func(v string) error {
+			if !strings.Contains(v, ":") {
+				return intake.Invalid("url", "host:port pairs separated by commas")
+			}
+			return nil
+		},
+		Configure: func(intake.Getter, *deliver.Options) (intake.Opener, error) { return nil, nil },
+	})
+	t.Cleanup(func() { intake.Unregister("brokers") })
+	if c, w, err := Parse(Map{"intake": "brokers", "url": "k1:9092,k2:9092"}); err != nil || len(w) != 0 || c.URL != "k1:9092,k2:9092" {
+		t.Errorf("broker list: %v %q", err, w)
+	}
+	for _, m := range []Map{{"intake": "brokers"}, {"intake": "brokers", "url": "secret-host-no-port"}} {
+		_, _, err := Parse(m)
+		var ke *Error
+		if !errors.As(err, &ke) || ke.Key != "url" || strings.Contains(err.Error(), "secret-host") {
+			t.Errorf("%v: %v", m, err)
+		}
+	}
+}

@@ -82,6 +82,10 @@ type Intake struct {
 	// URL: the schemes the url key accepts (nil: the intake takes no url, as stdout).
 	// HTTP intakes take http and https.
 	URL []string
+	// CheckURL, when set, replaces the scheme check for an intake whose url is not an
+	// http URL (a broker list, tcp://host:port): the url is then required, and an error
+	// must name the key, never the value (Invalid("url", ...)).
+	CheckURL func(v string) error
 	// Configure reads and checks the intake's keys through get, and what it needs of
 	// the common options in o (a credential, say); it may write its settings into o (the
 	// HTTP intakes' fields). Errors are *KeyError: they name a key, never a value.

@@ -173,3 +173,22 @@ func TestIntakeOwnURLCheck(t *testing.T) {
 		}
 	}
 }
+
+// TestNoKeyDeclaredTwice: a key is declared once, by the common table or by one intake,
+// and its misspellings are not themselves keys.
+func TestNoKeyDeclaredTwice(t *testing.T) {
+	seen := map[string]string{}
+	for _, k := range declared() {
+		if owner, dup := seen[k.Name]; dup {
+			t.Errorf("key %s declared by %q and %q", k.Name, owner, k.owner)
+		}
+		seen[k.Name] = k.owner
+	}
+	for _, k := range declared() {
+		for _, alt := range k.Misspellings() {
+			if _, isKey := seen[alt]; isKey {
+				t.Errorf("%s: misspelling %s is a key", k.Name, alt)
+			}
+		}
+	}
+}

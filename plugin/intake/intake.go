@@ -112,7 +112,7 @@ var (
 )
 
 // Register adds an intake; plugin/intake/all registers the built-in ones. A second intake
-// with the same name, or a key another intake or the common table already declares, is a
+// with the same name, or a key another intake already declares, is a
 // programming error and panics at init.
 func Register(in *Intake) {
 	mu.Lock()

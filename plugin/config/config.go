@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"os"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/k8saudit/k8saudit/normalize"
@@ -148,16 +147,16 @@ func Parse(g Getter) (*Config, []string, error) {
 		if c.BatchBytes, err = parseSize("batch_bytes", v); err != nil {
 			return nil, nil, err
 		}
-		if lim.MaxBytes > 0 && c.BatchBytes > lim.MaxBytes {
-			return nil, nil, invalid("batch_bytes", "at most "+strconv.Itoa(lim.MaxBytes)+" bytes for intake "+c.Intake+" ("+lim.Source+")")
+		if err := deliver.CheckCap("batch_bytes", c.BatchBytes, lim.MaxBytes, "bytes", c.Intake, lim.Source); err != nil {
+			return nil, nil, err
 		}
 	}
 	if v := get("batch_events"); v != "" {
 		if c.BatchEvents, err = parseCount("batch_events", v); err != nil {
 			return nil, nil, err
 		}
-		if lim.MaxEvents > 0 && c.BatchEvents > lim.MaxEvents {
-			return nil, nil, invalid("batch_events", "at most "+strconv.Itoa(lim.MaxEvents)+" documents for intake "+c.Intake+" ("+lim.Source+")")
+		if err := deliver.CheckCap("batch_events", c.BatchEvents, lim.MaxEvents, "documents", c.Intake, lim.Source); err != nil {
+			return nil, nil, err
 		}
 	}
 	if c.Timeout, err = parseDuration("timeout", get("timeout")); err != nil {

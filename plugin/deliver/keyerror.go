@@ -2,6 +2,7 @@ package deliver
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -41,6 +42,16 @@ func CheckTLSPair(crt, key string) error {
 			k = "tls_crt_file"
 		}
 		return &KeyError{Key: k, Accepted: "tls_crt_file and tls_key_file together: a client certificate needs its key"}
+	}
+	return nil
+}
+
+// CheckCap applies an intake's hard limit (0 = none) to batch_bytes or batch_events; unit
+// is "bytes" or "documents". The limit and where it comes from are named, so the user
+// knows which documented maximum was hit.
+func CheckCap(key string, v, max int, unit, intake, source string) error {
+	if max > 0 && v > max {
+		return &KeyError{Key: key, Accepted: "at most " + strconv.Itoa(max) + " " + unit + " for intake " + intake + " (" + source + ")"}
 	}
 	return nil
 }

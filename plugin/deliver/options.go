@@ -124,10 +124,10 @@ func (o *Options) normalize() (*intakeDef, error) {
 	}
 	lim := limitsByIntake[o.Intake]
 	var err error
-	if o.BatchBytes, err = capValue("batch_bytes", o.BatchBytes, lim.DefaultBytes, lim.MaxBytes, o.Intake, lim.Source); err != nil {
+	if o.BatchBytes, err = capValue("batch_bytes", o.BatchBytes, lim.DefaultBytes, lim.MaxBytes, "bytes", o.Intake, lim.Source); err != nil {
 		return nil, err
 	}
-	if o.BatchEvents, err = capValue("batch_events", o.BatchEvents, lim.DefaultEvents, lim.MaxEvents, o.Intake, lim.Source); err != nil {
+	if o.BatchEvents, err = capValue("batch_events", o.BatchEvents, lim.DefaultEvents, lim.MaxEvents, "documents", o.Intake, lim.Source); err != nil {
 		return nil, err
 	}
 	switch {
@@ -205,16 +205,14 @@ func controlAt(s string) int {
 }
 
 // capValue applies a default and an intake's hard limit to a size option.
-func capValue(key string, v, def, max int, intake, source string) (int, error) {
+func capValue(key string, v, def, max int, unit, intake, source string) (int, error) {
 	switch {
 	case v < 0:
 		return 0, fmt.Errorf("%s %d is negative", key, v)
 	case v == 0:
 		return def, nil
-	case max > 0 && v > max:
-		return 0, fmt.Errorf("%s %d is above what intake %s accepts (%d; %s)", key, v, intake, max, source)
 	}
-	return v, nil
+	return v, CheckCap(key, v, max, unit, intake, source)
 }
 
 // checkHeaders refuses header names and values that net/http would refuse at every

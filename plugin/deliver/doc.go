@@ -112,7 +112,11 @@
 // refuses credentials that could never be sent (a control character in api_key,
 // http_user or http_passwd, a colon in http_user, invalid header bytes) rather than
 // retry every chunk forever, and warns when credentials would cross the network over
-// plain http:// (any host but loopback).
+// plain http:// (any host but loopback). The credential, TLS-pair and batch-maximum rules
+// are written once (keyerror.go: CheckCredentials, CheckTLSPair, CheckCap, returning a
+// KeyError) and the config layer applies the same functions; what one intake requires
+// (an api_key, an index) is checked by its package in plugin/intake/<name> only, so New
+// given options that skip it (a test, a benchmark) sends what it is given.
 //
 // # Idempotence
 //

@@ -9,7 +9,8 @@ import (
 	"github.com/k8saudit/k8saudit/plugin/logging"
 )
 
-// returnCode is the one place where the core's outcome becomes a Fluent Bit code.
+// returnCode is the one place where the core's outcome becomes a Fluent Bit code. The
+// instance never answers deliver.Failed; it would be FLB_ERROR.
 func returnCode(c instance.Code) int {
 	switch c {
 	case instance.OK:

@@ -8,12 +8,13 @@ import (
 
 	"github.com/fluent/fluent-bit-go/output"
 
+	"github.com/k8saudit/k8saudit/plugin/deliver"
 	"github.com/k8saudit/k8saudit/plugin/instance"
 	"github.com/k8saudit/k8saudit/plugin/logging"
 )
 
 func TestReturnCodes(t *testing.T) {
-	for c, want := range map[instance.Code]int{instance.OK: output.FLB_OK, instance.Retry: output.FLB_RETRY, instance.Error: output.FLB_ERROR} {
+	for c, want := range map[instance.Code]int{instance.OK: output.FLB_OK, instance.Retry: output.FLB_RETRY, deliver.Failed: output.FLB_ERROR} {
 		if got := returnCode(c); got != want {
 			t.Errorf("returnCode(%v) = %d, want %d", c, got, want)
 		}

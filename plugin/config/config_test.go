@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/k8saudit/k8saudit/detect"
+	"github.com/k8saudit/k8saudit/plugin/deliver"
 )
 
 func TestDefaults(t *testing.T) {
@@ -19,9 +20,9 @@ func TestDefaults(t *testing.T) {
 	if len(warns) != 0 {
 		t.Errorf("unexpected warnings: %v", warns)
 	}
-	want := Config{Intake: "ndjson", URL: "https://intake.example/ingest", Format: "ecs", Compress: true, CompressLevel: 1,
+	want := Config{Options: deliver.Options{Intake: "ndjson", URL: "https://intake.example/ingest", Compress: true, CompressLevel: 1,
 		BatchBytes: 5_000_000, BatchEvents: 10_000, Timeout: 30 * time.Second, RetryBudget: 10 * time.Second,
-		TLSVerify: true, SourceKey: "log", Redact: true,
+		TLSVerify: true}, Format: "ecs", SourceKey: "log", Redact: true,
 		Detection: Detection{On: true, Options: detect.Options{Rules: detect.DefaultRules()}}}
 	if c.String() != want.String() {
 		t.Errorf("defaults:\n got %s\nwant %s", c, &want)

@@ -1,5 +1,11 @@
 // Package config turns the key/value properties of one Fluent Bit [OUTPUT] section into a
-// typed, validated Config, once, at Init.
+// typed, validated Config, once, at Init: the options of the layers below (deliver.Options,
+// embedded; the normalizer's settings; the chosen intake's own keys), never copied again.
+//
+// Every key is declared once: the common ones in keys.go (name, default, secret,
+// synonyms), each intake's in its package (plugin/intake/<name>). The accepted intakes,
+// the defaults, the misspelling warnings, secret masking and the README check derive from
+// those declarations. config imports deliver, intake and normalize; none imports config.
 //
 // Contract:
 //   - Properties are read through Getter (Get(key) returns "" when the key is absent), so
@@ -21,10 +27,11 @@
 //     values, api_key, http_passwd, a Sematext token index. Each warning is given once;
 //     those the sender gives when it starts (tls_verify off, tls_* with http://,
 //     credentials over plain http) are left to it.
-//   - batch_bytes and batch_events default to the intake's documented limits
-//     (deliver.IntakeLimits); a value above the intake's hard maximum is an error that
+//   - batch_bytes and batch_events default to the intake's declared limits
+//     (intake.Intake.Limits); a value above the intake's hard maximum is an error that
 //     names the limit and where it comes from. Intake keys (index, pipeline, dd_*,
-//     splunk_*) are checked for the intake that uses them and warned about otherwise.
+//     splunk_*) are checked by the intake that declares them (its Configure) and warned
+//     about when set for another intake.
 //
 // Keys that Fluent Bit keeps for itself (host, port, tls, tls.*, net.*, workers,
 // retry_limit, match, alias, log_level, storage.*) never reach the plugin; that is why TLS

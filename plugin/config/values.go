@@ -1,10 +1,11 @@
 package config
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/k8saudit/k8saudit/plugin/intake"
 )
 
 // parseBool accepts Fluent Bit's spellings: on/off, true/false, yes/no, 1/0.
@@ -170,19 +171,10 @@ func oneOf(key, v string, accepted ...string) (string, error) {
 }
 
 // Error is a configuration error; its text names the key and what is accepted, never
-// the value: a url may carry a password, a header a bearer token, and the error goes to
-// Fluent Bit's log (and whatever collects it).
-type Error struct {
-	Key, Accepted string
-}
+// the value (see intake.KeyError, which the intakes return too).
+type Error = intake.KeyError
 
-func (e *Error) Error() string {
-	return fmt.Sprintf("invalid value for key %q (value not shown): accepted: %s", e.Key, e.Accepted)
-}
-
-func invalid(key, accepted string) error {
-	return &Error{Key: key, Accepted: accepted}
-}
+func invalid(key, accepted string) error { return intake.Invalid(key, accepted) }
 
 // minEventBytes is the smallest max_event_bytes: below it even a document without bodies
 // could not keep its metadata.

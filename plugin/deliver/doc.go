@@ -17,9 +17,10 @@
 //
 // # Intakes
 //
-// Each intake is one file (intake_*.go): its framing, limits (IntakeLimits, shared with
-// the config package), path, credential header and, where the intake answers per
-// document, an items hook.
+// Each HTTP intake's wire format is one file (intake_*.go): its framing, limits
+// (IntakeLimits), path, credential header and, where the intake answers per document, an
+// items hook. Its keys, checks and registration live in plugin/intake/<name>; Sender is
+// the intake.Shipper of every HTTP intake.
 //
 //	ndjson         POST url, one document per line, Authorization: Bearer <api_key> or basic
 //	elasticsearch  POST <url>/_bulk?filter_path=…[&pipeline=…], {"create":{"_index","_id"}} + document;
@@ -111,7 +112,11 @@
 // refuses credentials that could never be sent (a control character in api_key,
 // http_user or http_passwd, a colon in http_user, invalid header bytes) rather than
 // retry every chunk forever, and warns when credentials would cross the network over
-// plain http:// (any host but loopback).
+// plain http:// (any host but loopback). The credential, TLS-pair and batch-maximum rules
+// are written once (keyerror.go: CheckCredentials, CheckTLSPair, CheckCap, returning a
+// KeyError) and the config layer applies the same functions; what one intake requires
+// (an api_key, an index) is checked by its package in plugin/intake/<name> only, so New
+// given options that skip it (a test, a benchmark) sends what it is given.
 //
 // # Idempotence
 //

@@ -9,6 +9,8 @@ import (
 
 // intakeDef is what the core knows about one intake: its framing and limits, where and how
 // a request goes, and, for intakes that answer per document, how to read that answer.
+// What an intake requires of its keys (a credential, an index) is checked once, by its
+// package in plugin/intake/<name>, before the options reach New.
 type intakeDef struct {
 	name string
 	fr   framing
@@ -20,8 +22,6 @@ type intakeDef struct {
 	// credential is the header that carries Options.APIKey ("" = Bearer api_key, or basic
 	// auth when only http_user is set). scheme prefixes the key ("ApiKey ", "Splunk ").
 	credential, scheme string
-	// noBasic: the intake has no basic auth (http_user is refused at New).
-	noBasic bool
 	// items reads an answer that may speak per document (nil: whole-request answers only).
 	// It returns vItems after filling fates (one per document of the request, in order),
 	// or a verdict for the whole request (v unchanged, vRetry for an unreadable answer,

@@ -1,7 +1,6 @@
 package deliver
 
 import (
-	"fmt"
 	"strconv"
 )
 
@@ -35,9 +34,6 @@ type ddFraming struct {
 }
 
 func newDatadog(o *Options) (*intakeDef, error) {
-	if o.APIKey == "" {
-		return nil, fmt.Errorf("api_key is required for intake datadog (sent as DD-API-KEY)")
-	}
 	fr := ddFraming{prefix: []byte{'{'}}
 	src := o.DDSource
 	if src == "" {
@@ -56,7 +52,7 @@ func newDatadog(o *Options) (*intakeDef, error) {
 	return &intakeDef{
 		name: "datadog", fr: fr,
 		path:       "/api/v2/logs",
-		credential: "DD-API-KEY", noBasic: true,
+		credential: "DD-API-KEY",
 		answerKeep: answerKeep,
 	}, nil
 }

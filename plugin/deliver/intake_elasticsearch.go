@@ -62,9 +62,6 @@ type esFraming struct {
 }
 
 func newElasticsearch(o *Options) (*intakeDef, error) {
-	if o.Index == "" {
-		return nil, fmt.Errorf("index is required for intake elasticsearch: the index or data stream to write to (for Sematext, the Logs App token)")
-	}
 	fr := esFraming{}
 	fr.prefix = append(fr.prefix, `{"create":{"_index":`...)
 	fr.prefix = appendJSONBytes(fr.prefix, []byte(o.Index))

@@ -1,7 +1,5 @@
 package deliver
 
-import "fmt"
-
 // Sekoia.io HTTP intake: POST <url>/jsons, a JSON array whose elements are the documents
 // as JSON strings (the documented form; Sekoia's SDK sends strings too), with
 // X-SEKOIAIO-INTAKE-KEY. Sekoia's "Kubernetes Audit Log" format parses the raw audit
@@ -23,9 +21,6 @@ var sekoiaLimits = Limits{
 type sekoiaFraming struct{}
 
 func newSekoia(o *Options) (*intakeDef, error) {
-	if o.APIKey == "" && o.HTTPUser == "" {
-		return nil, fmt.Errorf("api_key is required for intake sekoia: the intake key (sent as X-SEKOIAIO-INTAKE-KEY)")
-	}
 	return &intakeDef{
 		name: "sekoia", fr: sekoiaFraming{},
 		path:       "/jsons",

@@ -31,9 +31,6 @@ type splunkFraming struct {
 }
 
 func newSplunk(o *Options) (*intakeDef, error) {
-	if o.APIKey == "" && o.HTTPUser == "" {
-		return nil, fmt.Errorf("api_key is required for intake splunk: the HEC token (sent as Authorization: Splunk <token>)")
-	}
 	var fr splunkFraming
 	if o.SplunkHost != "" {
 		fr.meta = appendJSONField(fr.meta, "host", o.SplunkHost)

@@ -124,10 +124,10 @@ func (o *Options) normalize() (*intakeDef, error) {
 	}
 	lim := limitsByIntake[o.Intake]
 	var err error
-	if o.BatchBytes, err = capValue("batch_bytes", o.BatchBytes, lim.DefaultBytes, lim.MaxBytes, o.Intake, lim.Source); err != nil {
+	if o.BatchBytes, err = capValue("batch_bytes", o.BatchBytes, lim.DefaultBytes, lim.MaxBytes, "bytes", o.Intake, lim.Source); err != nil {
 		return nil, err
 	}
-	if o.BatchEvents, err = capValue("batch_events", o.BatchEvents, lim.DefaultEvents, lim.MaxEvents, o.Intake, lim.Source); err != nil {
+	if o.BatchEvents, err = capValue("batch_events", o.BatchEvents, lim.DefaultEvents, lim.MaxEvents, "documents", o.Intake, lim.Source); err != nil {
 		return nil, err
 	}
 	switch {
@@ -154,8 +154,8 @@ func (o *Options) normalize() (*intakeDef, error) {
 	if o.BackoffMax < o.BackoffInitial {
 		o.BackoffMax = o.BackoffInitial
 	}
-	if (o.TLSCrtFile == "") != (o.TLSKeyFile == "") {
-		return nil, fmt.Errorf("tls_crt_file and tls_key_file go together: set both or neither")
+	if err := CheckTLSPair(o.TLSCrtFile, o.TLSKeyFile); err != nil {
+		return nil, err
 	}
 	if o.DeadLetterMaxBytes < 0 {
 		return nil, fmt.Errorf("dead_letter_max_bytes %d is negative", o.DeadLetterMaxBytes)
@@ -163,15 +163,12 @@ func (o *Options) normalize() (*intakeDef, error) {
 	if err := checkHeaders(o.Headers); err != nil {
 		return nil, err
 	}
-	if err := checkCredentials(o); err != nil {
+	if err := CheckCredentials(o.APIKey, o.HTTPUser, o.HTTPPasswd); err != nil {
 		return nil, err
 	}
 	in, err := build(o)
 	if err != nil {
 		return nil, err
-	}
-	if in.noBasic && o.HTTPUser != "" {
-		return nil, fmt.Errorf("http_user: intake %s has no basic auth; set api_key", o.Intake)
 	}
 	if o.Intake == "stdout" {
 		o.Compress = false
@@ -196,22 +193,6 @@ func (o *Options) normalize() (*intakeDef, error) {
 	return in, nil
 }
 
-// checkCredentials refuses credentials that could never be sent: a control character
-// (a CR or LF pasted with a key) makes net/http refuse every request locally, and the
-// chunk would be retried forever; a colon in a basic-auth user name cannot be told apart
-// from the password. The error names the key, never the value.
-func checkCredentials(o *Options) error {
-	for _, c := range [][2]string{{"api_key", o.APIKey}, {"http_user", o.HTTPUser}, {"http_passwd", o.HTTPPasswd}} {
-		if i := controlAt(c[1]); i >= 0 {
-			return fmt.Errorf("%s has a control character at byte %d (a pasted newline?): it cannot be sent in an HTTP header", c[0], i)
-		}
-	}
-	if strings.IndexByte(o.HTTPUser, ':') >= 0 {
-		return fmt.Errorf("http_user contains a colon, which basic auth cannot carry in a user name")
-	}
-	return nil
-}
-
 // controlAt is the index of the first control character of s (tab included: no
 // credential has one), or -1.
 func controlAt(s string) int {
@@ -224,16 +205,14 @@ func controlAt(s string) int {
 }
 
 // capValue applies a default and an intake's hard limit to a size option.
-func capValue(key string, v, def, max int, intake, source string) (int, error) {
+func capValue(key string, v, def, max int, unit, intake, source string) (int, error) {
 	switch {
 	case v < 0:
 		return 0, fmt.Errorf("%s %d is negative", key, v)
 	case v == 0:
 		return def, nil
-	case max > 0 && v > max:
-		return 0, fmt.Errorf("%s %d is above what intake %s accepts (%d; %s)", key, v, intake, max, source)
 	}
-	return v, nil
+	return v, CheckCap(key, v, max, unit, intake, source)
 }
 
 // checkHeaders refuses header names and values that net/http would refuse at every

@@ -14,27 +14,19 @@ import (
 	"github.com/k8saudit/k8saudit/plugin/config"
 	"github.com/k8saudit/k8saudit/plugin/deliver"
 	"github.com/k8saudit/k8saudit/plugin/freelist"
+	"github.com/k8saudit/k8saudit/plugin/intake"
 	"github.com/k8saudit/k8saudit/plugin/logging"
 )
 
-// Code is the outcome of one flush.
-type Code int
+// Code is the outcome of one flush: deliver's Result, the one outcome type from the
+// intake to the shim. Flush answers OK or Retry, never deliver.Failed (see the package
+// doc: Fluent Bit deletes a chunk answered FLB_ERROR).
+type Code = deliver.Result
 
 const (
-	OK    Code = iota // every document delivered or set aside: Fluent Bit may delete the chunk
-	Retry             // something retryable remains: Fluent Bit must hand the chunk back later
-	Error             // the chunk can never be delivered
+	OK    = deliver.Delivered // every document delivered or set aside: Fluent Bit may delete the chunk
+	Retry = deliver.Retry     // something retryable remains: Fluent Bit must hand the chunk back later
 )
-
-func (c Code) String() string {
-	switch c {
-	case OK:
-		return "ok"
-	case Retry:
-		return "retry"
-	}
-	return "error"
-}
 
 // maxIdleScratch is how many flush scratches stay allocated between flushes: enough for
 // the workers Fluent Bit runs concurrently in a typical config.
@@ -48,7 +40,7 @@ const maxPooledDocBytes = 64 << 20
 type Instance struct {
 	cfg      *config.Config
 	log      *logging.Logger
-	sender   *deliver.Sender
+	shipper  intake.Shipper // the intake: deliver's HTTP core or an intake's own transport
 	normOpts normalize.Options
 	scratch  *freelist.List[scratch]
 
@@ -77,11 +69,8 @@ type scratch struct {
 // New builds an instance from a validated config. poster, when non-nil, replaces the
 // network transport (tests and benchmarks).
 func New(cfg *config.Config, log *logging.Logger, poster deliver.Poster) (*Instance, error) {
-	format, err := normalize.ParseFormat(cfg.Format)
+	normOpts, err := cfg.NormalizeOptions()
 	if err != nil {
-		return nil, err
-	}
-	if err := normalize.CheckRedactPaths(cfg.RedactPaths); err != nil {
 		return nil, err
 	}
 	var pol *policy.Policy
@@ -95,52 +84,17 @@ func New(cfg *config.Config, log *logging.Logger, poster deliver.Poster) (*Insta
 			log.Warnf("policy: %s", w)
 		}
 	}
-	sender, err := deliver.New(deliver.Options{
-		Intake:             cfg.Intake,
-		URL:                cfg.URL,
-		APIKey:             cfg.APIKey,
-		HTTPUser:           cfg.HTTPUser,
-		HTTPPasswd:         cfg.HTTPPasswd,
-		Headers:            cfg.Headers,
-		Compress:           cfg.Compress,
-		CompressLevel:      cfg.CompressLevel,
-		BatchBytes:         cfg.BatchBytes,
-		BatchEvents:        cfg.BatchEvents,
-		Index:              cfg.Index,
-		Pipeline:           cfg.Pipeline,
-		DDSource:           cfg.DDSource,
-		DDService:          cfg.DDService,
-		DDTags:             cfg.DDTags,
-		DDHostname:         cfg.DDHostname,
-		SplunkIndex:        cfg.SplunkIndex,
-		SplunkSource:       cfg.SplunkSource,
-		SplunkSourcetype:   cfg.SplunkSourcetype,
-		SplunkHost:         cfg.SplunkHost,
-		Timeout:            cfg.Timeout,
-		RetryBudget:        cfg.RetryBudget,
-		TLSVerify:          cfg.TLSVerify,
-		TLSCAFile:          cfg.TLSCAFile,
-		TLSCrtFile:         cfg.TLSCrtFile,
-		TLSKeyFile:         cfg.TLSKeyFile,
-		TLSServerName:      cfg.TLSServerName,
-		DeadLetterFile:     cfg.DeadLetterFile,
-		DeadLetterMaxBytes: int64(cfg.DeadLetterMaxBytes),
-		Poster:             poster,
-		Logger:             log,
-	})
+	normOpts.Policy = pol
+	shipper, err := cfg.Open(log, poster)
 	if err != nil {
 		return nil, err
 	}
 	in := &Instance{
-		cfg:     cfg,
-		log:     log,
-		sender:  sender,
-		retried: newRetried(),
-		normOpts: normalize.Options{
-			Format: format, ClusterName: cfg.ClusterName, EventOriginal: cfg.EventOriginal, MaxEventBytes: cfg.MaxEventBytes,
-			Policy: pol, Redact: cfg.Redact, RedactPaths: cfg.RedactPaths,
-			KeepUnparsedText: cfg.KeepUnparsedText,
-		},
+		cfg:      cfg,
+		log:      log,
+		shipper:  shipper,
+		retried:  newRetried(),
+		normOpts: normOpts,
 	}
 	if cfg.Detection.On {
 		// One engine for every flush: its stateful rules (bursts of denials, secret
@@ -233,11 +187,8 @@ func (in *Instance) flush(data []byte, again bool) Code {
 	if sc.docs.Len() == 0 {
 		return OK
 	}
-	switch in.sender.Deliver(in.ctx, &sc.docs) {
-	case deliver.Delivered:
-		return OK
-	case deliver.Retry:
-		return Retry
+	if r := in.shipper.Deliver(in.ctx, &sc.docs); r != deliver.Failed {
+		return r
 	}
 	// Failed: the intake rejected documents for good and writing them to the dead-letter
 	// file failed too. FLB_ERROR would make Fluent Bit delete the chunk and lose them, so
@@ -260,7 +211,7 @@ func (in *Instance) Close() error {
 	var err error
 	in.closeOnce.Do(func() {
 		in.cancel()
-		err = in.sender.Close()
+		err = in.shipper.Close()
 		in.log.Infof("exit: %s", in.Summary())
 	})
 	return err
@@ -268,7 +219,7 @@ func (in *Instance) Close() error {
 
 // Summary is a one-line account of what the instance has done.
 func (in *Instance) Summary() string {
-	s := in.sender.Stats()
+	s := in.shipper.Stats()
 	return fmt.Sprintf("records=%d documents=%d pipeline_errors=%d salvaged=%d unreadable_chunks=%d policy_dropped=%d redacted=%d alerts=%d %s",
 		in.records.Load(), in.documents.Load(), in.pipelineErrors.Load(), in.salvaged.Load(), in.chunkErrors.Load(), in.dropped.Load(), in.redacted.Load(), in.alerts.Load(), s)
 }

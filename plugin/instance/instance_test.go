@@ -199,7 +199,7 @@ func TestFlushPathAllocatesNothingPerEvent(t *testing.T) {
 		// Forgetting what was delivered makes every run take the whole path (batch, gzip,
 		// post) instead of skipping the already-accepted request.
 		allocs := testing.AllocsPerRun(20, func() {
-			in.sender.ForgetDelivered()
+			in.shipper.(*deliver.Sender).ForgetDelivered()
 			in.Flush(chunk)
 		})
 		if allocs != 0 {

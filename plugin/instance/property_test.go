@@ -160,7 +160,7 @@ func checkNoCanary(t *testing.T, base config.Map, format string, recs [][]byte, 
 			}
 		}
 	}
-	st := in.sender.Stats()
+	st := in.shipper.Stats()
 	docs := in.documents.Load()
 	if docs < uint64(least) {
 		t.Errorf("%s %s: %d documents from %d records, want at least %d", base["intake"], format, docs, len(recs), least)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/k8saudit/k8saudit/plugin/chunk"
 	"github.com/k8saudit/k8saudit/plugin/config"
+	"github.com/k8saudit/k8saudit/plugin/deliver"
 )
 
 // TestThroughputReport is what `make bench` prints: the whole flush path (chunk bytes to
@@ -35,7 +36,7 @@ func TestThroughputReport(t *testing.T) {
 			in := newInstance(b, config.Map{"url": "http://intake.invalid/"}, discard{})
 			b.ReportAllocs()
 			for i := 0; i < b.N; i++ {
-				in.sender.ForgetDelivered() // take the whole path every time, as a new chunk would
+				in.shipper.(*deliver.Sender).ForgetDelivered() // take the whole path every time, as a new chunk would
 				in.Flush(data)
 			}
 		})

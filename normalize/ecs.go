@@ -146,19 +146,19 @@ func outcome(e *event) string {
 }
 
 // decisionType is the event.type entry of the authorization decision:
-// allowed or denied from its annotation, else, without one (API servers
-// before 1.19 write none), denied from a 401 or 403 response, which is the
-// authenticator or the authorizer refusing.
+// denied whenever the response is 401 or 403 (the authenticator, the
+// authorizer or an admission webhook refused the request: a SIEM rule on
+// denied must see every refusal, annotation or not, and API servers before
+// 1.19 write none), else allowed or denied from the annotation.
 func decisionType(e *event) string {
+	if e.code == 401 || e.code == 403 {
+		return "denied"
+	}
 	switch string(e.decision) {
 	case "allow":
 		return "allowed"
 	case "forbid":
 		return "denied"
-	case "":
-		if e.code == 401 || e.code == 403 {
-			return "denied"
-		}
 	}
 	return ""
 }

@@ -176,8 +176,9 @@ func TestMapping(t *testing.T) {
 			map[string]any{"event.type": []string{"access", "denied"}, "event.outcome": "failure"}},
 		{"404 without decision", ev(`"verb":"get","responseStatus":{"code":404}`),
 			map[string]any{"event.type": []string{"access"}, "event.outcome": "failure"}},
+		// authorized, then refused by admission: a refusal all the same (issue 19)
 		{"403 with allow decision", ev(`"verb":"create","responseStatus":{"code":403},"annotations":{"authorization.k8s.io/decision":"allow"}`),
-			map[string]any{"event.type": []string{"creation", "allowed"}, "event.outcome": "failure"}},
+			map[string]any{"event.type": []string{"creation", "denied"}, "event.outcome": "failure"}},
 		{"200 with forbid decision", ev(`"verb":"get","responseStatus":{"code":200},"annotations":{"authorization.k8s.io/decision":"forbid"}`),
 			map[string]any{"event.type": []string{"access", "denied"}, "event.outcome": "success"}},
 

@@ -436,11 +436,11 @@ func (r *refNormalizer) event(v *refNode, orig func() string, rt int64) {
 	set(m, "event.category", cat)
 	typ := []any{verbType([]byte(e.verb))}
 	switch {
+	case e.code == 401 || e.code == 403:
+		typ = append(typ, "denied")
 	case e.decision == "allow":
 		typ = append(typ, "allowed")
 	case e.decision == "forbid":
-		typ = append(typ, "denied")
-	case e.decision == "" && (e.code == 401 || e.code == 403):
 		typ = append(typ, "denied")
 	}
 	set(m, "event.type", typ)

@@ -88,6 +88,10 @@ type Config struct {
 	// (bounded, unredacted) instead of its length and SHA-256 only.
 	KeepUnparsedText bool
 	Detection        Detection // the detect_* keys (detect.go)
+	// MetricsListen is host:port of the process's metrics and health listener ("" = off).
+	MetricsListen string
+	// StatsInterval is the period of the stats line in the log (0 = off).
+	StatsInterval time.Duration
 
 	// elasticsearch
 	Index    string // index, data stream or alias; for Sematext the Logs App token
@@ -105,6 +109,7 @@ var Keys = []string{
 	"tls_verify", "tls_ca_file", "tls_crt_file", "tls_key_file", "tls_server_name",
 	"source_key", "cluster_name", "dead_letter_file", "dead_letter_max_bytes", "event_original",
 	"max_event_bytes", "policy_file", "redact", "redact_paths", "keep_unparsed_text",
+	"metrics_listen", "stats_interval",
 	"detect", "detect_rules", "detect_alerts_only",
 	"detect_allow_users", "detect_allow_service_accounts", "detect_allow_namespaces", "detect_allow_images",
 	"detect_allow_defaults", "detect_known_users", "detect_denial_window", "detect_secret_window",
@@ -118,6 +123,8 @@ var Keys = []string{
 const (
 	defaultTimeout     = 30 * time.Second
 	defaultRetryBudget = 10 * time.Second
+	// defaultStatsInterval: a line a minute says the plugin is alive and what it did.
+	defaultStatsInterval = 60 * time.Second
 )
 
 // Parse reads and validates the properties. The warnings are worth logging but do not
@@ -134,6 +141,7 @@ func Parse(g Getter) (*Config, []string, error) {
 		TLSVerify:     true,
 		SourceKey:     "log",
 		Redact:        true,
+		StatsInterval: defaultStatsInterval,
 	}
 	var err error
 	if v := get("intake"); v != "" {
@@ -259,6 +267,9 @@ func Parse(g Getter) (*Config, []string, error) {
 		if c.DeadLetterMaxBytes, err = parseSize("dead_letter_max_bytes", v); err != nil {
 			return nil, nil, err
 		}
+	}
+	if err := parseObservability(get, c); err != nil {
+		return nil, nil, err
 	}
 	if err := parseIntakeKeys(get, c); err != nil {
 		return nil, nil, err
@@ -441,6 +452,10 @@ func (c *Config) String() string {
 	kv("batch_events", c.BatchEvents)
 	kv("timeout", c.Timeout)
 	kv("retry_budget", c.RetryBudget)
+	if c.MetricsListen != "" {
+		kv("metrics_listen", c.MetricsListen)
+	}
+	kv("stats_interval", c.StatsInterval)
 	if strings.HasPrefix(c.URL, "https://") {
 		kv("tls_verify", c.TLSVerify)
 		for _, f := range [][2]string{{"tls_ca_file", c.TLSCAFile}, {"tls_crt_file", c.TLSCrtFile}, {"tls_key_file", c.TLSKeyFile}, {"tls_server_name", c.TLSServerName}} {

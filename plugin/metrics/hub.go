@@ -207,3 +207,10 @@ var ruleIDs = func() []string {
 	}
 	return ids
 }()
+
+// Addr is the address the listener is bound to, "" when it does not run.
+func (h *Hub) Addr() string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.bound
+}

@@ -46,10 +46,9 @@ func (c *countersCollector) Describe(ch chan<- *prometheus.Desc) {
 func (c *countersCollector) Collect(ch chan<- prometheus.Metric) {
 	h := (*Hub)(c)
 	h.mu.Lock()
-	outs := h.sorted()
+	outs, now := h.sorted(), h.now()
 	h.mu.Unlock()
 	d := &h.counters
-	now := h.now()
 	for _, o := range outs {
 		n := o.src.Counts()
 		counter := func(desc *prometheus.Desc, v uint64, extra ...string) {

@@ -51,7 +51,7 @@ type Hub struct {
 	bound    string // as bound (differs for port 0)
 	serveErr chan error
 
-	now func() time.Time
+	now func() time.Time // h.mu held to read it: tests move the clock
 }
 
 var (
@@ -166,9 +166,8 @@ func (h *Hub) Listen(addr string) (string, error) {
 // Ready reports whether every output is ready, with one line per output that is not.
 func (h *Hub) Ready() (bool, []string) {
 	h.mu.Lock()
-	outs := h.sorted()
+	outs, now := h.sorted(), h.now()
 	h.mu.Unlock()
-	now := h.now()
 	var why []string
 	for _, o := range outs {
 		if ok, reason := o.ready(now, ReadyWindow); !ok {

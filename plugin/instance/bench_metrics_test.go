@@ -2,6 +2,7 @@ package instance
 
 import (
 	"testing"
+	"time"
 
 	"github.com/k8saudit/k8saudit/plugin/config"
 	"github.com/k8saudit/k8saudit/plugin/logging"
@@ -40,5 +41,14 @@ func BenchmarkFlushMetrics(b *testing.B) {
 				in.Flush(chunk)
 			}
 		})
+	}
+}
+
+// BenchmarkPendingTracker is what the oldest-undelivered gauge adds per flush.
+func BenchmarkPendingTracker(b *testing.B) {
+	var p pending
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		p.end(p.start(time.Now().UnixNano()))
 	}
 }

@@ -106,6 +106,18 @@ func (m *Matches) Rule(i int) *Rule { return &rules[m.idx[i]] }
 // Severity returns match i's severity (the rule's, or raised by the event).
 func (m *Matches) Severity(i int) Severity { return m.sev[i] }
 
+// Bits is the set of matched rules as a bitmask: bit i set when Rules()[i] matched. The
+// catalogue has at most 64 rules (the array below fails to compile otherwise), so one word holds them all
+// and a caller counting matches per rule needs no allocation.
+func (m *Matches) Bits() uint64 {
+	var _ [64 - len(rules)]struct{} // a 65th rule needs a wider mask
+	var b uint64
+	for i := 0; i < m.n; i++ {
+		b |= 1 << m.idx[i]
+	}
+	return b
+}
+
 // Max is the highest severity matched (0 when none).
 func (m *Matches) Max() Severity {
 	var s Severity

@@ -54,6 +54,7 @@ func (n *Normalizer) emit(e *event, original []byte) {
 		redacted: hooked && n.red.any,
 		salvaged: n.salvaging,
 		alert:    n.alert(),
+		rules:    n.ruleBits(),
 	})
 }
 

@@ -86,6 +86,14 @@ func (n *Normalizer) detectBody(v *fastjson.Value, idx int, buf *[]byte) []byte 
 // detectKind is event.kind: alert when a rule matched.
 func (n *Normalizer) alert() bool { return n.opt.Detect != nil && n.det.m.Len() > 0 }
 
+// ruleBits is Doc.Rules: the matched rules as a bitmask, 0 without a match.
+func (n *Normalizer) ruleBits() uint64 {
+	if !n.alert() {
+		return 0
+	}
+	return n.det.m.Bits()
+}
+
 // writeEventKind writes event.kind, module and dataset, and with a match
 // event.severity (the highest matched).
 func (n *Normalizer) writeEventKind() {

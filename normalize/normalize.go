@@ -119,6 +119,9 @@ type Doc struct {
 	Salvaged bool
 	// Alert: Options.Detect matched at least one rule on this event.
 	Alert bool
+	// Rules: the rules matched, bit i for detect.Rules()[i] (0 when Alert is false), so
+	// that a caller counts alerts per rule without allocating.
+	Rules uint64
 }
 
 // docSpan records a document by offsets while the buffers may still grow;
@@ -132,6 +135,7 @@ type docSpan struct {
 	redacted       bool
 	salvaged       bool
 	alert          bool
+	rules          uint64
 }
 
 // Normalizer turns records into documents. It is not safe for concurrent use:
@@ -272,6 +276,7 @@ func (n *Normalizer) collect() []Doc {
 			Redacted: s.redacted,
 			Salvaged: s.salvaged,
 			Alert:    s.alert,
+			Rules:    s.rules,
 		})
 	}
 	return n.docs

@@ -11,6 +11,7 @@ import (
 	"github.com/k8saudit/k8saudit/plugin/config"
 	"github.com/k8saudit/k8saudit/plugin/instance"
 	"github.com/k8saudit/k8saudit/plugin/logging"
+	"github.com/k8saudit/k8saudit/plugin/metrics"
 )
 
 const pluginName = "k8saudit"
@@ -38,7 +39,8 @@ func FLBPluginRegister(def unsafe.Pointer) int {
 //export FLBPluginInit
 func FLBPluginInit(plugin unsafe.Pointer) (code int) {
 	id := nextInstanceID()
-	log := logging.New(fmt.Sprintf("%s.%d", pluginName, id))
+	name := fmt.Sprintf("%s.%d", pluginName, id) // Fluent Bit's own name for the instance; the alias never reaches a Go plugin
+	log := logging.New(name)
 	defer recoverTo(log, "init", &code, output.FLB_ERROR)
 
 	cfg, warnings, err := config.Parse(hostProperties{plugin})
@@ -49,7 +51,7 @@ func FLBPluginInit(plugin unsafe.Pointer) (code int) {
 	for _, w := range warnings {
 		log.Warnf("%s", w)
 	}
-	in, err := instance.New(cfg, log, nil)
+	in, err := instance.NewWith(cfg, log, instance.With{Name: name, Metrics: metrics.Default()})
 	if err != nil {
 		log.Errorf("cannot start: %v", err)
 		return output.FLB_ERROR

@@ -8,6 +8,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/k8saudit/k8saudit/normalize"
 	"github.com/k8saudit/k8saudit/plugin/deliver"
@@ -69,6 +70,10 @@ type Config struct {
 	// IntakeValues are the chosen intake's own keys (plugin/intake/<name>), defaults
 	// applied, for the startup line.
 	IntakeValues map[string]string
+	// MetricsListen is host:port of the process's metrics and health listener ("" = off).
+	MetricsListen string
+	// StatsInterval is the period of the stats line in the log (0 = off).
+	StatsInterval time.Duration
 
 	def  *intake.Intake
 	open intake.Opener
@@ -217,6 +222,9 @@ func Parse(g Getter) (*Config, []string, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	if err := parseObservability(get, c); err != nil {
+		return nil, nil, err
+	}
 	c.DeadLetterMaxBytes = int64(dlMax)
 	if err := configureIntake(g, c); err != nil {
 		return nil, nil, err
@@ -343,6 +351,10 @@ func (c *Config) String() string {
 	kv("batch_events", c.BatchEvents)
 	kv("timeout", c.Timeout)
 	kv("retry_budget", c.RetryBudget)
+	if c.MetricsListen != "" {
+		kv("metrics_listen", c.MetricsListen)
+	}
+	kv("stats_interval", c.StatsInterval)
 	if strings.HasPrefix(c.URL, "https://") {
 		kv("tls_verify", c.TLSVerify)
 		for _, f := range [][2]string{{"tls_ca_file", c.TLSCAFile}, {"tls_crt_file", c.TLSCrtFile}, {"tls_key_file", c.TLSKeyFile}, {"tls_server_name", c.TLSServerName}} {

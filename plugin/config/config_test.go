@@ -22,7 +22,7 @@ func TestDefaults(t *testing.T) {
 	}
 	want := Config{Options: deliver.Options{Intake: "ndjson", URL: "https://intake.example/ingest", Compress: true, CompressLevel: 1,
 		BatchBytes: 5_000_000, BatchEvents: 10_000, Timeout: 30 * time.Second, RetryBudget: 10 * time.Second,
-		TLSVerify: true}, Format: "ecs", SourceKey: "log", Redact: true,
+		TLSVerify: true}, Format: "ecs", SourceKey: "log", Redact: true, StatsInterval: time.Minute,
 		Detection: Detection{On: true, Options: detect.Options{Rules: detect.DefaultRules()}}}
 	if c.String() != want.String() {
 		t.Errorf("defaults:\n got %s\nwant %s", c, &want)
@@ -283,6 +283,32 @@ func TestPolicyRedactionAndEventSizeKeys(t *testing.T) {
 		var ce *Error
 		if _, _, err := Parse(bad); !errors.As(err, &ce) {
 			t.Errorf("%v: want a config error, got %v", bad, err)
+		}
+	}
+}
+
+func TestMetricsListenAndStatsInterval(t *testing.T) {
+	c, _, err := Parse(Map{"url": "http://intake.invalid/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.MetricsListen != "" || c.StatsInterval != 60*time.Second {
+		t.Fatalf("defaults: metrics_listen %q stats_interval %s", c.MetricsListen, c.StatsInterval)
+	}
+	c, _, err = Parse(Map{"url": "http://intake.invalid/", "metrics_listen": "127.0.0.1:2021", "stats_interval": "0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.MetricsListen != "127.0.0.1:2021" || c.StatsInterval != 0 {
+		t.Fatalf("metrics_listen %q stats_interval %s", c.MetricsListen, c.StatsInterval)
+	}
+	if c, _, err = Parse(Map{"url": "http://intake.invalid/", "stats_interval": "2m"}); err != nil || c.StatsInterval != 2*time.Minute {
+		t.Fatalf("stats_interval 2m: %v %v", c, err)
+	}
+	for _, bad := range []Map{{"metrics_listen": "2021"}, {"metrics_listen": "host name:80"}, {"metrics_listen": "127.0.0.1:99999"}, {"stats_interval": "-1"}} {
+		bad["url"] = "http://intake.invalid/"
+		if _, _, err := Parse(bad); err == nil {
+			t.Errorf("%v accepted", bad)
 		}
 	}
 }

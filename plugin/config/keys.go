@@ -41,6 +41,8 @@ var common = []intake.Key{
 	{Name: "redact", Default: "on"},
 	{Name: "redact_paths"},
 	{Name: "keep_unparsed_text", Default: "off"},
+	{Name: "metrics_listen"},
+	{Name: "stats_interval", Default: "60s"},
 	{Name: "detect", Default: "on"},
 	{Name: "detect_rules", DefaultDoc: "`core`"},
 	{Name: "detect_alerts_only", Default: "off"},

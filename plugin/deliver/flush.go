@@ -310,7 +310,15 @@ func (f *flush) post(body []byte, n int) (Answer, verdict) {
 		if f.ctx.Err() != nil {
 			return Answer{Err: f.ctx.Err()}, vRetry
 		}
+		var sent time.Time
+		if s.o.Observer != nil {
+			s.o.Observer.RequestStarted()
+			sent = time.Now()
+		}
 		a := s.poster.Post(f.ctx, payload, enc)
+		if s.o.Observer != nil {
+			s.o.Observer.RequestDone(a.Status, n, time.Since(sent))
+		}
 		s.stats.requests.Add(1)
 		s.stats.bytesSent.Add(uint64(len(payload)))
 		s.stats.bytesRaw.Add(uint64(len(body)))

@@ -25,6 +25,17 @@ type Poster interface {
 	Post(ctx context.Context, body []byte, contentEncoding string) Answer
 }
 
+// Observer hears of each request attempt the Sender makes (Options.Observer). Its methods
+// run on the flush's goroutine, around every Post: they must be quick, safe for concurrent
+// use and allocate nothing.
+type Observer interface {
+	// RequestStarted: a request is about to be sent.
+	RequestStarted()
+	// RequestDone: its answer came back. status is the HTTP status, 0 when no answer came
+	// (Answer.Err); docs the documents in the request; took the time from send to answer.
+	RequestDone(status, docs int, took time.Duration)
+}
+
 // Answer is what came back for one request.
 type Answer struct {
 	Status     int           // HTTP status; 0 when Err is set
@@ -110,6 +121,9 @@ type Options struct {
 	Poster Poster
 	// Logger receives the plugin's log lines (nil = nothing is logged).
 	Logger Logger
+	// Observer hears of every request attempt (nil = none): the metrics' answers by
+	// class, latency, documents per request and requests in flight.
+	Observer Observer
 }
 
 // normalize fills defaults and checks what can be checked without touching files.

@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math/bits"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/k8saudit/k8saudit/detect"
 	"github.com/k8saudit/k8saudit/normalize"
@@ -16,6 +18,7 @@ import (
 	"github.com/k8saudit/k8saudit/plugin/freelist"
 	"github.com/k8saudit/k8saudit/plugin/intake"
 	"github.com/k8saudit/k8saudit/plugin/logging"
+	"github.com/k8saudit/k8saudit/plugin/metrics"
 )
 
 // Code is the outcome of one flush: deliver's Result, the one outcome type from the
@@ -51,11 +54,18 @@ type Instance struct {
 	documents      atomic.Uint64
 	pipelineErrors atomic.Uint64
 	chunkErrors    atomic.Uint64
-	dropped        atomic.Uint64 // events the policy dropped
-	redacted       atomic.Uint64 // documents with secret material replaced
-	salvaged       atomic.Uint64 // event documents read by the normalizer's safe road
-	alerts         atomic.Uint64 // documents that matched a detection
-	retried        *retried      // chunks answered Retry: counted on their first attempt only
+	dropped        atomic.Uint64                   // events the policy dropped
+	redacted       atomic.Uint64                   // documents with secret material replaced
+	salvaged       atomic.Uint64                   // event documents read by the normalizer's safe road
+	alerts         atomic.Uint64                   // documents that matched a detection
+	ruleHits       [metrics.MaxRules]atomic.Uint64 // documents per matched rule, by index in detect.Rules()
+	pend           pending                         // flushes in progress, for the oldest-undelivered gauge and /readyz
+	metrics        *metrics.Hub                    // nil: not registered
+	output         *metrics.Output
+	stop           chan struct{} // closes the stats line's goroutine
+	statsDone      chan struct{}
+	retried        *retried    // chunks answered Retry: counted on their first attempt only
+	ready          atomic.Bool // the shipper is set: registered before it exists, Counts must not read it until then
 	closeOnce      sync.Once
 }
 
@@ -66,9 +76,23 @@ type scratch struct {
 	docs   deliver.Docs
 }
 
-// New builds an instance from a validated config. poster, when non-nil, replaces the
-// network transport (tests and benchmarks).
+// New builds an instance from a validated config, outside any metrics hub. poster, when
+// non-nil, replaces the network transport (tests and benchmarks).
 func New(cfg *config.Config, log *logging.Logger, poster deliver.Poster) (*Instance, error) {
+	return NewWith(cfg, log, With{Poster: poster})
+}
+
+// With is what NewWith takes besides the config and the logger; every field is optional.
+type With struct {
+	Poster  deliver.Poster // replaces the network transport (tests and benchmarks)
+	Name    string         // the output label: Fluent Bit's name for the instance, k8saudit.<n>
+	Metrics *metrics.Hub   // the process's hub (metrics.Default()); nil keeps the instance out of metrics
+}
+
+// NewWith builds an instance and, with w.Metrics, registers it under w.Name and starts the
+// hub's listener when cfg.MetricsListen asks for it.
+func NewWith(cfg *config.Config, log *logging.Logger, w With) (*Instance, error) {
+	poster := w.Poster
 	normOpts, err := cfg.NormalizeOptions()
 	if err != nil {
 		return nil, err
@@ -85,17 +109,25 @@ func New(cfg *config.Config, log *logging.Logger, poster deliver.Poster) (*Insta
 		}
 	}
 	normOpts.Policy = pol
-	shipper, err := cfg.Open(log, poster)
+	in := &Instance{cfg: cfg, log: log, retried: newRetried()}
+	var observer deliver.Observer // left nil without metrics: not even a call per request
+	if w.Metrics != nil {
+		out, err := w.Metrics.Register(w.Name, cfg.Intake, rulesOn(cfg), in)
+		if err != nil {
+			return nil, err
+		}
+		in.metrics, in.output, observer = w.Metrics, out, out
+	}
+	withObserver := *cfg // the intake's options, with this instance's observer
+	withObserver.Observer = observer
+	shipper, err := withObserver.Open(log, poster)
 	if err != nil {
+		in.unregister()
 		return nil, err
 	}
-	in := &Instance{
-		cfg:      cfg,
-		log:      log,
-		shipper:  shipper,
-		retried:  newRetried(),
-		normOpts: normOpts,
-	}
+	in.shipper = shipper
+	in.ready.Store(true) // Counts may now read the shipper: the hub may already be scraping
+	in.normOpts = normOpts
 	if cfg.Detection.On {
 		// One engine for every flush: its stateful rules (bursts of denials, secret
 		// harvesting) must see the instance's whole stream, and it is safe for concurrent use.
@@ -107,6 +139,12 @@ func New(cfg *config.Config, log *logging.Logger, poster deliver.Poster) (*Insta
 	}
 	in.ctx, in.cancel = context.WithCancel(context.Background())
 	in.scratch = freelist.New(maxIdleScratch, func() *scratch { return &scratch{norm: normalize.New(in.normOpts)} })
+	if err := in.listen(); err != nil {
+		_ = shipper.Close()
+		in.unregister()
+		return nil, err
+	}
+	in.startStats()
 	return in, nil
 }
 
@@ -116,20 +154,27 @@ func (in *Instance) Flush(data []byte) Code {
 	// while no chunk is in retry.
 	var key chunkKey
 	again := false
+	now := time.Now().UnixNano()
+	since := now
 	if !in.retried.empty() {
 		key = in.retried.key(data)
-		again = in.retried.has(key)
+		var first int64
+		if first, again = in.retried.has(key); again {
+			since = first
+		}
 	}
+	slot := in.pend.start(since)
 	code := in.flush(data, again)
 	switch {
-	case code == Retry && !again:
+	case code == Retry:
 		if key == (chunkKey{}) {
 			key = in.retried.key(data)
 		}
-		in.retried.add(key)
+		in.retried.add(key, since, now)
 	case code != Retry && again:
 		in.retried.drop(key)
 	}
+	in.pend.end(slot)
 	return code
 }
 
@@ -142,6 +187,7 @@ func (in *Instance) flush(data []byte, again bool) Code {
 	sc.docs.Reset()
 	sc.reader.Reset(data, in.cfg.SourceKey)
 	var records, pipelineErrors, dropped, redacted, salvaged, alerts uint64
+	var rules [metrics.MaxRules]uint32 // alerts per rule index, added once the chunk is read
 	for {
 		at := sc.reader.Offset()
 		rec, err := sc.reader.Next()
@@ -170,6 +216,9 @@ func (in *Instance) flush(data []byte, again bool) Code {
 			}
 			if doc.Alert {
 				alerts++
+				for m := doc.Rules; m != 0; m &= m - 1 {
+					rules[bits.TrailingZeros64(m)]++
+				}
 			}
 			sc.docs.Append(doc.JSON, deliver.Meta{AuditID: doc.AuditID, Stage: doc.Stage, Time: doc.Time})
 		}
@@ -182,6 +231,13 @@ func (in *Instance) flush(data []byte, again bool) Code {
 		in.redacted.Add(redacted)
 		in.salvaged.Add(salvaged)
 		in.alerts.Add(alerts)
+		if alerts != 0 {
+			for i, n := range rules {
+				if n != 0 {
+					in.ruleHits[i].Add(uint64(n))
+				}
+			}
+		}
 		in.documents.Add(uint64(sc.docs.Len()))
 	}
 	if sc.docs.Len() == 0 {
@@ -211,7 +267,9 @@ func (in *Instance) Close() error {
 	var err error
 	in.closeOnce.Do(func() {
 		in.cancel()
+		in.stopStats()
 		err = in.shipper.Close()
+		in.unregister()
 		in.log.Infof("exit: %s", in.Summary())
 	})
 	return err

@@ -26,10 +26,15 @@ type retried struct {
 	seed [2]maphash.Seed
 	n    atomic.Int32 // entries in m, read without the lock
 	mu   sync.Mutex
-	m    map[chunkKey]struct{}
+	m    map[chunkKey]retryTimes
 	ring []chunkKey
 	next int
 }
+
+// retryTimes are a retried chunk's first attempt and its latest, Unix nanoseconds: the
+// first is how long its documents wait (the oldest-undelivered gauge), the latest tells
+// a chunk Fluent Bit still retries from one it gave up.
+type retryTimes struct{ first, last int64 }
 
 func newRetried() *retried {
 	return &retried{seed: [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}}
@@ -42,22 +47,43 @@ func (r *retried) key(chunk []byte) chunkKey {
 // empty reports whether no chunk is in retry: then no chunk is a retry.
 func (r *retried) empty() bool { return r.n.Load() == 0 }
 
-func (r *retried) has(k chunkKey) bool {
+// has reports whether k is in retry, and when it was first tried.
+func (r *retried) has(k chunkKey) (int64, bool) {
 	r.mu.Lock()
-	_, ok := r.m[k]
+	t, ok := r.m[k]
 	r.mu.Unlock()
-	return ok
+	return t.first, ok
 }
 
-// add remembers k, forgetting the oldest chunk when full.
-func (r *retried) add(k chunkKey) {
+// oldest is the first attempt of the oldest chunk whose latest attempt is after
+// notBefore (Unix ns), 0 when none.
+func (r *retried) oldest(notBefore int64) int64 {
+	if r.empty() {
+		return 0
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var o int64
+	for _, t := range r.m {
+		if t.last >= notBefore && (o == 0 || t.first < o) {
+			o = t.first
+		}
+	}
+	return o
+}
+
+// add remembers k, first tried at first and again at last, forgetting the oldest chunk
+// when full; for a k already in retry it updates the latest attempt.
+func (r *retried) add(k chunkKey, first, last int64) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.m == nil {
-		r.m = make(map[chunkKey]struct{})
+		r.m = make(map[chunkKey]retryTimes)
 		r.ring = make([]chunkKey, retriedEntries)
 	}
-	if _, ok := r.m[k]; ok {
+	if t, ok := r.m[k]; ok {
+		t.last = last
+		r.m[k] = t
 		return
 	}
 	if old := r.ring[r.next]; old != (chunkKey{}) {
@@ -65,7 +91,7 @@ func (r *retried) add(k chunkKey) {
 	}
 	r.ring[r.next] = k
 	r.next = (r.next + 1) % len(r.ring)
-	r.m[k] = struct{}{}
+	r.m[k] = retryTimes{first, last}
 	r.n.Store(int32(len(r.m)))
 }
 

@@ -1,0 +1,59 @@
+package metrics
+
+import (
+	"bufio"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	dto "github.com/prometheus/client_model/go"
+)
+
+// TestDashboardsReadTheServedMetrics: conf/dashboards/testdata/metrics.txt, the list the
+// dashboards' test checks every PromQL expression against, is exactly the k8saudit_*
+// families the hub serves, with their types. A metric renamed here and not there fails.
+func TestDashboardsReadTheServedMetrics(t *testing.T) {
+	h := NewHub()
+	out, err := h.Register("k8saudit.0", "ndjson", 1, &fakeSource{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out.RequestStarted() // vectors have no series, so no family, before their first use
+	out.RequestDone(200, 3, time.Millisecond)
+	families, err := h.reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := map[string]string{}
+	for _, f := range families {
+		if strings.HasPrefix(f.GetName(), "k8saudit_") {
+			served[f.GetName()] = strings.ToLower(dto.MetricType_name[int32(f.GetType())])
+		}
+	}
+	f, err := os.Open("../../conf/dashboards/testdata/metrics.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	listed := map[string]string{}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if fields := strings.Fields(sc.Text()); len(fields) == 2 && !strings.HasPrefix(fields[0], "#") {
+			listed[fields[0]] = fields[1]
+		}
+	}
+	for name, typ := range served {
+		if listed[name] != typ {
+			t.Errorf("served %s %s; metrics.txt lists it as %q", name, typ, listed[name])
+		}
+	}
+	for name := range listed {
+		if _, ok := served[name]; !ok {
+			t.Errorf("metrics.txt lists %s, which the hub does not serve", name)
+		}
+	}
+	if len(served) < 18 {
+		t.Errorf("only %d k8saudit_ families served", len(served))
+	}
+}

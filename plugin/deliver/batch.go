@@ -6,11 +6,11 @@ package deliver
 // first document is always taken, even when it alone is larger than maxBytes: it is sent
 // alone and the intake decides (413 puts it in the dead-letter file). The cut depends
 // only on the documents and the limits, which is what makes the idempotence memory work.
-func nextBatch(fr framing, docs *Docs, start, maxBytes, maxEvents, maxDoc int) int {
-	size := fr.envelopeLen()
+func nextBatch(fr Framing, docs *Docs, start, maxBytes, maxEvents, maxDoc int) int {
+	size := fr.EnvelopeLen()
 	end := start
 	for end < docs.Len() && end-start < maxEvents {
-		n := fr.docLen(docs, end, end == start)
+		n := fr.DocLen(docs, end, end == start)
 		if end > start && (size+n > maxBytes || (maxDoc > 0 && n > maxDoc)) {
 			break
 		}
@@ -21,10 +21,10 @@ func nextBatch(fr framing, docs *Docs, start, maxBytes, maxEvents, maxDoc int) i
 }
 
 // frame appends the body for the documents of sel, in that order, to dst.
-func frame(dst []byte, fr framing, docs *Docs, sel []int32) []byte {
-	dst = fr.appendOpen(dst)
+func frame(dst []byte, fr Framing, docs *Docs, sel []int32) []byte {
+	dst = fr.AppendOpen(dst)
 	for p, k := range sel {
-		dst = fr.appendDoc(dst, docs, int(k), p == 0)
+		dst = fr.AppendDoc(dst, docs, int(k), p == 0)
 	}
-	return fr.appendClose(dst)
+	return fr.AppendClose(dst)
 }

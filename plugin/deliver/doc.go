@@ -20,7 +20,9 @@
 // Each HTTP intake's wire format is one file (intake_*.go): its framing, limits
 // (IntakeLimits), path, credential header and, where the intake answers per document, an
 // items hook. Its keys, checks and registration live in plugin/intake/<name>; Sender is
-// the intake.Shipper of every HTTP intake.
+// the intake.Shipper of every HTTP intake. An HTTP intake whose answers are whole-request
+// answers needs nothing here: its package declares a Wire (Framing, path, query,
+// credential header) and sets Options.Wire in its Configure.
 //
 //	ndjson         POST url, one document per line, Authorization: Bearer <api_key> or basic
 //	elasticsearch  POST <url>/_bulk?filter_path=…[&pipeline=…], {"create":{"_index","_id"}} + document;

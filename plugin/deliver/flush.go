@@ -40,7 +40,7 @@ func (f *flush) run() Result {
 	for start := 0; start < n; {
 		var r outcome
 		end := start + 1
-		if maxDoc > 0 && s.in.fr.docLen(f.docs, start, true) > maxDoc {
+		if maxDoc > 0 && s.in.fr.DocLen(f.docs, start, true) > maxDoc {
 			r = f.tooBig(start, maxDoc)
 		} else {
 			end = nextBatch(s.in.fr, f.docs, start, s.o.BatchBytes, s.o.BatchEvents, maxDoc)
@@ -411,7 +411,7 @@ func (f *flush) tooBig(k, maxDoc int) outcome {
 		s.stats.skippedDocs.Add(1)
 		return outDone
 	}
-	size := s.in.fr.docLen(f.docs, k, true)
+	size := s.in.fr.DocLen(f.docs, k, true)
 	reason := "not sent: the document is " + strconv.Itoa(size) + " bytes as framed, above the " +
 		strconv.Itoa(maxDoc) + " bytes intake " + s.o.Intake + " takes per event"
 	r := f.reject(sel, Answer{}, reason)

@@ -2,27 +2,27 @@ package deliver
 
 import "github.com/k8saudit/k8saudit/internal/jsonw"
 
-// framing is how an intake wants a batch of documents on the wire: the content type, what
+// Framing is how an intake wants a batch of documents on the wire: the content type, what
 // opens and closes a body, what goes around each document, and the intake's own limits.
 // The core (batching, gzip, retries, memory) only talks to this interface: Elasticsearch
 // writes an action line before each document, Datadog and Sekoia /jsons a JSON array,
 // Splunk an envelope object per document.
 //
-// appendDoc and docLen see the document's metadata (Docs.Key, Docs.Time) and must agree
+// AppendDoc and DocLen see the document's metadata (Docs.Key, Docs.Time) and must agree
 // exactly, so batches are cut by size without building them. Neither may allocate.
-type framing interface {
-	contentType() string
-	// appendOpen and appendClose write what starts and ends a body ("[" and "]" for a
-	// JSON array, nothing for NDJSON); envelopeLen is their total length.
-	appendOpen(dst []byte) []byte
-	appendClose(dst []byte) []byte
-	envelopeLen() int
-	// appendDoc writes document k of d; first says whether it is the first of the body
-	// (separators go before every other one). docLen is the number of bytes appendDoc
+type Framing interface {
+	ContentType() string
+	// AppendOpen and AppendClose write what starts and ends a body ("[" and "]" for a
+	// JSON array, nothing for NDJSON); EnvelopeLen is their total length.
+	AppendOpen(dst []byte) []byte
+	AppendClose(dst []byte) []byte
+	EnvelopeLen() int
+	// AppendDoc writes document k of d; first says whether it is the first of the body
+	// (separators go before every other one). DocLen is the number of bytes AppendDoc
 	// would write.
-	appendDoc(dst []byte, d *Docs, k int, first bool) []byte
-	docLen(d *Docs, k int, first bool) int
-	limits() Limits
+	AppendDoc(dst []byte, d *Docs, k int, first bool) []byte
+	DocLen(d *Docs, k int, first bool) int
+	Limits() Limits
 }
 
 // Limits are an intake's request caps: defaults, and the hard maxima that configuration
@@ -43,13 +43,13 @@ type Limits struct {
 // most NDJSON readers, and Elasticsearch's _bulk, want it).
 type ndjsonFraming struct{}
 
-func (ndjsonFraming) contentType() string               { return "application/x-ndjson" }
-func (ndjsonFraming) appendOpen(dst []byte) []byte      { return dst }
-func (ndjsonFraming) appendClose(dst []byte) []byte     { return dst }
-func (ndjsonFraming) envelopeLen() int                  { return 0 }
-func (ndjsonFraming) docLen(d *Docs, k int, _ bool) int { return len(d.Doc(k)) + 1 }
-func (ndjsonFraming) limits() Limits                    { return ndjsonLimits }
-func (ndjsonFraming) appendDoc(dst []byte, d *Docs, k int, _ bool) []byte {
+func (ndjsonFraming) ContentType() string               { return "application/x-ndjson" }
+func (ndjsonFraming) AppendOpen(dst []byte) []byte      { return dst }
+func (ndjsonFraming) AppendClose(dst []byte) []byte     { return dst }
+func (ndjsonFraming) EnvelopeLen() int                  { return 0 }
+func (ndjsonFraming) DocLen(d *Docs, k int, _ bool) int { return len(d.Doc(k)) + 1 }
+func (ndjsonFraming) Limits() Limits                    { return ndjsonLimits }
+func (ndjsonFraming) AppendDoc(dst []byte, d *Docs, k int, _ bool) []byte {
 	dst = append(dst, d.Doc(k)...)
 	return append(dst, '\n')
 }

@@ -54,7 +54,7 @@ func newHTTPPoster(o *Options, in *intakeDef) (*httpPoster, error) {
 		url:         endpoint,
 		logURL:      RedactURL(endpoint),
 		header:      make(http.Header),
-		contentType: in.fr.contentType(),
+		contentType: in.fr.ContentType(),
 		keep:        max(in.answerKeep, answerKeep),
 	}
 	p.header.Set("User-Agent", userAgent)

@@ -13,7 +13,7 @@ import (
 // package in plugin/intake/<name>, before the options reach New.
 type intakeDef struct {
 	name string
-	fr   framing
+	fr   Framing
 	// path is appended to the url unless the url already ends with it (or with one of
 	// alsoPaths); query is added to the url's query, already encoded.
 	path      string
@@ -29,6 +29,29 @@ type intakeDef struct {
 	items func(a Answer, v verdict, fates []itemFate) verdict
 	// answerKeep is how much of an answer is read; per-item answers need all of it.
 	answerKeep int
+}
+
+// Wire is an HTTP intake declared outside this package (plugin/intake/<name>): what the
+// core needs to frame, address and authenticate its requests. Its answers are read as
+// whole-request answers (the status table in classify.go); an intake that answers per
+// document needs the unexported items reader, and lives here for now. Set it in
+// Options.Wire from the intake's Configure; Options.Intake must then be Wire.Name.
+type Wire struct {
+	Name    string
+	Framing Framing // content type, body envelope, per-document framing, limits
+	// Path is appended to the url unless the url already ends with it or with one of
+	// AlsoPaths; Query is added to the url's query, already encoded.
+	Path      string
+	AlsoPaths []string
+	Query     string
+	// Credential is the header that carries Options.APIKey ("" = Authorization: Bearer,
+	// or basic auth when only http_user is set); Scheme prefixes the key ("Splunk ").
+	Credential, Scheme string
+}
+
+func (w *Wire) def() *intakeDef {
+	return &intakeDef{name: w.Name, fr: w.Framing, path: w.Path, alsoPaths: w.AlsoPaths, query: w.Query,
+		credential: w.Credential, scheme: w.Scheme, answerKeep: answerKeep}
 }
 
 // fate is what a per-item answer says about one document.

@@ -60,15 +60,15 @@ func newDatadog(o *Options) (*intakeDef, error) {
 // DefaultDDSource is the ddsource Datadog's Kubernetes audit pipeline is keyed on.
 const DefaultDDSource = "kubernetes.audit"
 
-func (ddFraming) contentType() string           { return "application/json" }
-func (ddFraming) appendOpen(dst []byte) []byte  { return append(dst, '[') }
-func (ddFraming) appendClose(dst []byte) []byte { return append(dst, ']') }
-func (ddFraming) envelopeLen() int              { return 2 }
-func (ddFraming) limits() Limits                { return ddLimits }
+func (ddFraming) ContentType() string           { return "application/json" }
+func (ddFraming) AppendOpen(dst []byte) []byte  { return append(dst, '[') }
+func (ddFraming) AppendClose(dst []byte) []byte { return append(dst, ']') }
+func (ddFraming) EnvelopeLen() int              { return 2 }
+func (ddFraming) Limits() Limits                { return ddLimits }
 
 const ddTimestampKey = `"timestamp":`
 
-func (f ddFraming) docLen(d *Docs, k int, first bool) int {
+func (f ddFraming) DocLen(d *Docs, k int, first bool) int {
 	n := len(f.prefix)
 	if !first {
 		n++
@@ -89,7 +89,7 @@ func (f ddFraming) docLen(d *Docs, k int, first bool) int {
 	return n + len(`"message":`) + jsonStringLen(doc) + 1
 }
 
-func (f ddFraming) appendDoc(dst []byte, d *Docs, k int, first bool) []byte {
+func (f ddFraming) AppendDoc(dst []byte, d *Docs, k int, first bool) []byte {
 	if !first {
 		dst = append(dst, ',')
 	}

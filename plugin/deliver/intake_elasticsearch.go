@@ -80,13 +80,13 @@ func newElasticsearch(o *Options) (*intakeDef, error) {
 	}, nil
 }
 
-func (esFraming) contentType() string           { return "application/x-ndjson" }
-func (esFraming) appendOpen(dst []byte) []byte  { return dst }
-func (esFraming) appendClose(dst []byte) []byte { return dst }
-func (esFraming) envelopeLen() int              { return 0 }
-func (esFraming) limits() Limits                { return esLimits }
+func (esFraming) ContentType() string           { return "application/x-ndjson" }
+func (esFraming) AppendOpen(dst []byte) []byte  { return dst }
+func (esFraming) AppendClose(dst []byte) []byte { return dst }
+func (esFraming) EnvelopeLen() int              { return 0 }
+func (esFraming) Limits() Limits                { return esLimits }
 
-func (f esFraming) docLen(d *Docs, k int, _ bool) int {
+func (f esFraming) DocLen(d *Docs, k int, _ bool) int {
 	id := 2 + 2*esDigestBytes // quoted 32 hex digits
 	if key := d.Key(k); esKeyFits(key) {
 		id = jsonStringLen(key) + 1 + esDigestLen
@@ -94,7 +94,7 @@ func (f esFraming) docLen(d *Docs, k int, _ bool) int {
 	return len(f.prefix) + id + len("}}\n") + len(d.Doc(k)) + 1
 }
 
-func (f esFraming) appendDoc(dst []byte, d *Docs, k int, _ bool) []byte {
+func (f esFraming) AppendDoc(dst []byte, d *Docs, k int, _ bool) []byte {
 	dst = append(dst, f.prefix...)
 	doc := d.Doc(k)
 	sum := sha256.Sum256(doc)

@@ -29,13 +29,13 @@ func newSekoia(o *Options) (*intakeDef, error) {
 	}, nil
 }
 
-func (sekoiaFraming) contentType() string           { return "application/json" }
-func (sekoiaFraming) appendOpen(dst []byte) []byte  { return append(dst, '[') }
-func (sekoiaFraming) appendClose(dst []byte) []byte { return append(dst, ']') }
-func (sekoiaFraming) envelopeLen() int              { return 2 }
-func (sekoiaFraming) limits() Limits                { return sekoiaLimits }
+func (sekoiaFraming) ContentType() string           { return "application/json" }
+func (sekoiaFraming) AppendOpen(dst []byte) []byte  { return append(dst, '[') }
+func (sekoiaFraming) AppendClose(dst []byte) []byte { return append(dst, ']') }
+func (sekoiaFraming) EnvelopeLen() int              { return 2 }
+func (sekoiaFraming) Limits() Limits                { return sekoiaLimits }
 
-func (sekoiaFraming) docLen(d *Docs, k int, first bool) int {
+func (sekoiaFraming) DocLen(d *Docs, k int, first bool) int {
 	n := jsonStringLen(d.Doc(k))
 	if !first {
 		n++
@@ -43,7 +43,7 @@ func (sekoiaFraming) docLen(d *Docs, k int, first bool) int {
 	return n
 }
 
-func (sekoiaFraming) appendDoc(dst []byte, d *Docs, k int, first bool) []byte {
+func (sekoiaFraming) AppendDoc(dst []byte, d *Docs, k int, first bool) []byte {
 	if !first {
 		dst = append(dst, ',')
 	}

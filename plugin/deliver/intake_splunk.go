@@ -56,13 +56,13 @@ func newSplunk(o *Options) (*intakeDef, error) {
 	}, nil
 }
 
-func (splunkFraming) contentType() string           { return "application/json" }
-func (splunkFraming) appendOpen(dst []byte) []byte  { return dst }
-func (splunkFraming) appendClose(dst []byte) []byte { return dst }
-func (splunkFraming) envelopeLen() int              { return 0 }
-func (splunkFraming) limits() Limits                { return splunkLimits }
+func (splunkFraming) ContentType() string           { return "application/json" }
+func (splunkFraming) AppendOpen(dst []byte) []byte  { return dst }
+func (splunkFraming) AppendClose(dst []byte) []byte { return dst }
+func (splunkFraming) EnvelopeLen() int              { return 0 }
+func (splunkFraming) Limits() Limits                { return splunkLimits }
 
-func (f splunkFraming) docLen(d *Docs, k int, _ bool) int {
+func (f splunkFraming) DocLen(d *Docs, k int, _ bool) int {
 	n := 1 + len(f.meta) + 2 // { meta } \n
 	if t := d.Time(k); t > 0 {
 		n += len(`"time":`) + intLen(t/1e9) + 7 + 1 // seconds . 6 digits ,
@@ -74,7 +74,7 @@ func (f splunkFraming) docLen(d *Docs, k int, _ bool) int {
 	}
 }
 
-func (f splunkFraming) appendDoc(dst []byte, d *Docs, k int, _ bool) []byte {
+func (f splunkFraming) AppendDoc(dst []byte, d *Docs, k int, _ bool) []byte {
 	dst = append(dst, '{')
 	if t := d.Time(k); t > 0 {
 		dst = append(dst, `"time":`...)

@@ -121,6 +121,9 @@ type Options struct {
 	Poster Poster
 	// Logger receives the plugin's log lines (nil = nothing is logged).
 	Logger Logger
+	// Wire declares an HTTP intake that lives in its own package (nil: one of the
+	// intakes built in here, chosen by Intake).
+	Wire *Wire
 	// Observer hears of every request attempt (nil = none): the metrics' answers by
 	// class, latency, documents per request and requests in flight.
 	Observer Observer
@@ -133,10 +136,16 @@ func (o *Options) normalize() (*intakeDef, error) {
 		o.Intake = "ndjson"
 	}
 	build, ok := builders[o.Intake]
+	lim := limitsByIntake[o.Intake]
+	if o.Wire != nil {
+		if o.Wire.Name != o.Intake || o.Wire.Framing == nil {
+			return nil, fmt.Errorf("intake %q: its Wire is named %q or has no framing", o.Intake, o.Wire.Name)
+		}
+		build, ok, lim = func(*Options) (*intakeDef, error) { return o.Wire.def(), nil }, true, o.Wire.Framing.Limits()
+	}
 	if !ok {
 		return nil, fmt.Errorf("intake %q is not supported (%s)", o.Intake, strings.Join(Intakes(), ", "))
 	}
-	lim := limitsByIntake[o.Intake]
 	var err error
 	if o.BatchBytes, err = capValue("batch_bytes", o.BatchBytes, lim.DefaultBytes, lim.MaxBytes, "bytes", o.Intake, lim.Source); err != nil {
 		return nil, err

@@ -76,7 +76,7 @@ func New(o Options) (*Sender, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Sender{o: o, in: in, lim: in.fr.limits(), log: o.Logger, mem: newMemory(memoryEntries), prog: newProgress(progressEntries), inFlush: o.RetryBudget > 0, scrub: newScrubber(&o)}
+	s := &Sender{o: o, in: in, lim: in.fr.Limits(), log: o.Logger, mem: newMemory(memoryEntries), prog: newProgress(progressEntries), inFlush: o.RetryBudget > 0, scrub: newScrubber(&o)}
 	s.pool = newScratchPool(o.CompressLevel)
 	switch {
 	case o.Intake == "stdout":

@@ -135,7 +135,7 @@ func TestMemoryKeyCollisionOnOneWordIsNoMatch(t *testing.T) {
 }
 
 // frameRange frames documents [i, j).
-func frameRange(fr framing, docs *Docs, i, j int) []byte {
+func frameRange(fr Framing, docs *Docs, i, j int) []byte {
 	sel := make([]int32, 0, j-i)
 	for k := i; k < j; k++ {
 		sel = append(sel, int32(k))
@@ -144,9 +144,9 @@ func frameRange(fr framing, docs *Docs, i, j int) []byte {
 }
 
 // testFramings are the framings of every intake with their metadata fields set.
-func testFramings(t *testing.T) []framing {
+func testFramings(t *testing.T) []Framing {
 	t.Helper()
-	var out []framing
+	var out []Framing
 	for _, o := range []Options{
 		{Intake: "ndjson"},
 		{Intake: "elasticsearch", Index: "logs-k8s.audit-default"},
@@ -183,7 +183,7 @@ func TestBatchingWithFraming(t *testing.T) {
 						t.Fatalf("no progress at %d", i)
 					}
 					body := frameRange(fr, docs, i, j)
-					if want := fr.envelopeLen() + sumDocLen(fr, docs, i, j); len(body) != want {
+					if want := fr.EnvelopeLen() + sumDocLen(fr, docs, i, j); len(body) != want {
 						t.Errorf("%T: body of %d bytes, docLen says %d", fr, len(body), want)
 					}
 					if j-i > maxEvents || (len(body) > maxBytes && j-i != 1) {
@@ -204,10 +204,10 @@ func TestBatchingWithFraming(t *testing.T) {
 	}
 }
 
-func sumDocLen(fr framing, docs *Docs, i, j int) int {
+func sumDocLen(fr Framing, docs *Docs, i, j int) int {
 	n := 0
 	for k := i; k < j; k++ {
-		n += fr.docLen(docs, k, k == i)
+		n += fr.DocLen(docs, k, k == i)
 	}
 	return n
 }

@@ -7,6 +7,10 @@ type Meta struct {
 	AuditID []byte // the event's auditID; empty when it has none
 	Stage   []byte // its stage (RequestReceived, ResponseStarted, ResponseComplete, Panic)
 	Time    int64  // Unix nanoseconds of the document's @timestamp; 0 = unknown
+	// Observed is when the plugin read the event: Fluent Bit's record time, Unix
+	// nanoseconds (0 = unknown). It is part of the chunk, so a retried chunk frames the
+	// same bodies (OTLP observedTimeUnixNano).
+	Observed int64
 }
 
 // Docs holds the documents of one chunk, in order, in flat buffers so that appending a
@@ -18,6 +22,7 @@ type Docs struct {
 	keys  []byte
 	kends []int   // kends[i] is the end offset of document i's key in keys
 	times []int64 // Meta.Time of document i
+	obs   []int64 // Meta.Observed of document i
 }
 
 // Reset empties d and keeps its buffers.
@@ -27,6 +32,7 @@ func (d *Docs) Reset() {
 	d.keys = d.keys[:0]
 	d.kends = d.kends[:0]
 	d.times = d.times[:0]
+	d.obs = d.obs[:0]
 }
 
 // Append copies doc, a compact JSON object, and its metadata. A trailing newline or
@@ -60,6 +66,7 @@ func (d *Docs) appendMeta(m Meta) {
 	}
 	d.kends = append(d.kends, len(d.keys))
 	d.times = append(d.times, m.Time)
+	d.obs = append(d.obs, m.Observed)
 }
 
 // Len is the number of documents.
@@ -85,6 +92,9 @@ func (d *Docs) Key(i int) []byte {
 
 // Time returns document i's time in Unix nanoseconds (0 = unknown).
 func (d *Docs) Time(i int) int64 { return d.times[i] }
+
+// Observed returns when document i's event was read, Unix nanoseconds (0 = unknown).
+func (d *Docs) Observed(i int) int64 { return d.obs[i] }
 
 // Bytes is the total size of the documents, without framing.
 func (d *Docs) Bytes() int { return len(d.buf) }

@@ -160,6 +160,7 @@ func (f *flush) attempt(sel []int32, body []byte) outcome {
 	case vDelivered:
 		f.markDone(sel)
 		s.stats.delivered.Add(uint64(n))
+		f.partial(n, a)
 		return outDone
 	case vItems:
 		return f.items(sel, a)
@@ -443,4 +444,21 @@ func (f *flush) describe(a Answer) string {
 		return "unavailable (" + f.s.scrub.clean(a.Err.Error()) + ")"
 	}
 	return "answered " + f.s.scrub.clean(reasonFor("HTTP ", a))
+}
+
+// partial reads an accepted answer for documents the intake dropped all the same (an
+// intake's Wire.Answer: OTLP partial success), counts and logs them. Nothing is resent:
+// the intake does not say which documents, and OTLP forbids retrying them.
+func (f *flush) partial(n int, a Answer) {
+	s := f.s
+	if s.in.answer == nil || len(a.Body) == 0 {
+		return
+	}
+	rejected, msg := s.in.answer(a.Body)
+	if rejected <= 0 && msg == "" {
+		return
+	}
+	rejected = min(max(rejected, 0), n)
+	s.stats.partialRejected.Add(uint64(rejected))
+	s.log.Warnf("intake %s accepted a request of %d documents but dropped %d of them: %s", s.in.name, n, rejected, s.scrub.clean(msg))
 }

@@ -29,6 +29,8 @@ type intakeDef struct {
 	items func(a Answer, v verdict, fates []itemFate) verdict
 	// answerKeep is how much of an answer is read; per-item answers need all of it.
 	answerKeep int
+	// answer reads a 2xx answer for documents accepted but dropped (Wire.Answer).
+	answer func(body []byte) (rejected int, msg string)
 }
 
 // Wire is an HTTP intake declared outside this package (plugin/intake/<name>): what the
@@ -47,11 +49,17 @@ type Wire struct {
 	// Credential is the header that carries Options.APIKey ("" = Authorization: Bearer,
 	// or basic auth when only http_user is set); Scheme prefixes the key ("Splunk ").
 	Credential, Scheme string
+	// Answer, when set, reads the body of a 2xx answer (its first answerKeep bytes) for
+	// what the intake accepted but dropped: OTLP's partialSuccess. rejected documents
+	// of the request were dropped by the intake, which says not which ones and that they
+	// must not be sent again; msg is its reason. They are counted in Stats.PartialRejected and
+	// logged (msg cleaned of credentials, like every answer text); the request is done.
+	Answer func(body []byte) (rejected int, msg string)
 }
 
 func (w *Wire) def() *intakeDef {
 	return &intakeDef{name: w.Name, fr: w.Framing, path: w.Path, alsoPaths: w.AlsoPaths, query: w.Query,
-		credential: w.Credential, scheme: w.Scheme, answerKeep: answerKeep}
+		credential: w.Credential, scheme: w.Scheme, answerKeep: answerKeep, answer: w.Answer}
 }
 
 // fate is what a per-item answer says about one document.

@@ -43,10 +43,14 @@ type Stats struct {
 	SkippedDocs  uint64 // documents in those requests
 	BytesSent    uint64 // request body bytes on the wire (compressed when gzip is on)
 	BytesRaw     uint64 // the same bodies before compression
+	// Dropped counts documents of accepted requests that the intake said it dropped
+	// (OTLP partialSuccess.rejectedLogRecords); they are in Delivered too, since the
+	// intake forbids sending them again.
+	PartialRejected uint64
 }
 
 type counters struct {
-	delivered, already, deadLettered, requests, retries, skipped, skippedDocs, bytesSent, bytesRaw atomic.Uint64
+	delivered, already, deadLettered, requests, retries, skipped, skippedDocs, bytesSent, bytesRaw, partialRejected atomic.Uint64
 }
 
 // Sender delivers chunks to one intake. It is safe for concurrent use.
@@ -177,15 +181,16 @@ func (s *Sender) Deliver(ctx context.Context, docs *Docs) Result {
 func (s *Sender) Stats() Stats {
 	c := &s.stats
 	return Stats{
-		Delivered:    c.delivered.Load(),
-		Already:      c.already.Load(),
-		DeadLettered: c.deadLettered.Load(),
-		Requests:     c.requests.Load(),
-		Retries:      c.retries.Load(),
-		Skipped:      c.skipped.Load(),
-		SkippedDocs:  c.skippedDocs.Load(),
-		BytesSent:    c.bytesSent.Load(),
-		BytesRaw:     c.bytesRaw.Load(),
+		Delivered:       c.delivered.Load(),
+		Already:         c.already.Load(),
+		DeadLettered:    c.deadLettered.Load(),
+		Requests:        c.requests.Load(),
+		Retries:         c.retries.Load(),
+		Skipped:         c.skipped.Load(),
+		SkippedDocs:     c.skippedDocs.Load(),
+		BytesSent:       c.bytesSent.Load(),
+		BytesRaw:        c.bytesRaw.Load(),
+		PartialRejected: c.partialRejected.Load(),
 	}
 }
 

@@ -114,3 +114,40 @@ func TestWireMustBeTheNamedIntake(t *testing.T) {
 		t.Error("a Wire without a framing was accepted")
 	}
 }
+
+// A Wire's Answer hook reads an accepted answer for documents dropped all the same (OTLP
+// partial success): counted, logged with the secret scrubbed, never resent.
+func TestWireAnswerCountsPartialRejections(t *testing.T) {
+	in := newIntake(t, func(n int, _ request, w http.ResponseWriter, _ *http.Request) int {
+		w.WriteHeader(200)
+		if n == 0 {
+			_, _ = w.Write([]byte("rejected=2 reason=bad record Authorization: Bearer k3y"))
+		}
+		return 0
+	})
+	log := &recLogger{}
+	o := testOptions(in.URL, log)
+	o.Intake, o.APIKey, o.BatchEvents = "wired", "k3y", 3
+	o.Wire = &Wire{Name: "wired", Framing: wrapFraming{}, Answer: func(body []byte) (int, string) {
+		if !bytes.HasPrefix(body, []byte("rejected=2 ")) {
+			return 0, ""
+		}
+		return 2, string(body[len("rejected=2 "):])
+	}}
+	s := mustNew(t, o)
+	if r := s.Deliver(context.Background(), mkDocs(0, 5, 50)); r != Delivered {
+		t.Fatalf("Deliver = %v, want Delivered", r)
+	}
+	st := s.Stats()
+	if st.PartialRejected != 2 || st.Delivered != 5 || st.Requests != 2 || st.Retries != 0 {
+		t.Errorf("stats %+v, want PartialRejected 2, Delivered 5 in 2 requests, no retry", st)
+	}
+	if log.count("warn", "dropped 2 of them: reason=bad record") != 1 {
+		t.Errorf("no warning naming the partial rejection: %q", log.lines)
+	}
+	for _, l := range log.lines {
+		if strings.Contains(l, "k3y") {
+			t.Errorf("the credential reached a log line: %q", l)
+		}
+	}
+}

@@ -220,7 +220,7 @@ func (in *Instance) flush(data []byte, again bool) Code {
 					rules[bits.TrailingZeros64(m)]++
 				}
 			}
-			sc.docs.Append(doc.JSON, deliver.Meta{AuditID: doc.AuditID, Stage: doc.Stage, Time: doc.Time})
+			sc.docs.Append(doc.JSON, deliver.Meta{AuditID: doc.AuditID, Stage: doc.Stage, Time: doc.Time, Observed: rec.Time})
 		}
 		dropped += uint64(sc.norm.Dropped())
 	}

@@ -1,0 +1,178 @@
+package otlp
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"reflect"
+	"sync"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/k8saudit/k8saudit/normalize"
+	"github.com/k8saudit/k8saudit/plugin/deliver"
+	"github.com/k8saudit/k8saudit/plugin/intake"
+)
+
+// configure runs the intake's Configure as the config layer does (keys with their
+// defaults) and returns the options.
+func configure(t *testing.T, url string, keys map[string]string, o deliver.Options) deliver.Options {
+	t.Helper()
+	o.Intake, o.URL = "otlp", url
+	get := func(k string) string {
+		if v, ok := keys[k]; ok {
+			return v
+		}
+		for _, d := range Intake.Keys {
+			if d.Name == k {
+				return d.Default
+			}
+		}
+		return ""
+	}
+	if _, err := Intake.Configure(get, &o); err != nil {
+		t.Fatal(err)
+	}
+	return o
+}
+
+func baseOptions() deliver.Options {
+	return deliver.Options{Compress: true, TLSVerify: true, Timeout: 10 * time.Second, RetryBudget: 5 * time.Second,
+		BackoffInitial: 2 * time.Millisecond, BackoffMax: 20 * time.Millisecond}
+}
+
+// receiver is an OTLP/HTTP logs endpoint built on pdata: it decodes every request it
+// accepts and keeps the records; script may answer instead (return true: not accepted).
+type receiver struct {
+	*httptest.Server
+	mu     sync.Mutex
+	n      int
+	reqs   []capture
+	recs   []plog.LogRecord
+	res    []pcommon.Resource
+	script func(n int, w http.ResponseWriter, r *http.Request) bool
+	answer string // the body of a 200
+}
+
+func newReceiver(t *testing.T) *receiver {
+	rv := &receiver{}
+	rv.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			return
+		}
+		rv.mu.Lock()
+		n := rv.n
+		rv.n++
+		script := rv.script
+		rv.mu.Unlock()
+		if r.URL.Path != "/v1/logs" || r.Header.Get("Content-Type") != "application/json" {
+			t.Errorf("request to %s with Content-Type %q", r.URL.Path, r.Header.Get("Content-Type"))
+		}
+		if script != nil && script(n, w, r) {
+			return
+		}
+		logs := decodeRequest(t, body, r.Header.Get("Content-Encoding"))
+		rv.mu.Lock()
+		rv.reqs = append(rv.reqs, capture{header: r.Header.Clone(), body: body})
+		rv.recs = append(rv.recs, records(logs)...)
+		for i := 0; i < logs.ResourceLogs().Len(); i++ {
+			rv.res = append(rv.res, logs.ResourceLogs().At(i).Resource())
+		}
+		rv.mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(200)
+		if rv.answer != "" {
+			_, _ = io.WriteString(w, rv.answer)
+		} else {
+			_, _ = io.WriteString(w, "{}")
+		}
+	}))
+	t.Cleanup(rv.Close)
+	return rv
+}
+
+// checkRecords asserts that recs are exactly the documents of d, in order: the body is
+// the document, the times, severity and attributes are as the README says.
+func checkRecords(t *testing.T, d *deliver.Docs, recs []plog.LogRecord) {
+	t.Helper()
+	if len(recs) != d.Len() {
+		t.Fatalf("%d records decoded, want the %d documents", len(recs), d.Len())
+	}
+	alerts, warns := 0, 0
+	for k, r := range recs {
+		want := jsonValue(t, d.Doc(k))
+		if r.Body().Type() != pcommon.ValueTypeMap {
+			t.Fatalf("record %d: body is %s, want a map", k, r.Body().Type())
+		}
+		if got := r.Body().Map().AsRaw(); !reflect.DeepEqual(any(got), want) {
+			t.Fatalf("record %d: body differs from the document\n got %v\nwant %v", k, got, want)
+		}
+		if int64(r.Timestamp()) != d.Time(k) || d.Time(k) == 0 {
+			t.Errorf("record %d: timeUnixNano %d, want the event's time %d", k, r.Timestamp(), d.Time(k))
+		}
+		if int64(r.ObservedTimestamp()) != d.Observed(k) {
+			t.Errorf("record %d: observedTimeUnixNano %d, want the record time %d", k, r.ObservedTimestamp(), d.Observed(k))
+		}
+		num, text := wantSeverity(want)
+		if r.SeverityNumber() != num || r.SeverityText() != text {
+			t.Errorf("record %d: severity %v %q, want %v %q", k, r.SeverityNumber(), r.SeverityText(), num, text)
+		}
+		if num >= plog.SeverityNumberWarn {
+			warns++
+		}
+		if lookup(want, "event", "kind") == "alert" || lookup(want, "k8saudit") != nil {
+			alerts++
+		}
+		if got, wa := r.Attributes().AsRaw(), wantAttrs(want); !reflect.DeepEqual(got, wa) {
+			t.Errorf("record %d: attributes %v, want %v", k, got, wa)
+		}
+	}
+	if warns == 0 || alerts == 0 {
+		t.Errorf("the corpus has %d records at WARN or above and %d alerts: the severity mapping is not exercised", warns, alerts)
+	}
+}
+
+// The acceptance test: every request the intake sends decodes with the official pdata
+// packages into exactly the normalized (policy, redaction, detections) documents.
+func TestRequestsDecodeIntoTheEvents(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		format normalize.Format
+	}{{"ecs", normalize.ECS}, {"raw", normalize.Raw}} {
+		t.Run(tc.name, func(t *testing.T) {
+			rv := newReceiver(t)
+			o := baseOptions()
+			o.BatchEvents, o.APIKey = 17, "s3cr3t-t0ken"
+			o = configure(t, rv.URL, map[string]string{"otlp_host_name": "node-1"}, o)
+			s, err := intake.HTTP(o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			d := realDocs(t, tc.format)
+			if r := s.Deliver(context.Background(), d); r != deliver.Delivered {
+				t.Fatalf("Deliver = %v", r)
+			}
+			if want := (d.Len() + 16) / 17; len(rv.reqs) != want {
+				t.Errorf("%d requests, want %d", len(rv.reqs), want)
+			}
+			for _, c := range rv.reqs {
+				if c.header.Get("Authorization") != "Bearer s3cr3t-t0ken" || c.header.Get("Content-Encoding") != "gzip" {
+					t.Errorf("headers %v", c.header)
+				}
+			}
+			for _, res := range rv.res {
+				want := map[string]any{"service.name": "kube-apiserver", "host.name": "node-1"}
+				if got := res.Attributes().AsRaw(); !reflect.DeepEqual(got, want) {
+					t.Errorf("resource attributes %v, want %v", got, want)
+				}
+			}
+			checkRecords(t, d, rv.recs)
+		})
+	}
+}

@@ -209,3 +209,11 @@ type capture struct {
 	header http.Header
 	body   []byte
 }
+
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}

@@ -35,11 +35,11 @@ func appendStringAttr(b []byte, key, value string) []byte {
 	return append(b, `}}`...)
 }
 
-func (*framing) ContentType() string             { return "application/json" }
-func (f *framing) AppendOpen(dst []byte) []byte  { return append(dst, f.open...) }
-func (*framing) AppendClose(dst []byte) []byte   { return append(dst, closing...) }
-func (f *framing) EnvelopeLen() int              { return len(f.open) + len(closing) }
-func (*framing) Limits() deliver.Limits          { return limits }
+func (*framing) ContentType() string            { return "application/json" }
+func (f *framing) AppendOpen(dst []byte) []byte { return append(dst, f.open...) }
+func (*framing) AppendClose(dst []byte) []byte  { return append(dst, closing...) }
+func (f *framing) EnvelopeLen() int             { return len(f.open) + len(closing) }
+func (*framing) Limits() deliver.Limits         { return limits }
 func (*framing) DocLen(d *deliver.Docs, k int, first bool) int {
 	w := writer{count: true}
 	w.record(d, k, first)
@@ -81,7 +81,6 @@ func (w *writer) b(p []byte) {
 	}
 }
 
-// quoted writes a JSON string token of the document as it is (it is already escaped).
 func (w *writer) int(v int64) {
 	if w.count {
 		w.n += intLen(v)

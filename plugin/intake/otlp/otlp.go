@@ -35,6 +35,11 @@ var Intake = &intake.Intake{
 		} else if sc := get("otlp_scheme"); sc != "" {
 			w.Credential, w.Scheme = "Authorization", sc
 		}
+		for i := 0; i < len(w.Scheme); i++ {
+			if c := w.Scheme[i]; c < ' ' || c >= 0x7f {
+				return nil, intake.Invalid("otlp_scheme", "printable ASCII, the credential's prefix (Bearer, Api-Token)")
+			}
+		}
 		if w.Scheme != "" && w.Scheme[len(w.Scheme)-1] != ' ' {
 			w.Scheme += " "
 		}

@@ -1,0 +1,168 @@
+package otlp
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/k8saudit/k8saudit/normalize"
+	"github.com/k8saudit/k8saudit/plugin/deliver"
+	"github.com/k8saudit/k8saudit/plugin/intake"
+)
+
+// A receiver that resets connections, answers 5xx, 429 with Retry-After and 408 before
+// accepting: every document arrives exactly once, whether the flush retried it or Fluent
+// Bit handed the chunk back (Retry) and the memory of accepted requests skipped what was
+// done. (A receiver that accepts and then loses its answer gets the request again:
+// at-least-once, as for every intake without ids.)
+func TestFlakyReceiverLosesAndDuplicatesNothing(t *testing.T) {
+	rv := newReceiver(t)
+	rv.script = func(n int, w http.ResponseWriter, _ *http.Request) bool {
+		switch n % 7 {
+		case 0:
+			hj, ok := w.(http.Hijacker)
+			if !ok {
+				t.Fatal("no hijacker")
+			}
+			c, _, err := hj.Hijack()
+			if err == nil {
+				_ = c.Close() // reset: the request read, no answer
+			}
+			return true
+		case 1:
+			w.WriteHeader(503)
+			return true
+		case 2:
+			if n == 9 {
+				// Longer than what is left of the retry budget: the chunk goes back to
+				// Fluent Bit, and the next flush must skip what was accepted.
+				w.Header().Set("Retry-After", "1")
+			}
+			w.WriteHeader(429)
+			return true
+		case 3:
+			w.WriteHeader(502)
+			return true
+		case 5:
+			w.WriteHeader(504)
+			return true
+		}
+		return false // 4, 6: accepted
+	}
+	o := baseOptions()
+	o.BatchEvents, o.RetryBudget = 9, 300*time.Millisecond
+	o = configure(t, rv.URL, nil, o)
+	s, err := intake.HTTP(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	d := realDocs(t, normalize.ECS)
+	start := time.Now()
+	calls := 0
+	for r := deliver.Retry; r != deliver.Delivered; calls++ {
+		if calls == 100 {
+			t.Fatal("chunk not delivered after 100 flushes")
+		}
+		r = s.Deliver(context.Background(), d)
+	}
+	if calls < 2 {
+		t.Errorf("delivered in %d flush: the faults did not hand the chunk back", calls)
+	}
+	want := map[string]int{}
+	for k := 0; k < d.Len(); k++ {
+		want[fmt.Sprintf("%d/%s", d.Observed(k), d.Doc(k))]++
+	}
+	got := map[string]int{}
+	for _, r := range rv.recs {
+		got[fmt.Sprintf("%d/%s", r.ObservedTimestamp(), mustJSON(r.Body().Map().AsRaw()))]++
+	}
+	if len(rv.recs) != d.Len() {
+		t.Errorf("%d records received, want %d (each document once)", len(rv.recs), d.Len())
+	}
+	for k := 0; k < d.Len(); k++ {
+		key := fmt.Sprintf("%d/%s", d.Observed(k), mustJSON(jsonValue(t, d.Doc(k))))
+		if got[key] != want[fmt.Sprintf("%d/%s", d.Observed(k), d.Doc(k))] {
+			t.Fatalf("document %d received %d times", k, got[key])
+		}
+	}
+	st := s.Stats()
+	t.Logf("%d flushes, %d requests (%d retries, %d skipped), %s", calls, st.Requests, st.Retries, st.Skipped, time.Since(start))
+	if st.Skipped == 0 {
+		t.Error("no accepted request was skipped on the chunk's retry: the scenario did not exercise the memory")
+	}
+	if st.Delivered != uint64(d.Len()) || st.DeadLettered != 0 {
+		t.Errorf("stats %+v, want %d delivered, none dead-lettered", st, d.Len())
+	}
+}
+
+// recLogger keeps the log lines.
+type recLogger struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (l *recLogger) add(f string, a ...any) {
+	l.mu.Lock()
+	l.lines = append(l.lines, fmt.Sprintf(f, a...))
+	l.mu.Unlock()
+}
+func (l *recLogger) Errorf(f string, a ...any) { l.add("error "+f, a...) }
+func (l *recLogger) Warnf(f string, a ...any)  { l.add("warn "+f, a...) }
+func (l *recLogger) Infof(f string, a ...any)  { l.add("info "+f, a...) }
+func (l *recLogger) Debugf(f string, a ...any) { l.add("debug "+f, a...) }
+
+// A 200 with partialSuccess: the rejected records are counted and logged once per
+// request, the message cleaned of the credential it echoes; nothing is resent.
+func TestPartialSuccessIsCountedAndLogged(t *testing.T) {
+	rv := newReceiver(t)
+	rv.answer = `{"partialSuccess":{"rejectedLogRecords":"3","errorMessage":"3 records too old (Authorization: Bearer s3cr3t-t0ken)"}}`
+	log := &recLogger{}
+	o := baseOptions()
+	o.BatchEvents, o.APIKey, o.Logger = 20, "s3cr3t-t0ken", log
+	o = configure(t, rv.URL, nil, o)
+	s, err := intake.HTTP(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	d := realDocs(t, normalize.ECS)
+	if r := s.Deliver(context.Background(), d); r != deliver.Delivered {
+		t.Fatalf("Deliver = %v", r)
+	}
+	reqs := (d.Len() + 19) / 20
+	st := s.Stats()
+	if st.PartialRejected != uint64(3*reqs) || st.Requests != uint64(reqs) || st.Delivered != uint64(d.Len()) {
+		t.Errorf("stats %+v, want %d partially rejected over %d requests, nothing resent", st, 3*reqs, reqs)
+	}
+	warned := 0
+	for _, l := range log.lines {
+		if strings.Contains(l, "s3cr3t") {
+			t.Errorf("the credential reached a log line: %s", l)
+		}
+		if strings.HasPrefix(l, "warn ") && strings.Contains(l, "dropped 3 of them: 3 records too old") {
+			warned++
+		}
+	}
+	if warned != reqs {
+		t.Errorf("%d warnings, want one per request (%d): %q", warned, reqs, log.lines)
+	}
+}
+
+func TestPartialSuccessAnswers(t *testing.T) {
+	for body, want := range map[string]int{
+		`{}`: 0, `{"partialSuccess":{}}`: 0, `{"partialSuccess":{"rejectedLogRecords":"12"}}`: 12,
+		`{"partialSuccess":{"rejectedLogRecords":5,"errorMessage":"x"}}`: 5, `not json`: 0, ``: 0,
+	} {
+		if n, _ := partialSuccess([]byte(body)); n != want {
+			t.Errorf("%s: %d rejected, want %d", body, n, want)
+		}
+	}
+	if _, msg := partialSuccess([]byte(`{"partialSuccess":{"errorMessage":"slow down"}}`)); msg != "slow down" {
+		t.Errorf("message %q", msg)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"github.com/k8saudit/k8saudit/plugin/intake/datadog"
 	"github.com/k8saudit/k8saudit/plugin/intake/elasticsearch"
 	"github.com/k8saudit/k8saudit/plugin/intake/ndjson"
+	"github.com/k8saudit/k8saudit/plugin/intake/otlp"
 	"github.com/k8saudit/k8saudit/plugin/intake/sekoia"
 	"github.com/k8saudit/k8saudit/plugin/intake/splunk"
 	"github.com/k8saudit/k8saudit/plugin/intake/stdout"
@@ -22,6 +23,7 @@ func init() {
 		datadog.Intake,
 		splunk.Intake,
 		sekoia.Intake,
+		otlp.Intake,
 		stdout.Intake,
 	} {
 		intake.Register(in)

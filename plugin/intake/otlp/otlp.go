@@ -14,7 +14,7 @@ var Intake = &intake.Intake{
 		{Name: "otlp_service_name", Default: "kube-apiserver"},
 		{Name: "otlp_host_name", DefaultDoc: "this machine's host name"},
 		{Name: "otlp_header", DefaultDoc: "`Authorization`"},
-		{Name: "otlp_scheme", DefaultDoc: "`Bearer ` (with the default header)"},
+		{Name: "otlp_scheme", DefaultDoc: "`Bearer` with the default header"},
 	},
 	Limits: limits,
 	URL:    intake.HTTPSchemes,

@@ -92,7 +92,7 @@ func (n *Normalizer) appendBodyIdx(dst []byte, i int) ([]byte, bool) {
 		return out[:start], false
 	}
 	if s.redacted {
-		n.red.any = true
+		n.red.any, n.red.bodyRedacted = true, true
 	}
 	return out, true
 }

@@ -60,7 +60,7 @@ func (n *Normalizer) detect(e *event) bool {
 	f.Response = n.detectBody(e.responseObject, e.resp, &d.treeRsp)
 	n.opt.Detect.Evaluate(f, &d.m)
 	if d.m.Len() == 0 && n.opt.DetectAlertsOnly {
-		n.dropped++
+		n.drop(DroppedNotAlert)
 		return false
 	}
 	return true

@@ -165,7 +165,7 @@ func (f *flush) attempt(sel []int32, body []byte) outcome {
 		return f.items(sel, a)
 	case vSplit:
 		if n == 1 {
-			return f.reject(sel, a, s.scrub.clean(reasonFor("too large: the intake refused this document alone with ", a)))
+			return f.reject(sel, a, DeadTooLarge, s.scrub.clean(reasonFor("too large: the intake refused this document alone with ", a)))
 		}
 		// Halves, not a size guess: the intake's limit is unknown, and halving finds it
 		// in log2(n) rounds while keeping the order of the documents.
@@ -184,7 +184,7 @@ func (f *flush) attempt(sel []int32, body []byte) outcome {
 		}
 		return outFailed
 	case vReject:
-		return f.reject(sel, a, s.scrub.clean(reasonFor("", a)))
+		return f.reject(sel, a, DeadRefused, s.scrub.clean(reasonFor("", a)))
 	case vAuth, vConfig:
 		f.configError(a, v)
 		return outStop
@@ -241,7 +241,7 @@ func (f *flush) items(sel []int32, a Answer) outcome {
 				}
 			}
 		}
-		if f.setAside(rejected, first, f.sc.dl) {
+		if f.setAside(rejected, DeadRefusedItem, first, f.sc.dl) {
 			for p, k := range sel {
 				if fates[p].fate == fReject {
 					f.sc.done[k] = true
@@ -386,13 +386,13 @@ func (f *flush) configError(a Answer, v verdict) {
 
 // reject sets the documents of sel aside with one reason: into the dead-letter file, or
 // only logged and counted without one.
-func (f *flush) reject(sel []int32, a Answer, reason string) outcome {
+func (f *flush) reject(sel []int32, a Answer, why DeadLetterReason, reason string) outcome {
 	now := time.Now()
 	f.sc.dl = f.sc.dl[:0]
 	for _, k := range sel {
 		f.sc.dl = appendDeadLetter(f.sc.dl, f.docs.Doc(int(k)), now, reason, a.Status)
 	}
-	if !f.setAside(len(sel), reason, f.sc.dl) {
+	if !f.setAside(len(sel), why, reason, f.sc.dl) {
 		return outFailed
 	}
 	f.markDone(sel)
@@ -414,18 +414,18 @@ func (f *flush) tooBig(k, maxDoc int) outcome {
 	size := s.in.fr.DocLen(f.docs, k, true)
 	reason := "not sent: the document is " + strconv.Itoa(size) + " bytes as framed, above the " +
 		strconv.Itoa(maxDoc) + " bytes intake " + s.o.Intake + " takes per event"
-	r := f.reject(sel, Answer{}, reason)
+	r := f.reject(sel, Answer{}, DeadTooLarge, reason)
 	f.record(h, sel)
 	return r
 }
 
 // setAside writes n documents' dead-letter lines (or, without a dead-letter file, logs
 // and counts them). It reports whether they are set aside.
-func (f *flush) setAside(n int, reason string, lines []byte) bool {
+func (f *flush) setAside(n int, why DeadLetterReason, reason string, lines []byte) bool {
 	s := f.s
 	if s.dl == nil {
 		s.log.Warnf("intake rejected %d document(s) permanently (%s); no dead_letter_file: they are dropped", n, reason)
-		s.stats.deadLettered.Add(uint64(n))
+		s.stats.deadLetter(why, n)
 		return true
 	}
 	if err := s.dl.write(lines); err != nil {
@@ -433,7 +433,7 @@ func (f *flush) setAside(n int, reason string, lines []byte) bool {
 		return false
 	}
 	s.log.Warnf("intake rejected %d document(s) permanently (%s); written to %s", n, reason, s.dl.path)
-	s.stats.deadLettered.Add(uint64(n))
+	s.stats.deadLetter(why, n)
 	return true
 }
 

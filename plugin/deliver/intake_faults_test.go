@@ -299,6 +299,9 @@ func TestIntakeOversizeDocumentDeadLettered(t *testing.T) {
 			expectOnce(t, d, o.DeadLetterFile, 0, 7, map[int]string{3: "not sent: the document is"})
 			deliverOK(t, s, docs) // the chunk again: not dead-lettered twice
 			expectOnce(t, d, o.DeadLetterFile, 0, 7, map[int]string{3: "per event"})
+			if st := s.Stats(); st.DeadLetteredBy != [NumDeadLetterReasons]uint64{DeadTooLarge: 1} {
+				t.Errorf("dead-lettered by reason %v, want the one document as too_large", st.DeadLetteredBy)
+			}
 		})
 	}
 }

@@ -43,10 +43,19 @@ type Stats struct {
 	SkippedDocs  uint64 // documents in those requests
 	BytesSent    uint64 // request body bytes on the wire (compressed when gzip is on)
 	BytesRaw     uint64 // the same bodies before compression
+	// DeadLetteredBy splits DeadLettered by why, indexed by DeadLetterReason.
+	DeadLetteredBy [NumDeadLetterReasons]uint64
 }
 
 type counters struct {
 	delivered, already, deadLettered, requests, retries, skipped, skippedDocs, bytesSent, bytesRaw atomic.Uint64
+	deadBy                                                                                         [NumDeadLetterReasons]atomic.Uint64
+}
+
+// deadLetter counts n documents set aside for why.
+func (c *counters) deadLetter(why DeadLetterReason, n int) {
+	c.deadBy[why].Add(uint64(n))
+	c.deadLettered.Add(uint64(n))
 }
 
 // Sender delivers chunks to one intake. It is safe for concurrent use.
@@ -186,7 +195,16 @@ func (s *Sender) Stats() Stats {
 		SkippedDocs:  c.skippedDocs.Load(),
 		BytesSent:    c.bytesSent.Load(),
 		BytesRaw:     c.bytesRaw.Load(),
+
+		DeadLetteredBy: c.deadLetteredBy(),
 	}
+}
+
+func (c *counters) deadLetteredBy() (by [NumDeadLetterReasons]uint64) {
+	for i := range by {
+		by[i] = c.deadBy[i].Load()
+	}
+	return by
 }
 
 // Close releases idle connections and closes the dead-letter file. Deliver must not be

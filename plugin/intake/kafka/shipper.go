@@ -36,6 +36,7 @@ type Shipper struct {
 
 type counters struct {
 	delivered, deadLettered, requests, retries, skipped, bytesSent, bytesRaw atomic.Uint64
+	deadBy                                                                   [deliver.NumDeadLetterReasons]atomic.Uint64
 }
 
 // scratch is one Deliver's working memory, pooled so that a warm flush allocates only
@@ -153,7 +154,7 @@ func (s *Shipper) Deliver(ctx context.Context, docs *deliver.Docs) deliver.Resul
 			continue
 		}
 		if len(doc) > s.o.MaxRecordBytes {
-			failed = !s.setAside(doc, "document of "+strconv.Itoa(len(doc))+" bytes is larger than max_record_bytes "+strconv.Itoa(s.o.MaxRecordBytes)) || failed
+			failed = !s.setAside(doc, deliver.DeadTooLarge, "document of "+strconv.Itoa(len(doc))+" bytes is larger than max_record_bytes "+strconv.Itoa(s.o.MaxRecordBytes)) || failed
 			s.mem.add(d) // settled: a retried chunk does not set it aside twice
 			continue
 		}
@@ -181,7 +182,7 @@ func (s *Shipper) Deliver(ctx context.Context, docs *deliver.Docs) deliver.Resul
 		}
 		switch classify(err) {
 		case vReject:
-			failed = !s.setAside(docs.Doc(sc.doc[j]), "broker refused the record: "+err.Error()) || failed
+			failed = !s.setAside(docs.Doc(sc.doc[j]), refusal(err), "broker refused the record: "+err.Error()) || failed
 			s.mem.add(sc.digs[j]) // settled: a retried chunk does not resend it
 		case vConfig:
 			configErr = err
@@ -412,8 +413,9 @@ func (sc *scratch) finish() {
 
 // setAside hands a permanently refused document to the dead-letter hook, or logs it
 // (size and reason, never the content) and counts it. false: the hook failed.
-func (s *Shipper) setAside(doc []byte, reason string) bool {
+func (s *Shipper) setAside(doc []byte, why deliver.DeadLetterReason, reason string) bool {
 	s.stats.deadLettered.Add(1)
+	s.stats.deadBy[why].Add(1)
 	if s.o.DeadLetter != nil {
 		if err := s.o.DeadLetter(doc, reason); err != nil {
 			s.log.Errorf("kafka: a refused document (%s) could not be set aside: %v", reason, err)
@@ -437,12 +439,18 @@ func (s *Shipper) Stats() deliver.Stats {
 	return deliver.Stats{
 		Delivered:    c.delivered.Load(),
 		DeadLettered: c.deadLettered.Load(),
-		Requests:     c.requests.Load(),
-		Retries:      c.retries.Load(),
-		Skipped:      sk,
-		SkippedDocs:  sk,
-		BytesSent:    c.bytesSent.Load(),
-		BytesRaw:     c.bytesRaw.Load(),
+		DeadLetteredBy: func() (by [deliver.NumDeadLetterReasons]uint64) {
+			for i := range by {
+				by[i] = c.deadBy[i].Load()
+			}
+			return by
+		}(),
+		Requests:    c.requests.Load(),
+		Retries:     c.retries.Load(),
+		Skipped:     sk,
+		SkippedDocs: sk,
+		BytesSent:   c.bytesSent.Load(),
+		BytesRaw:    c.bytesRaw.Load(),
 	}
 }
 

@@ -51,8 +51,13 @@ build:
 	$(BUILD_SO)
 	$(BUILD_HARNESS)
 
+# staticcheck at a pinned version, fetched through the module proxy on first use (not a
+# dependency of the module: go run pkg@version keeps it out of go.mod).
+STATICCHECK = $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
 vet:
 	$(GO) vet ./...
+	$(STATICCHECK) ./...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 
 # The real-host tests run the plugin inside the Fluent Bit test/fbhost finds (FLUENT_BIT,

@@ -35,8 +35,6 @@ var (
 	kTechnique    = newKey("technique")
 	kSubtechnique = newKey("subtechnique")
 	kTags         = newKey("tags")
-	kK8sAudit     = newKey("k8saudit")
-	kRules        = newKey("rules")
 )
 
 // detect evaluates the engine on e; false means the event is not written

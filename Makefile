@@ -80,6 +80,9 @@ bench:
 	@K8SAUDIT_BENCH=1 $(GO) test -count=1 -run='^TestKafkaBenchReport$$' -v ./plugin/intake/kafka > $(OUT)/bench.log 2>&1; \
 	  st=$$?; $(BENCH_FILTER) $(OUT)/bench.log; \
 	  if [ $$st -ne 0 ]; then echo "make bench: TestKafkaBenchReport failed (exit $$st): no kafka rows"; exit 1; fi
+	@K8SAUDIT_BENCH=1 $(GO) test -count=1 -run='^TestSyslogBenchReport$$' -v ./plugin/instance > $(OUT)/bench.log 2>&1; \
+	  st=$$?; $(BENCH_FILTER) $(OUT)/bench.log; \
+	  if [ $$st -ne 0 ]; then echo "make bench: TestSyslogBenchReport failed (exit $$st): no syslog rows"; exit 1; fi
 	$(GO) test -count=1 -run='^$$' -bench=. -benchmem ./plugin/... ./normalize/...
 
 fuzz:

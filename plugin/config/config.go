@@ -355,7 +355,7 @@ func (c *Config) String() string {
 		kv("metrics_listen", c.MetricsListen)
 	}
 	kv("stats_interval", c.StatsInterval)
-	if strings.HasPrefix(c.URL, "https://") {
+	if strings.HasPrefix(c.URL, "https://") || strings.HasPrefix(c.URL, "tls://") || c.TLSCAFile != "" || c.TLSCrtFile != "" || c.TLSServerName != "" { // a TLS url (syslog tls://), or TLS settings (kafka_tls)
 		kv("tls_verify", c.TLSVerify)
 		for _, f := range [][2]string{{"tls_ca_file", c.TLSCAFile}, {"tls_crt_file", c.TLSCrtFile}, {"tls_key_file", c.TLSKeyFile}, {"tls_server_name", c.TLSServerName}} {
 			if f[1] != "" {

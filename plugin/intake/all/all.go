@@ -9,10 +9,12 @@ import (
 	"github.com/k8saudit/k8saudit/plugin/intake"
 	"github.com/k8saudit/k8saudit/plugin/intake/datadog"
 	"github.com/k8saudit/k8saudit/plugin/intake/elasticsearch"
+	"github.com/k8saudit/k8saudit/plugin/intake/kafka"
 	"github.com/k8saudit/k8saudit/plugin/intake/ndjson"
 	"github.com/k8saudit/k8saudit/plugin/intake/sekoia"
 	"github.com/k8saudit/k8saudit/plugin/intake/splunk"
 	"github.com/k8saudit/k8saudit/plugin/intake/stdout"
+	"github.com/k8saudit/k8saudit/plugin/intake/syslog"
 )
 
 func init() {
@@ -22,6 +24,8 @@ func init() {
 		datadog.Intake,
 		splunk.Intake,
 		sekoia.Intake,
+		syslog.Intake,
+		kafka.Intake,
 		stdout.Intake,
 	} {
 		intake.Register(in)

@@ -32,6 +32,7 @@ type Shipper struct {
 	infl  *inflight
 	pool  sync.Pool // *scratch
 	stats counters
+	dl    *deliver.DeadLetterFile // opened by the registry's Opener (intake.go); closed with the Shipper
 }
 
 type counters struct {
@@ -164,7 +165,11 @@ func (s *Shipper) Deliver(ctx context.Context, docs *deliver.Docs) deliver.Resul
 		s.pool.Put(sc)
 		return result(failed, false)
 	}
-	deadline := time.Now().Add(s.o.RetryBudget)
+	start := time.Now()
+	deadline := start.Add(s.o.RetryBudget)
+	if s.o.Observer != nil && len(sc.recs) > 0 {
+		s.o.Observer.RequestStarted()
+	}
 	abandoned := s.produce(ctx, sc, deadline)
 	s.waitPrev(ctx, sc.prev, deadline)
 	retry, left := 0, 0
@@ -221,6 +226,15 @@ func (s *Shipper) Deliver(ctx context.Context, docs *deliver.Docs) deliver.Resul
 	}
 	if retry > 0 {
 		s.stats.retries.Add(uint64(retry))
+	}
+	if s.o.Observer != nil && len(sc.recs) > 0 {
+		// One "request" per flush: 2xx when every record was acknowledged (or set
+		// aside), "error" (0) when the chunk goes back.
+		status := 200
+		if retry > 0 {
+			status = 0
+		}
+		s.o.Observer.RequestDone(status, len(sc.recs), time.Since(start))
 	}
 	if !abandoned {
 		s.pool.Put(sc) // franz-go holds none of its records any more
@@ -462,5 +476,8 @@ func (s *Shipper) ForgetDelivered() { s.mem.reset() }
 // Deliver must not be running or called afterwards.
 func (s *Shipper) Close() error {
 	s.cl.Close()
+	if s.dl != nil {
+		return s.dl.Close()
+	}
 	return nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/k8saudit/k8saudit/plugin/chunk/chunktest"
 	"github.com/k8saudit/k8saudit/plugin/config"
 	"github.com/k8saudit/k8saudit/plugin/deliver"
+	"github.com/k8saudit/k8saudit/plugin/intake"
 	"github.com/k8saudit/k8saudit/plugin/logging"
 )
 
@@ -83,6 +84,33 @@ var propIntakes = []config.Map{
 	{"intake": "datadog", "api_key": "k"},
 	{"intake": "splunk", "api_key": "k"},
 	{"intake": "sekoia", "api_key": "k"},
+}
+
+// propElsewhere are the intakes the property does not drive through the HTTP core's
+// Poster, and why their road is still covered.
+var propElsewhere = map[string]string{
+	"stdout":  "writes the documents the normalizer produced (the same bytes ndjson ships), to standard output",
+	"syslog":  "frames the same documents (a cut body is cut, never widened); its header fields are read from the document; its own tests cover the transport",
+	"kafka":   "produces the same documents as records; its key is a digest; dead letters go through deliver's dead-letter file; its own tests cover the transport",
+	"discard": "a test intake that drops everything",
+}
+
+// TestPropertyCoversEveryIntake: an intake added to the registry joins the property
+// (propIntakes) or says in propElsewhere why its road is covered otherwise.
+func TestPropertyCoversEveryIntake(t *testing.T) {
+	in := map[string]bool{}
+	for _, m := range propIntakes {
+		in[m["intake"]] = true
+	}
+	all := intake.All()
+	if len(all) < len(propIntakes)+3 {
+		t.Fatalf("the registry lists %d intakes: is plugin/intake/all imported?", len(all))
+	}
+	for _, it := range all {
+		if !in[it.Name] && propElsewhere[it.Name] == "" {
+			t.Errorf("intake %s is in neither propIntakes nor propElsewhere: add it to the canary property", it.Name)
+		}
+	}
 }
 
 // TestNoCanaryLeavesByAnyRoad is the hardening property across every intake and both

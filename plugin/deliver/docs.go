@@ -7,6 +7,9 @@ type Meta struct {
 	AuditID []byte // the event's auditID; empty when it has none
 	Stage   []byte // its stage (RequestReceived, ResponseStarted, ResponseComplete, Panic)
 	Time    int64  // Unix nanoseconds of the document's @timestamp; 0 = unknown
+	// Error: the document is a pipeline_error, not an event (an intake that ships only
+	// audit events refuses it: Wire.Refuse).
+	Error bool
 }
 
 // Docs holds the documents of one chunk, in order, in flat buffers so that appending a
@@ -18,6 +21,7 @@ type Docs struct {
 	keys  []byte
 	kends []int   // kends[i] is the end offset of document i's key in keys
 	times []int64 // Meta.Time of document i
+	errs  []bool  // Meta.Error of document i
 }
 
 // Reset empties d and keeps its buffers.
@@ -27,6 +31,7 @@ func (d *Docs) Reset() {
 	d.keys = d.keys[:0]
 	d.kends = d.kends[:0]
 	d.times = d.times[:0]
+	d.errs = d.errs[:0]
 }
 
 // Append copies doc, a compact JSON object, and its metadata. A trailing newline or
@@ -60,6 +65,7 @@ func (d *Docs) appendMeta(m Meta) {
 	}
 	d.kends = append(d.kends, len(d.keys))
 	d.times = append(d.times, m.Time)
+	d.errs = append(d.errs, m.Error)
 }
 
 // Len is the number of documents.
@@ -85,6 +91,9 @@ func (d *Docs) Key(i int) []byte {
 
 // Time returns document i's time in Unix nanoseconds (0 = unknown).
 func (d *Docs) Time(i int) int64 { return d.times[i] }
+
+// IsError reports whether document i is a pipeline_error (Meta.Error).
+func (d *Docs) IsError(i int) bool { return d.errs[i] }
 
 // Bytes is the total size of the documents, without framing.
 func (d *Docs) Bytes() int { return len(d.buf) }

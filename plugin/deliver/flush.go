@@ -40,10 +40,12 @@ func (f *flush) run() Result {
 	for start := 0; start < n; {
 		var r outcome
 		end := start + 1
-		if maxDoc > 0 && s.in.fr.DocLen(f.docs, start, true) > maxDoc {
+		if why := s.refused(f.docs, start); why != "" {
+			r = f.setAsideAlone(start, DeadRefused, why)
+		} else if maxDoc > 0 && s.in.fr.DocLen(f.docs, start, true) > maxDoc {
 			r = f.tooBig(start, maxDoc)
 		} else {
-			end = nextBatch(s.in.fr, f.docs, start, s.o.BatchBytes, s.o.BatchEvents, maxDoc)
+			end = nextBatch(s.in.fr, f.docs, start, s.o.BatchBytes, s.o.BatchEvents, maxDoc, s.in.refuse)
 			r = f.send(f.span(start, end))
 		}
 		switch r {
@@ -402,6 +404,14 @@ func (f *flush) reject(sel []int32, a Answer, why DeadLetterReason, reason strin
 // tooBig sets aside document k, which is larger than the intake takes per event: it is
 // never sent (the intake would truncate or drop it).
 func (f *flush) tooBig(k, maxDoc int) outcome {
+	size := f.s.in.fr.DocLen(f.docs, k, true)
+	return f.setAsideAlone(k, DeadTooLarge, "not sent: the document is "+strconv.Itoa(size)+" bytes as framed, above the "+
+		strconv.Itoa(maxDoc)+" bytes intake "+f.s.o.Intake+" takes per event")
+}
+
+// setAsideAlone sets aside document k, never sent, for why; a chunk retried later does
+// not set it aside twice.
+func (f *flush) setAsideAlone(k int, why DeadLetterReason, reason string) outcome {
 	s := f.s
 	sel := f.span(k, k+1)
 	h := f.frameHash(sel)
@@ -411,10 +421,7 @@ func (f *flush) tooBig(k, maxDoc int) outcome {
 		s.stats.skippedDocs.Add(1)
 		return outDone
 	}
-	size := s.in.fr.DocLen(f.docs, k, true)
-	reason := "not sent: the document is " + strconv.Itoa(size) + " bytes as framed, above the " +
-		strconv.Itoa(maxDoc) + " bytes intake " + s.o.Intake + " takes per event"
-	r := f.reject(sel, Answer{}, DeadTooLarge, reason)
+	r := f.reject(sel, Answer{}, why, reason)
 	f.record(h, sel)
 	return r
 }

@@ -29,6 +29,8 @@ type intakeDef struct {
 	items func(a Answer, v verdict, fates []itemFate) verdict
 	// answerKeep is how much of an answer is read; per-item answers need all of it.
 	answerKeep int
+	// refuse says why a document is never sent (Wire.Refuse); nil: none is.
+	refuse func(d *Docs, k int) string
 }
 
 // Wire is an HTTP intake declared outside this package (plugin/intake/<name>): what the
@@ -47,11 +49,16 @@ type Wire struct {
 	// Credential is the header that carries Options.APIKey ("" = Authorization: Bearer,
 	// or basic auth when only http_user is set); Scheme prefixes the key ("Splunk ").
 	Credential, Scheme string
+	// Refuse, when set, is asked about each document before it is batched: a reason
+	// ("" = none) sets the document aside for good, to the dead-letter file with the
+	// reason (counted as refused), and the chunk goes on. An intake that ships only audit
+	// events refuses pipeline_error documents this way. It must not allocate.
+	Refuse func(d *Docs, k int) string
 }
 
 func (w *Wire) def() *intakeDef {
 	return &intakeDef{name: w.Name, fr: w.Framing, path: w.Path, alsoPaths: w.AlsoPaths, query: w.Query,
-		credential: w.Credential, scheme: w.Scheme, answerKeep: answerKeep}
+		credential: w.Credential, scheme: w.Scheme, answerKeep: answerKeep, refuse: w.Refuse}
 }
 
 // fate is what a per-item answer says about one document.

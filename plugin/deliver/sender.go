@@ -232,3 +232,11 @@ func (st Stats) String() string {
 	return fmt.Sprintf("delivered=%d already=%d dead_lettered=%d requests=%d retries=%d skipped_requests=%d skipped_docs=%d bytes_raw=%d bytes_sent=%d",
 		st.Delivered, st.Already, st.DeadLettered, st.Requests, st.Retries, st.Skipped, st.SkippedDocs, st.BytesRaw, st.BytesSent)
 }
+
+// refused is the intake's reason never to send document k ("" = it may be sent).
+func (s *Sender) refused(d *Docs, k int) string {
+	if s.in.refuse == nil {
+		return ""
+	}
+	return s.in.refuse(d, k)
+}

@@ -84,6 +84,7 @@ var propIntakes = []config.Map{
 	{"intake": "datadog", "api_key": "k"},
 	{"intake": "splunk", "api_key": "k"},
 	{"intake": "sekoia", "api_key": "k"},
+	{"intake": "audit_webhook"}, // format raw only
 }
 
 // propElsewhere are the intakes the property does not drive through the HTTP core's
@@ -123,6 +124,9 @@ func TestNoCanaryLeavesByAnyRoad(t *testing.T) {
 	for round := 0; round < 2; round++ {
 		for _, base := range propIntakes {
 			for _, format := range []string{"ecs", "raw"} {
+				if base["intake"] == "audit_webhook" && format == "ecs" {
+					continue // it ships audit events: format raw only
+				}
 				var recs [][]byte
 				least := 0
 				for i := 0; i < 30; i++ {
@@ -193,8 +197,11 @@ func checkNoCanary(t *testing.T, base config.Map, format string, recs [][]byte, 
 	if docs < uint64(least) {
 		t.Errorf("%s %s: %d documents from %d records, want at least %d", base["intake"], format, docs, len(recs), least)
 	}
-	if st.Delivered+st.DeadLettered != docs {
-		t.Errorf("%s %s: delivered %d + dead-lettered %d != %d documents", base["intake"], format, st.Delivered, st.DeadLettered, docs)
+	// SkippedDocs: a request (or a document set aside alone) identical to one already done
+	// in this chunk is not sent again (the idempotence memory): two mutated records that
+	// are the same broken text make the same pipeline_error document.
+	if st.Delivered+st.DeadLettered+st.SkippedDocs != docs {
+		t.Errorf("%s %s: delivered %d + dead-lettered %d + skipped as identical %d != %d documents", base["intake"], format, st.Delivered, st.DeadLettered, st.SkippedDocs, docs)
 	}
 	if st.DeadLettered > 0 && len(dead) == 0 {
 		t.Errorf("%s %s: %d dead-lettered, dead-letter file empty", base["intake"], format, st.DeadLettered)
@@ -228,6 +235,9 @@ func FuzzNoCanaryLeaves(f *testing.F) {
 		}
 		base := propIntakes[int(which)%len(propIntakes)]
 		format := []string{"ecs", "raw"}[int(which/8)%2]
+		if base["intake"] == "audit_webhook" {
+			format = "raw"
+		}
 		checkNoCanary(t, base, format, recs, least)
 	})
 }

@@ -7,6 +7,7 @@ package all
 
 import (
 	"github.com/k8saudit/k8saudit/plugin/intake"
+	"github.com/k8saudit/k8saudit/plugin/intake/auditwebhook"
 	"github.com/k8saudit/k8saudit/plugin/intake/datadog"
 	"github.com/k8saudit/k8saudit/plugin/intake/elasticsearch"
 	"github.com/k8saudit/k8saudit/plugin/intake/kafka"
@@ -26,6 +27,7 @@ func init() {
 		sekoia.Intake,
 		syslog.Intake,
 		kafka.Intake,
+		auditwebhook.Intake,
 		stdout.Intake,
 	} {
 		intake.Register(in)

@@ -74,6 +74,9 @@ bench:
 	@K8SAUDIT_BENCH=1 $(GO) test -count=1 -run='^TestThroughputReport$$' -v ./plugin/instance > $(OUT)/bench.log 2>&1; \
 	  st=$$?; $(BENCH_FILTER) $(OUT)/bench.log; \
 	  if [ $$st -ne 0 ]; then echo "make bench: TestThroughputReport failed (exit $$st): no ratio"; exit 1; fi
+	@K8SAUDIT_BENCH=1 $(GO) test -count=1 -run='^TestIntakeFlushReport$$' -v ./plugin/instance > $(OUT)/bench.log 2>&1; \
+	  st=$$?; $(BENCH_FILTER) $(OUT)/bench.log; \
+	  if [ $$st -ne 0 ]; then echo "make bench: TestIntakeFlushReport failed (exit $$st): no per-intake rows"; exit 1; fi
 	@K8SAUDIT_BENCH=1 $(GO) test -count=1 -run='^TestNormalizeRatio$$' -v ./normalize > $(OUT)/bench.log 2>&1; \
 	  st=$$?; $(BENCH_FILTER) $(OUT)/bench.log; \
 	  if [ $$st -ne 0 ]; then echo "make bench: TestNormalizeRatio failed (exit $$st): no ratio"; exit 1; fi

@@ -51,8 +51,13 @@ build:
 	$(BUILD_SO)
 	$(BUILD_HARNESS)
 
+# staticcheck at a pinned version, fetched through the module proxy on first use (not a
+# dependency of the module: go run pkg@version keeps it out of go.mod).
+STATICCHECK = $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
 vet:
 	$(GO) vet ./...
+	$(STATICCHECK) ./...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 
 # The real-host tests run the plugin inside the Fluent Bit test/fbhost finds (FLUENT_BIT,
@@ -69,12 +74,18 @@ bench:
 	@K8SAUDIT_BENCH=1 $(GO) test -count=1 -run='^TestThroughputReport$$' -v ./plugin/instance > $(OUT)/bench.log 2>&1; \
 	  st=$$?; $(BENCH_FILTER) $(OUT)/bench.log; \
 	  if [ $$st -ne 0 ]; then echo "make bench: TestThroughputReport failed (exit $$st): no ratio"; exit 1; fi
+	@K8SAUDIT_BENCH=1 $(GO) test -count=1 -run='^TestIntakeFlushReport$$' -v ./plugin/instance > $(OUT)/bench.log 2>&1; \
+	  st=$$?; $(BENCH_FILTER) $(OUT)/bench.log; \
+	  if [ $$st -ne 0 ]; then echo "make bench: TestIntakeFlushReport failed (exit $$st): no per-intake rows"; exit 1; fi
 	@K8SAUDIT_BENCH=1 $(GO) test -count=1 -run='^TestNormalizeRatio$$' -v ./normalize > $(OUT)/bench.log 2>&1; \
 	  st=$$?; $(BENCH_FILTER) $(OUT)/bench.log; \
 	  if [ $$st -ne 0 ]; then echo "make bench: TestNormalizeRatio failed (exit $$st): no ratio"; exit 1; fi
 	@K8SAUDIT_BENCH=1 $(GO) test -count=1 -run='^TestKafkaBenchReport$$' -v ./plugin/intake/kafka > $(OUT)/bench.log 2>&1; \
 	  st=$$?; $(BENCH_FILTER) $(OUT)/bench.log; \
 	  if [ $$st -ne 0 ]; then echo "make bench: TestKafkaBenchReport failed (exit $$st): no kafka rows"; exit 1; fi
+	@K8SAUDIT_BENCH=1 $(GO) test -count=1 -run='^TestSyslogBenchReport$$' -v ./plugin/instance > $(OUT)/bench.log 2>&1; \
+	  st=$$?; $(BENCH_FILTER) $(OUT)/bench.log; \
+	  if [ $$st -ne 0 ]; then echo "make bench: TestSyslogBenchReport failed (exit $$st): no syslog rows"; exit 1; fi
 	$(GO) test -count=1 -run='^$$' -bench=. -benchmem ./plugin/... ./normalize/...
 
 fuzz:

@@ -4,7 +4,8 @@ import "testing"
 
 // TestZeroAllocs holds the hot-path promise: once a Normalizer has seen every
 // fixture (its buffers and parser caches grown), normalizing any fixture
-// event again allocates nothing, in both formats and with event.original.
+// event again allocates nothing, in both formats, with event.original, and with a
+// policy dropping events.
 func TestZeroAllocs(t *testing.T) {
 	if testing.Short() {
 		t.Skip("short")
@@ -14,6 +15,8 @@ func TestZeroAllocs(t *testing.T) {
 		{Format: ECS, ClusterName: "test"},
 		{Format: ECS, EventOriginal: true},
 		{Format: Raw},
+		// A policy that drops reads (each drop records its reason) and redaction on.
+		{Format: ECS, Redact: true, Policy: mustPolicy(t, "rules:\n- level: None\n  verbs: [get, list, watch]\n- level: RequestResponse\n")},
 	} {
 		n := New(o)
 		for pass := 0; pass < 2; pass++ {

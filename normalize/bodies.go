@@ -20,11 +20,6 @@ func (n *Normalizer) bodyAt(i int) *body {
 	return &n.bodies[i]
 }
 
-// markerBody returns the body a marker value points to.
-func (n *Normalizer) markerBody(x *fastjson.Value) *body {
-	return n.bodyAt(x.GetInt())
-}
-
 // bodyName returns metadata.name of a body given as a tree or an index.
 func (n *Normalizer) bodyName(v *fastjson.Value, idx int) []byte {
 	if idx >= 0 {
@@ -92,7 +87,7 @@ func (n *Normalizer) appendBodyIdx(dst []byte, i int) ([]byte, bool) {
 		return out[:start], false
 	}
 	if s.redacted {
-		n.red.any = true
+		n.red.any, n.red.bodyRedacted = true, true
 	}
 	return out, true
 }

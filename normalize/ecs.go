@@ -51,7 +51,7 @@ func (n *Normalizer) emit(e *event, original []byte) {
 		idStart: idStart, idEnd: stStart,
 		stStart: stStart, stEnd: len(n.meta),
 		time:     ts,
-		redacted: hooked && n.red.any,
+		redacted: n.redactedIn(hooked),
 		salvaged: n.salvaging,
 		alert:    n.alert(),
 		rules:    n.ruleBits(),

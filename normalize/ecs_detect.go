@@ -35,8 +35,6 @@ var (
 	kTechnique    = newKey("technique")
 	kSubtechnique = newKey("subtechnique")
 	kTags         = newKey("tags")
-	kK8sAudit     = newKey("k8saudit")
-	kRules        = newKey("rules")
 )
 
 // detect evaluates the engine on e; false means the event is not written
@@ -60,7 +58,7 @@ func (n *Normalizer) detect(e *event) bool {
 	f.Response = n.detectBody(e.responseObject, e.resp, &d.treeRsp)
 	n.opt.Detect.Evaluate(f, &d.m)
 	if d.m.Len() == 0 && n.opt.DetectAlertsOnly {
-		n.dropped++
+		n.drop(DroppedNotAlert)
 		return false
 	}
 	return true

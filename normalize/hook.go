@@ -27,7 +27,7 @@ func (n *Normalizer) hook(e *event) bool {
 	if p := n.opt.Policy; p != nil {
 		d := p.Evaluate(n.attributes(e))
 		if d.Drop {
-			n.dropped++
+			n.drop(DropReason(max(d.Rule, -1)))
 			return false
 		}
 		n.keepReq, n.keepResp = d.Level.KeepsRequestBody(), d.Level.KeepsResponseBody()

@@ -72,8 +72,7 @@ func validIPv6(s []byte) bool {
 			if groups > 6 || !validIPv4(s[start:]) {
 				return false
 			}
-			groups += 2
-			i = len(s)
+			groups += 2 // the quad ends the address
 			break
 		}
 		if n == 0 || n > 4 {

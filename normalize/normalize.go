@@ -2,6 +2,7 @@ package normalize
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 
 	"github.com/k8saudit/k8saudit/detect"
@@ -112,8 +113,10 @@ type Doc struct {
 	Time    int64  // Unix nanoseconds of the document's @timestamp (0 when it has none)
 	Error   bool   // true for an event.kind=pipeline_error document
 
-	// Redacted: secret material was replaced in this document.
-	Redacted bool
+	// Redacted: secret material was replaced in this document; RedactedIn says where
+	// (RedactedURI, RedactedBody, both).
+	Redacted   bool
+	RedactedIn RedactedIn
 	// Salvaged: an event document built from what a tolerant scan could
 	// read of a record the parsers refused (see salvage.go).
 	Salvaged bool
@@ -132,7 +135,7 @@ type docSpan struct {
 	stStart, stEnd int
 	time           int64
 	err            bool
-	redacted       bool
+	redacted       RedactedIn
 	salvaged       bool
 	alert          bool
 	rules          uint64
@@ -184,10 +187,11 @@ type Normalizer struct {
 
 	// The per-event hook (hook.go): policy and redaction.
 	attrs             policy.Attributes
-	keepReq, keepResp bool // the effective level keeps that body
-	levelSet          bool // the policy lowered the level: e.level is its name
-	omitManaged       bool // the decision asks managedFields out of the bodies
-	dropped           int  // events the policy dropped in this record
+	keepReq, keepResp bool         // the effective level keeps that body
+	levelSet          bool         // the policy lowered the level: e.level is its name
+	omitManaged       bool         // the decision asks managedFields out of the bodies
+	dropped           int          // events the policy dropped in this record
+	dropWhy           []DropReason // why, one per dropped event
 	red               redactor
 	treeBuf           []byte // bodies of an unmarked tree, rendered for scanning
 
@@ -254,7 +258,7 @@ func (n *Normalizer) reset(recordTime int64) {
 	n.spans = n.spans[:0]
 	n.bodies, n.bodyBuf, n.names = n.bodies[:0], n.bodyBuf[:0], n.names[:0]
 	n.recordTime = recordTime
-	n.dropped = 0
+	n.dropped, n.dropWhy = 0, n.dropWhy[:0]
 	n.treeBuf = n.treeBuf[:0]
 }
 
@@ -262,21 +266,76 @@ func (n *Normalizer) reset(recordTime int64) {
 // call: they have no document.
 func (n *Normalizer) Dropped() int { return n.dropped }
 
+// DropReasons says why each of the last Normalize call's Dropped events was left out, in
+// their order. The slice is valid until the next call.
+func (n *Normalizer) DropReasons() []DropReason { return n.dropWhy }
+
+// drop counts one event left out for why.
+func (n *Normalizer) drop(why DropReason) {
+	n.dropped++
+	n.dropWhy = append(n.dropWhy, why)
+}
+
+// RedactedIn says where a document's secret material was replaced, one bit per place.
+type RedactedIn uint8
+
+const (
+	RedactedURI  RedactedIn = 1 << iota // requestURI's query parameters
+	RedactedBody                        // requestObject or responseObject
+)
+
+// DropReason says why an event was left out: the policy_file rule that dropped it
+// (its index in the file, from 0), or one of the negative reasons below.
+type DropReason int32
+
+const (
+	// DroppedNoRule: no policy rule matched (a policy's implicit level None).
+	DroppedNoRule DropReason = -1
+	// DroppedNotAlert: Options.DetectAlertsOnly and no detection matched.
+	DroppedNotAlert DropReason = -2
+)
+
+// DropReasonCount is the number of reasons a policy of rules rules can give, so that a
+// counter per reason is a slice indexed by DropReason.Index.
+func DropReasonCount(rules int) int { return rules + 2 }
+
+// Index is r's place in a slice of DropReasonCount counters: alerts-only, no rule, then
+// the rules in their order.
+func (r DropReason) Index() int { return int(r) + 2 }
+
+// DropReasonAt is the reason at index i (the inverse of Index).
+func DropReasonAt(i int) DropReason { return DropReason(i - 2) }
+
+// Label names r for a metric: detect_alerts_only, no_rule, or rule_<n> for the n-th
+// rule of the policy file, counted from 1 as a reader of the file counts them.
+func (r DropReason) Label() string {
+	switch {
+	case r == DroppedNotAlert:
+		return "detect_alerts_only"
+	case r == DroppedNoRule:
+		return "no_rule"
+	case r >= 0:
+		return "rule_" + strconv.Itoa(int(r)+1)
+	}
+	return "unknown"
+}
+
 // collect turns the record's spans into Docs.
 func (n *Normalizer) collect() []Doc {
 	n.docs = n.docs[:0]
 	for i := range n.spans {
 		s := &n.spans[i]
 		n.docs = append(n.docs, Doc{
-			JSON:     n.w.b[s.start:s.end:s.end],
-			AuditID:  n.meta[s.idStart:s.idEnd:s.idEnd],
-			Stage:    n.meta[s.stStart:s.stEnd:s.stEnd],
-			Time:     s.time,
-			Error:    s.err,
-			Redacted: s.redacted,
-			Salvaged: s.salvaged,
-			Alert:    s.alert,
-			Rules:    s.rules,
+			JSON:       n.w.b[s.start:s.end:s.end],
+			AuditID:    n.meta[s.idStart:s.idEnd:s.idEnd],
+			Stage:      n.meta[s.stStart:s.stEnd:s.stEnd],
+			Time:       s.time,
+			Error:      s.err,
+			Redacted:   s.redacted != 0,
+			RedactedIn: s.redacted,
+			Salvaged:   s.salvaged,
+			Alert:      s.alert,
+			Rules:      s.rules,
 		})
 	}
 	return n.docs

@@ -218,3 +218,19 @@ func (n *Normalizer) prepareRedaction(e *event) {
 		e.canonOK &^= 1 << sRequestURI
 	}
 }
+
+// redactedIn says where the current event's document had secret material replaced
+// (0 when the event did not pass the hook, or nothing was).
+func (n *Normalizer) redactedIn(hooked bool) RedactedIn {
+	var in RedactedIn
+	if !hooked || !n.red.any {
+		return 0
+	}
+	if n.red.uriRedacted {
+		in |= RedactedURI
+	}
+	if n.red.bodyRedacted || !n.red.uriRedacted {
+		in |= RedactedBody
+	}
+	return in
+}

@@ -14,7 +14,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 )
 
 // doc is one delivered document.
@@ -152,21 +151,6 @@ func (in *intake) mustBeClean(t testing.TB) {
 	_, _, problems := in.snapshot()
 	for _, p := range problems {
 		t.Errorf("intake: %s", p)
-	}
-}
-
-// waitDocs polls until the intake holds at least n documents or the timeout passes.
-func (in *intake) waitDocs(n int, timeout time.Duration) bool {
-	deadline := time.Now().Add(timeout)
-	for {
-		docs, _, _ := in.snapshot()
-		if len(docs) >= n {
-			return true
-		}
-		if time.Now().After(deadline) {
-			return false
-		}
-		time.Sleep(100 * time.Millisecond)
 	}
 }
 

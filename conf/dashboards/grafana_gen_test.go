@@ -30,8 +30,8 @@ var grafanaRows = []struct {
 			{"sum by (output, intake) (" + rate("k8saudit_dead_lettered_total") + ")", "dead-lettered {{output}} {{intake}}"}}},
 		{"Oldest undelivered document", "timeseries", "s", "Age of the oldest document handed to delivery and not yet delivered: a growing line means the intake is not keeping up.", [][2]string{
 			{"max by (output) (k8saudit_oldest_undelivered_seconds" + sel + ")", "{{output}}"}}},
-		{"Dead-lettered (range)", "stat", "short", "Documents rejected for good over the dashboard's time range.", [][2]string{
-			{"sum(increase(k8saudit_dead_lettered_total" + sel + "[$__range]))", "dead-lettered"}}},
+		{"Dead-lettered by reason (range)", "stat", "short", "Documents rejected for good over the dashboard's time range: too_large, refused (the whole request), refused_item (a per-document answer).", [][2]string{
+			{"sum by (reason) (increase(k8saudit_dead_lettered_total" + sel + "[$__range]))", "{{reason}}"}}},
 	}},
 	{"Intake", []gpanel{
 		{"Requests by answer", "timeseries", "reqps", "Requests sent to the intake by answer class (2xx 3xx 4xx 5xx error).", [][2]string{
@@ -58,6 +58,10 @@ var grafanaRows = []struct {
 		{"Dropped by policy, redacted", "timeseries", "ops", "Events left out by policy_file or detect_alerts_only; documents with secret material replaced.", [][2]string{
 			{"sum by (output) (" + rate("k8saudit_policy_dropped_total") + ")", "policy dropped {{output}}"},
 			{"sum by (output) (" + rate("k8saudit_redacted_total") + ")", "redacted {{output}}"}}},
+		{"Policy drops by reason", "timeseries", "ops", "Events left out, by the policy_file rule that dropped them (rule_<n>: the n-th rule of the file), no_rule (none matched), detect_alerts_only.", [][2]string{
+			{"sum by (reason) (" + rate("k8saudit_policy_dropped_total") + ")", "{{reason}}"}}},
+		{"Redactions by where", "timeseries", "ops", "Documents with secret material replaced in the requestURI's query (uri) or in a request or response object (body).", [][2]string{
+			{"sum by (kind) (" + rate("k8saudit_redactions_total") + ")", "{{kind}}"}}},
 	}},
 	{"Detections", []gpanel{
 		{"Alerts by rule", "timeseries", "short", "Documents a detection matched, per rule id, per interval.", [][2]string{

@@ -94,17 +94,6 @@ func TestParseErrors(t *testing.T) {
 	}
 }
 
-func itoa(n int) string {
-	return strings.TrimSpace(strings.Repeat(" ", 0) + string(rune('0'+n/10%10)) + string(rune('0'+n%10)))[boolInt(n < 10):]
-}
-
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
-}
-
 // All problems are reported at once, each on its own line.
 func TestParseErrorsTogether(t *testing.T) {
 	src := head + "rules:\n- level: Loud\n- level: None\n  verb: [get]\n"

@@ -196,6 +196,11 @@ func Parse(g Getter) (*Config, []string, error) {
 	if err := parseDetect(get, c); err != nil {
 		return nil, nil, err
 	}
+	if c.def.AuditEvents {
+		if err := auditEventsOnly(g, c); err != nil {
+			return nil, nil, err
+		}
+	}
 	if c.PolicyFile = get("policy_file"); c.PolicyFile != "" {
 		if _, statErr := os.Stat(c.PolicyFile); statErr != nil {
 			return nil, nil, invalid("policy_file", "a readable audit.k8s.io/v1 Policy file ("+cause(statErr)+")")
@@ -230,6 +235,22 @@ func Parse(g Getter) (*Config, []string, error) {
 		return nil, nil, err
 	}
 	return c, warnings(g, c), nil
+}
+
+// auditEventsOnly sets what an intake that ships audit events needs (intake.AuditEvents):
+// format raw and no detection, refusing what the user asked otherwise.
+func auditEventsOnly(g Getter, c *Config) error {
+	if c.Format != "raw" && strings.TrimSpace(g.Get("format")) != "" {
+		return invalid("format", "raw (or unset) with intake "+c.Intake+": it ships the audit events themselves")
+	}
+	if c.Detection.AlertsOnly {
+		return invalid("detect_alerts_only", "off with intake "+c.Intake+": its events carry no detections")
+	}
+	if v := strings.TrimSpace(g.Get("detect")); c.Detection.On && v != "" {
+		return invalid("detect", "off (or unset) with intake "+c.Intake+": an audit.k8s.io/v1 Event has no place for detections; ship them with a second [OUTPUT]")
+	}
+	c.Format, c.Detection.On = "raw", false
+	return nil
 }
 
 // configureIntake reads the chosen intake's own keys (defaults from its declarations) and
@@ -355,7 +376,7 @@ func (c *Config) String() string {
 		kv("metrics_listen", c.MetricsListen)
 	}
 	kv("stats_interval", c.StatsInterval)
-	if strings.HasPrefix(c.URL, "https://") {
+	if strings.HasPrefix(c.URL, "https://") || strings.HasPrefix(c.URL, "tls://") || c.TLSCAFile != "" || c.TLSCrtFile != "" || c.TLSServerName != "" { // a TLS url (syslog tls://), or TLS settings (kafka_tls)
 		kv("tls_verify", c.TLSVerify)
 		for _, f := range [][2]string{{"tls_ca_file", c.TLSCAFile}, {"tls_crt_file", c.TLSCrtFile}, {"tls_key_file", c.TLSKeyFile}, {"tls_server_name", c.TLSServerName}} {
 			if f[1] != "" {

@@ -61,7 +61,7 @@ func TestBadValuesNameKeyValueAndAccepted(t *testing.T) {
 		props      Map
 		key, value string
 	}{
-		{Map{"intake": "kafka", "url": "http://x"}, "intake", "kafka"},
+		{Map{"intake": "pulsar", "url": "http://x"}, "intake", "pulsar"},
 		{Map{"url": "ftp://x"}, "url", "ftp://x"},
 		{Map{"url": ""}, "url", ""},
 		{Map{"url": "http://x", "format": "cef"}, "format", "cef"},

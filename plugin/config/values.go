@@ -8,37 +8,11 @@ import (
 	"github.com/k8saudit/k8saudit/plugin/intake"
 )
 
-// parseBool accepts Fluent Bit's spellings: on/off, true/false, yes/no, 1/0.
-func parseBool(key, v string) (bool, error) {
-	switch strings.ToLower(v) {
-	case "on", "true", "yes", "1":
-		return true, nil
-	case "off", "false", "no", "0":
-		return false, nil
-	}
-	return false, invalid(key, "on or off (also true/false, yes/no)")
-}
+// parseBool and parseSize are the registry's rules (plugin/intake/values.go), which the
+// intakes apply to their own keys.
+func parseBool(key, v string) (bool, error) { return intake.ParseBool(key, v) }
 
-// parseSize reads a byte count the way Fluent Bit does: a plain number, or a number with
-// k, kb, m, mb, g or gb, decimal (1k = 1000), as flb_utils_size_to_bytes.
-func parseSize(key, v string) (int, error) {
-	s := strings.ToLower(strings.TrimSpace(v))
-	mult := 1
-	for _, u := range []struct {
-		suffix string
-		mult   int
-	}{{"kb", 1000}, {"mb", 1000 * 1000}, {"gb", 1000 * 1000 * 1000}, {"k", 1000}, {"m", 1000 * 1000}, {"g", 1000 * 1000 * 1000}} {
-		if strings.HasSuffix(s, u.suffix) {
-			s, mult = strings.TrimSpace(strings.TrimSuffix(s, u.suffix)), u.mult
-			break
-		}
-	}
-	n, err := strconv.ParseFloat(s, 64)
-	if err != nil || n <= 0 || n*float64(mult) > 1<<40 {
-		return 0, invalid(key, "a positive size in bytes, optionally with k, m or g (e.g. 5M)")
-	}
-	return int(n * float64(mult)), nil
-}
+func parseSize(key, v string) (int, error) { return intake.ParseSize(key, v) }
 
 // parseCount reads a positive whole number.
 func parseCount(key, v string) (int, error) {

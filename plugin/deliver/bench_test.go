@@ -97,7 +97,7 @@ func TestFramingAllocations(t *testing.T) {
 		buf := frame(nil, fr, docs, sel)
 		allocs := testing.AllocsPerRun(10, func() {
 			for i := 0; i < docs.Len(); {
-				i = nextBatch(fr, docs, i, 200_000, 1000, 300_000)
+				i = nextBatch(fr, docs, i, 200_000, 1000, 300_000, nil)
 			}
 			buf = frame(buf[:0], fr, docs, sel)
 			buf = frame(buf[:0], fr, noID, sel[:100])

@@ -190,3 +190,30 @@ func oneLine(b []byte) string {
 // appendJSONString appends s as a JSON string, escaped by the rule every package shares
 // (internal/jsonw).
 func appendJSONString(dst []byte, s string) []byte { return jsonw.AppendQuotedString(dst, s) }
+
+// DeadLetterReason says why documents were set aside for good; the metrics count
+// dead-lettered documents by it. Every intake maps its refusals onto these.
+type DeadLetterReason uint8
+
+const (
+	// DeadTooLarge: larger than the intake takes (its documented per-event cap, or a 413
+	// answer to the document alone).
+	DeadTooLarge DeadLetterReason = iota
+	// DeadRefused: the intake refused the whole request for good (a 4xx that retrying
+	// cannot change).
+	DeadRefused
+	// DeadRefusedItem: a per-document answer refused this document (Elasticsearch's
+	// items, Splunk HEC's per-event codes, a broker's INVALID_RECORD).
+	DeadRefusedItem
+	NumDeadLetterReasons
+)
+
+var deadLetterReasonNames = [NumDeadLetterReasons]string{"too_large", "refused", "refused_item"}
+
+// String is the reason's metric label.
+func (r DeadLetterReason) String() string {
+	if r < NumDeadLetterReasons {
+		return deadLetterReasonNames[r]
+	}
+	return "unknown"
+}

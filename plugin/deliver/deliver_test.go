@@ -225,7 +225,7 @@ func Test413SingleDocumentDeadLettered(t *testing.T) {
 			t.Errorf("doc %d accepted %d times", id, in.accepted[id])
 		}
 	}
-	if st := s.Stats(); st.DeadLettered != 1 || st.Delivered != 5 {
+	if st := s.Stats(); st.DeadLettered != 1 || st.Delivered != 5 || st.DeadLetteredBy != [NumDeadLetterReasons]uint64{DeadTooLarge: 1} {
 		t.Errorf("stats %+v", st)
 	}
 }
@@ -267,7 +267,7 @@ func Test400DeadLettersTheBatchAndGoesOn(t *testing.T) {
 	if n := log.count("warn", "rejected 10 document(s)"); n != 1 {
 		t.Errorf("%d warnings for the rejected batch, want 1: %v", n, log.lines)
 	}
-	if st := s.Stats(); st.DeadLettered != 10 || st.Delivered != 20 {
+	if st := s.Stats(); st.DeadLettered != 10 || st.Delivered != 20 || st.DeadLetteredBy != [NumDeadLetterReasons]uint64{DeadRefused: 10} {
 		t.Errorf("stats %+v", st)
 	}
 	// Retried chunk: nothing sent again, nothing dead-lettered twice.
@@ -285,7 +285,7 @@ func TestRejectWithoutDeadLetterFile(t *testing.T) {
 	if r := s.Deliver(context.Background(), mkDocs(0, 3, 100)); r != Delivered {
 		t.Fatalf("result %v", r)
 	}
-	if s.Stats().DeadLettered != 3 || log.count("warn", "no dead_letter_file") != 1 {
+	if st := s.Stats(); st.DeadLettered != 3 || st.DeadLetteredBy[DeadRefused] != 3 || log.count("warn", "no dead_letter_file") != 1 {
 		t.Errorf("stats %+v, log %v", s.Stats(), log.lines)
 	}
 }

@@ -11,6 +11,9 @@ type Meta struct {
 	// nanoseconds (0 = unknown). It is part of the chunk, so a retried chunk frames the
 	// same bodies (OTLP observedTimeUnixNano).
 	Observed int64
+	// Error: the document is a pipeline_error, not an event (an intake that ships only
+	// audit events refuses it: Wire.Refuse).
+	Error bool
 }
 
 // Docs holds the documents of one chunk, in order, in flat buffers so that appending a
@@ -23,6 +26,7 @@ type Docs struct {
 	kends []int   // kends[i] is the end offset of document i's key in keys
 	times []int64 // Meta.Time of document i
 	obs   []int64 // Meta.Observed of document i
+	errs  []bool  // Meta.Error of document i
 }
 
 // Reset empties d and keeps its buffers.
@@ -33,6 +37,7 @@ func (d *Docs) Reset() {
 	d.kends = d.kends[:0]
 	d.times = d.times[:0]
 	d.obs = d.obs[:0]
+	d.errs = d.errs[:0]
 }
 
 // Append copies doc, a compact JSON object, and its metadata. A trailing newline or
@@ -67,6 +72,7 @@ func (d *Docs) appendMeta(m Meta) {
 	d.kends = append(d.kends, len(d.keys))
 	d.times = append(d.times, m.Time)
 	d.obs = append(d.obs, m.Observed)
+	d.errs = append(d.errs, m.Error)
 }
 
 // Len is the number of documents.
@@ -95,6 +101,9 @@ func (d *Docs) Time(i int) int64 { return d.times[i] }
 
 // Observed returns when document i's event was read, Unix nanoseconds (0 = unknown).
 func (d *Docs) Observed(i int) int64 { return d.obs[i] }
+
+// IsError reports whether document i is a pipeline_error (Meta.Error).
+func (d *Docs) IsError(i int) bool { return d.errs[i] }
 
 // Bytes is the total size of the documents, without framing.
 func (d *Docs) Bytes() int { return len(d.buf) }

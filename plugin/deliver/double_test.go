@@ -35,8 +35,6 @@ type double struct {
 	n        int
 	accepted map[int]int // document id -> times accepted
 	problems []string
-	bodies   [][]byte // accepted request bodies, decoded (only when keep is set)
-	keep     bool
 }
 
 func newDouble(t *testing.T, d *double) *double {
@@ -85,7 +83,7 @@ func (d *double) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if r.Header.Get("Content-Encoding") != "gzip" {
 		d.problem("body not gzipped (Content-Encoding %q)", r.Header.Get("Content-Encoding"))
-		http.Error(w, "gzip expected", 415)
+		http.Error(w, "gzip expected", http.StatusUnsupportedMediaType)
 		return
 	}
 	raw, err := io.ReadAll(r.Body)

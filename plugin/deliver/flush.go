@@ -40,10 +40,12 @@ func (f *flush) run() Result {
 	for start := 0; start < n; {
 		var r outcome
 		end := start + 1
-		if maxDoc > 0 && s.in.fr.DocLen(f.docs, start, true) > maxDoc {
+		if why := s.refused(f.docs, start); why != "" {
+			r = f.setAsideAlone(start, DeadRefused, why)
+		} else if maxDoc > 0 && s.in.fr.DocLen(f.docs, start, true) > maxDoc {
 			r = f.tooBig(start, maxDoc)
 		} else {
-			end = nextBatch(s.in.fr, f.docs, start, s.o.BatchBytes, s.o.BatchEvents, maxDoc)
+			end = nextBatch(s.in.fr, f.docs, start, s.o.BatchBytes, s.o.BatchEvents, maxDoc, s.in.refuse)
 			r = f.send(f.span(start, end))
 		}
 		switch r {
@@ -166,7 +168,7 @@ func (f *flush) attempt(sel []int32, body []byte) outcome {
 		return f.items(sel, a)
 	case vSplit:
 		if n == 1 {
-			return f.reject(sel, a, s.scrub.clean(reasonFor("too large: the intake refused this document alone with ", a)))
+			return f.reject(sel, a, DeadTooLarge, s.scrub.clean(reasonFor("too large: the intake refused this document alone with ", a)))
 		}
 		// Halves, not a size guess: the intake's limit is unknown, and halving finds it
 		// in log2(n) rounds while keeping the order of the documents.
@@ -185,7 +187,7 @@ func (f *flush) attempt(sel []int32, body []byte) outcome {
 		}
 		return outFailed
 	case vReject:
-		return f.reject(sel, a, s.scrub.clean(reasonFor("", a)))
+		return f.reject(sel, a, DeadRefused, s.scrub.clean(reasonFor("", a)))
 	case vAuth, vConfig:
 		f.configError(a, v)
 		return outStop
@@ -242,7 +244,7 @@ func (f *flush) items(sel []int32, a Answer) outcome {
 				}
 			}
 		}
-		if f.setAside(rejected, first, f.sc.dl) {
+		if f.setAside(rejected, DeadRefusedItem, first, f.sc.dl) {
 			for p, k := range sel {
 				if fates[p].fate == fReject {
 					f.sc.done[k] = true
@@ -387,13 +389,13 @@ func (f *flush) configError(a Answer, v verdict) {
 
 // reject sets the documents of sel aside with one reason: into the dead-letter file, or
 // only logged and counted without one.
-func (f *flush) reject(sel []int32, a Answer, reason string) outcome {
+func (f *flush) reject(sel []int32, a Answer, why DeadLetterReason, reason string) outcome {
 	now := time.Now()
 	f.sc.dl = f.sc.dl[:0]
 	for _, k := range sel {
 		f.sc.dl = appendDeadLetter(f.sc.dl, f.docs.Doc(int(k)), now, reason, a.Status)
 	}
-	if !f.setAside(len(sel), reason, f.sc.dl) {
+	if !f.setAside(len(sel), why, reason, f.sc.dl) {
 		return outFailed
 	}
 	f.markDone(sel)
@@ -403,6 +405,14 @@ func (f *flush) reject(sel []int32, a Answer, reason string) outcome {
 // tooBig sets aside document k, which is larger than the intake takes per event: it is
 // never sent (the intake would truncate or drop it).
 func (f *flush) tooBig(k, maxDoc int) outcome {
+	size := f.s.in.fr.DocLen(f.docs, k, true)
+	return f.setAsideAlone(k, DeadTooLarge, "not sent: the document is "+strconv.Itoa(size)+" bytes as framed, above the "+
+		strconv.Itoa(maxDoc)+" bytes intake "+f.s.o.Intake+" takes per event")
+}
+
+// setAsideAlone sets aside document k, never sent, for why; a chunk retried later does
+// not set it aside twice.
+func (f *flush) setAsideAlone(k int, why DeadLetterReason, reason string) outcome {
 	s := f.s
 	sel := f.span(k, k+1)
 	h := f.frameHash(sel)
@@ -412,21 +422,18 @@ func (f *flush) tooBig(k, maxDoc int) outcome {
 		s.stats.skippedDocs.Add(1)
 		return outDone
 	}
-	size := s.in.fr.DocLen(f.docs, k, true)
-	reason := "not sent: the document is " + strconv.Itoa(size) + " bytes as framed, above the " +
-		strconv.Itoa(maxDoc) + " bytes intake " + s.o.Intake + " takes per event"
-	r := f.reject(sel, Answer{}, reason)
+	r := f.reject(sel, Answer{}, why, reason)
 	f.record(h, sel)
 	return r
 }
 
 // setAside writes n documents' dead-letter lines (or, without a dead-letter file, logs
 // and counts them). It reports whether they are set aside.
-func (f *flush) setAside(n int, reason string, lines []byte) bool {
+func (f *flush) setAside(n int, why DeadLetterReason, reason string, lines []byte) bool {
 	s := f.s
 	if s.dl == nil {
 		s.log.Warnf("intake rejected %d document(s) permanently (%s); no dead_letter_file: they are dropped", n, reason)
-		s.stats.deadLettered.Add(uint64(n))
+		s.stats.deadLetter(why, n)
 		return true
 	}
 	if err := s.dl.write(lines); err != nil {
@@ -434,7 +441,7 @@ func (f *flush) setAside(n int, reason string, lines []byte) bool {
 		return false
 	}
 	s.log.Warnf("intake rejected %d document(s) permanently (%s); written to %s", n, reason, s.dl.path)
-	s.stats.deadLettered.Add(uint64(n))
+	s.stats.deadLetter(why, n)
 	return true
 }
 

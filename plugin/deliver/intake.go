@@ -31,6 +31,8 @@ type intakeDef struct {
 	answerKeep int
 	// answer reads a 2xx answer for documents accepted but dropped (Wire.Answer).
 	answer func(body []byte) (rejected int, msg string)
+	// refuse says why a document is never sent (Wire.Refuse); nil: none is.
+	refuse func(d *Docs, k int) string
 }
 
 // Wire is an HTTP intake declared outside this package (plugin/intake/<name>): what the
@@ -55,11 +57,16 @@ type Wire struct {
 	// must not be sent again; msg is its reason. They are counted in Stats.PartialRejected and
 	// logged (msg cleaned of credentials, like every answer text); the request is done.
 	Answer func(body []byte) (rejected int, msg string)
+	// Refuse, when set, is asked about each document before it is batched: a reason
+	// ("" = none) sets the document aside for good, to the dead-letter file with the
+	// reason (counted as refused), and the chunk goes on. An intake that ships only audit
+	// events refuses pipeline_error documents this way. It must not allocate.
+	Refuse func(d *Docs, k int) string
 }
 
 func (w *Wire) def() *intakeDef {
 	return &intakeDef{name: w.Name, fr: w.Framing, path: w.Path, alsoPaths: w.AlsoPaths, query: w.Query,
-		credential: w.Credential, scheme: w.Scheme, answerKeep: answerKeep, answer: w.Answer}
+		credential: w.Credential, scheme: w.Scheme, answerKeep: answerKeep, answer: w.Answer, refuse: w.Refuse}
 }
 
 // fate is what a per-item answer says about one document.

@@ -129,7 +129,7 @@ func TestIntake429RetryAfter(t *testing.T) {
 			d.fault = func(n int, w http.ResponseWriter, _ *http.Request) bool {
 				if n == 0 {
 					w.Header().Set("Retry-After", "1")
-					http.Error(w, `{"error":"slow down"}`, 429)
+					http.Error(w, `{"error":"slow down"}`, http.StatusTooManyRequests)
 					return true
 				}
 				return false
@@ -214,7 +214,7 @@ func TestIntakeSlowerThanTimeout(t *testing.T) {
 				d.fault = func(n int, w http.ResponseWriter, r *http.Request) bool {
 					if n == 0 {
 						sleepUnlessGone(r, time.Second)
-						http.Error(w, "late", 504)
+						http.Error(w, "late", http.StatusGatewayTimeout)
 						return true
 					}
 					return false
@@ -252,7 +252,7 @@ func TestIntakeChunkRetrySendsOnlyTheRest(t *testing.T) {
 			// Request 0: 413; request 1: first half, accepted; then the intake is down.
 			d.fault = func(n int, w http.ResponseWriter, _ *http.Request) bool {
 				if n >= 2 && down.Load() {
-					http.Error(w, "busy", 503)
+					http.Error(w, "busy", http.StatusServiceUnavailable)
 					return true
 				}
 				return false
@@ -299,6 +299,9 @@ func TestIntakeOversizeDocumentDeadLettered(t *testing.T) {
 			expectOnce(t, d, o.DeadLetterFile, 0, 7, map[int]string{3: "not sent: the document is"})
 			deliverOK(t, s, docs) // the chunk again: not dead-lettered twice
 			expectOnce(t, d, o.DeadLetterFile, 0, 7, map[int]string{3: "per event"})
+			if st := s.Stats(); st.DeadLetteredBy != [NumDeadLetterReasons]uint64{DeadTooLarge: 1} {
+				t.Errorf("dead-lettered by reason %v, want the one document as too_large", st.DeadLetteredBy)
+			}
 		})
 	}
 }

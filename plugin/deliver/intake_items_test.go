@@ -34,7 +34,7 @@ func TestESBulkMixedItems(t *testing.T) {
 	}
 	expectOnce(t, e.double, o.DeadLetterFile, 0, 60, dead)
 	st := s.Stats()
-	if st.Already != 10 || st.DeadLettered != 5 || st.Delivered != 10+55 {
+	if st.Already != 10 || st.DeadLettered != 5 || st.Delivered != 10+55 || st.DeadLetteredBy != [NumDeadLetterReasons]uint64{DeadRefusedItem: 5} {
 		t.Errorf("stats %s", st)
 	}
 	// Request 2: 50 new + 10 old; then the 429/503 items alone; then the last 429s.

@@ -47,10 +47,19 @@ type Stats struct {
 	// (OTLP partialSuccess.rejectedLogRecords); they are in Delivered too, since the
 	// intake forbids sending them again.
 	PartialRejected uint64
+	// DeadLetteredBy splits DeadLettered by why, indexed by DeadLetterReason.
+	DeadLetteredBy [NumDeadLetterReasons]uint64
 }
 
 type counters struct {
 	delivered, already, deadLettered, requests, retries, skipped, skippedDocs, bytesSent, bytesRaw, partialRejected atomic.Uint64
+	deadBy                                                                                                          [NumDeadLetterReasons]atomic.Uint64
+}
+
+// deadLetter counts n documents set aside for why.
+func (c *counters) deadLetter(why DeadLetterReason, n int) {
+	c.deadBy[why].Add(uint64(n))
+	c.deadLettered.Add(uint64(n))
 }
 
 // Sender delivers chunks to one intake. It is safe for concurrent use.
@@ -191,7 +200,16 @@ func (s *Sender) Stats() Stats {
 		BytesSent:       c.bytesSent.Load(),
 		BytesRaw:        c.bytesRaw.Load(),
 		PartialRejected: c.partialRejected.Load(),
+
+		DeadLetteredBy: c.deadLetteredBy(),
 	}
+}
+
+func (c *counters) deadLetteredBy() (by [NumDeadLetterReasons]uint64) {
+	for i := range by {
+		by[i] = c.deadBy[i].Load()
+	}
+	return by
 }
 
 // Close releases idle connections and closes the dead-letter file. Deliver must not be
@@ -218,4 +236,12 @@ func (s *Sender) ForgetDelivered() {
 func (st Stats) String() string {
 	return fmt.Sprintf("delivered=%d already=%d dead_lettered=%d requests=%d retries=%d skipped_requests=%d skipped_docs=%d bytes_raw=%d bytes_sent=%d",
 		st.Delivered, st.Already, st.DeadLettered, st.Requests, st.Retries, st.Skipped, st.SkippedDocs, st.BytesRaw, st.BytesSent)
+}
+
+// refused is the intake's reason never to send document k ("" = it may be sent).
+func (s *Sender) refused(d *Docs, k int) string {
+	if s.in.refuse == nil {
+		return ""
+	}
+	return s.in.refuse(d, k)
 }

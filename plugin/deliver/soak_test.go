@@ -110,7 +110,7 @@ func soak(t *testing.T, name string, events int) {
 			return true
 		case x < 0.33 && r.ContentLength > 1000:
 			faults413.Add(1) // a proxy in front with a random body limit
-			http.Error(w, `{"error":"too large"}`, 413)
+			http.Error(w, `{"error":"too large"}`, http.StatusRequestEntityTooLarge)
 			return true
 		}
 		return false

@@ -178,7 +178,7 @@ func TestBatchingWithFraming(t *testing.T) {
 			for _, maxEvents := range []int{1, 2, 3, 100} {
 				var all []byte
 				for i := 0; i < docs.Len(); {
-					j := nextBatch(fr, docs, i, maxBytes, maxEvents, 0)
+					j := nextBatch(fr, docs, i, maxBytes, maxEvents, 0, nil)
 					if j <= i {
 						t.Fatalf("no progress at %d", i)
 					}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -149,5 +150,55 @@ func TestWireAnswerCountsPartialRejections(t *testing.T) {
 		if strings.Contains(l, "k3y") {
 			t.Errorf("the credential reached a log line: %q", l)
 		}
+	}
+}
+
+// TestWireRefuseSetsAsideBeforeBatching: documents the Wire refuses (here the
+// pipeline_error ones) go to the dead-letter file with the reason, counted as refused,
+// never to the intake; the others are delivered; a retried chunk sets nothing aside twice.
+func TestWireRefuseSetsAsideBeforeBatching(t *testing.T) {
+	in := newIntake(t, nil)
+	o := testOptions(in.URL, nil)
+	o.Intake = "ndjsonish"
+	o.DeadLetterFile = filepath.Join(t.TempDir(), "dead.ndjson")
+	o.Wire = &Wire{Name: "ndjsonish", Framing: ndjsonFraming{}, Refuse: func(d *Docs, k int) string {
+		if d.IsError(k) {
+			return "not an audit event"
+		}
+		return ""
+	}}
+	s := mustNew(t, o)
+	src := mkDocs(0, 10, 80)
+	docs := new(Docs)
+	for k := 0; k < src.Len(); k++ {
+		docs.Append(src.Doc(k), Meta{AuditID: src.Key(k), Time: src.Time(k), Error: k%4 == 1})
+	}
+	for round := 0; round < 2; round++ {
+		if r := s.Deliver(context.Background(), docs); r != Delivered {
+			t.Fatalf("round %d: Deliver = %v", round, r)
+		}
+	}
+	in.mu.Lock()
+	for id := 0; id < 10; id++ {
+		want := 1
+		if id%4 == 1 {
+			want = 0
+		}
+		if in.accepted[id] != want {
+			t.Errorf("document %d accepted %d times, want %d", id, in.accepted[id], want)
+		}
+	}
+	in.mu.Unlock()
+	dead := readDeadLetters(t, o.DeadLetterFile)
+	if len(dead) != 3 {
+		t.Fatalf("%d dead letters, want the 3 refused documents once each", len(dead))
+	}
+	for _, d := range dead {
+		if r, _ := d["reason"].(string); !strings.Contains(r, "not an audit event") {
+			t.Errorf("dead letter reason %q", r)
+		}
+	}
+	if st := s.Stats(); st.DeadLetteredBy != [NumDeadLetterReasons]uint64{DeadRefused: 3} || st.Delivered != 7 {
+		t.Errorf("stats %+v", st)
 	}
 }

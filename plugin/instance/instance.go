@@ -55,7 +55,9 @@ type Instance struct {
 	pipelineErrors atomic.Uint64
 	chunkErrors    atomic.Uint64
 	dropped        atomic.Uint64                   // events the policy dropped
+	droppedBy      []atomic.Uint64                 // the same by normalize.DropReason.Index
 	redacted       atomic.Uint64                   // documents with secret material replaced
+	redactedIn     [2]atomic.Uint64                // the same by where (metrics.RedactedURI, RedactedBody)
 	salvaged       atomic.Uint64                   // event documents read by the normalizer's safe road
 	alerts         atomic.Uint64                   // documents that matched a detection
 	ruleHits       [metrics.MaxRules]atomic.Uint64 // documents per matched rule, by index in detect.Rules()
@@ -110,6 +112,11 @@ func NewWith(cfg *config.Config, log *logging.Logger, w With) (*Instance, error)
 	}
 	normOpts.Policy = pol
 	in := &Instance{cfg: cfg, log: log, retried: newRetried()}
+	rules := 0
+	if pol != nil {
+		rules = pol.Len()
+	}
+	in.droppedBy = make([]atomic.Uint64, normalize.DropReasonCount(rules))
 	var observer deliver.Observer // left nil without metrics: not even a call per request
 	if w.Metrics != nil {
 		out, err := w.Metrics.Register(w.Name, cfg.Intake, rulesOn(cfg), in)
@@ -186,7 +193,7 @@ func (in *Instance) flush(data []byte, again bool) Code {
 
 	sc.docs.Reset()
 	sc.reader.Reset(data, in.cfg.SourceKey)
-	var records, pipelineErrors, dropped, redacted, salvaged, alerts uint64
+	var records, pipelineErrors, dropped, redacted, redactedURI, redactedBody, salvaged, alerts uint64
 	var rules [metrics.MaxRules]uint32 // alerts per rule index, added once the chunk is read
 	for {
 		at := sc.reader.Offset()
@@ -210,6 +217,12 @@ func (in *Instance) flush(data []byte, again bool) Code {
 			}
 			if doc.Redacted {
 				redacted++
+				if doc.RedactedIn&normalize.RedactedURI != 0 {
+					redactedURI++
+				}
+				if doc.RedactedIn&normalize.RedactedBody != 0 {
+					redactedBody++
+				}
 			}
 			if doc.Salvaged {
 				salvaged++
@@ -220,15 +233,22 @@ func (in *Instance) flush(data []byte, again bool) Code {
 					rules[bits.TrailingZeros64(m)]++
 				}
 			}
-			sc.docs.Append(doc.JSON, deliver.Meta{AuditID: doc.AuditID, Stage: doc.Stage, Time: doc.Time, Observed: rec.Time})
+			sc.docs.Append(doc.JSON, deliver.Meta{AuditID: doc.AuditID, Stage: doc.Stage, Time: doc.Time, Error: doc.Error, Observed: rec.Time})
 		}
-		dropped += uint64(sc.norm.Dropped())
+		if d := sc.norm.Dropped(); d != 0 {
+			dropped += uint64(d)
+			if !again {
+				in.countDrops(sc.norm.DropReasons())
+			}
+		}
 	}
 	if !again {
 		in.records.Add(records)
 		in.pipelineErrors.Add(pipelineErrors)
 		in.dropped.Add(dropped)
 		in.redacted.Add(redacted)
+		in.redactedIn[metrics.RedactedURI].Add(redactedURI)
+		in.redactedIn[metrics.RedactedBody].Add(redactedBody)
 		in.salvaged.Add(salvaged)
 		in.alerts.Add(alerts)
 		if alerts != 0 {

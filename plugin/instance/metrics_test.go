@@ -193,11 +193,26 @@ func TestMetricsAddUpThroughAFlakyIntake(t *testing.T) {
 	if get("k8saudit_pipeline_errors_total") != 0 {
 		t.Fatalf("pipeline errors in a clean fixture")
 	}
-	docs, dropped := get("k8saudit_documents_total"), get("k8saudit_policy_dropped_total")
+	byReason := func(name string, reasons ...string) (sum float64, each []float64) {
+		for _, r := range reasons {
+			v := series(m, t, name, `,reason="`+r+`"`)
+			sum, each = sum+v, append(each, v)
+		}
+		return sum, each
+	}
+	docs := get("k8saudit_documents_total")
+	dropped, dropBy := byReason("k8saudit_policy_dropped_total", "rule_1", "rule_2", "no_rule", "detect_alerts_only")
+	if dropBy[0] != float64(wantDropped) || dropped != dropBy[0] {
+		t.Errorf("policy_dropped_total by reason %v, want all %d on rule_1 (the policy's list/watch rule)", dropBy, wantDropped)
+	}
 	if docs+dropped != float64(events) || dropped != float64(wantDropped) || wantDropped == 0 {
 		t.Errorf("documents %v + policy_dropped %v, want %d events, %d dropped", docs, dropped, events, wantDropped)
 	}
-	delivered, dead := get("k8saudit_delivered_total"), get("k8saudit_dead_lettered_total")
+	delivered := get("k8saudit_delivered_total")
+	dead, deadBy := byReason("k8saudit_dead_lettered_total", "too_large", "refused", "refused_item")
+	if deadBy[1] != dead {
+		t.Errorf("dead_lettered_total by reason %v, want all on refused (the 400)", deadBy)
+	}
 	if delivered != float64(len(intake.accepted)) {
 		t.Errorf("delivered_total %v, the intake accepted %d", delivered, len(intake.accepted))
 	}
@@ -230,6 +245,18 @@ func TestMetricsAddUpThroughAFlakyIntake(t *testing.T) {
 	}
 	if get("k8saudit_request_duration_seconds_count") != float64(intake.requests) {
 		t.Errorf("request_duration_seconds_count %v, want %d", get("k8saudit_request_duration_seconds_count"), intake.requests)
+	}
+	redacted := get("k8saudit_redacted_total")
+	var where float64
+	for _, kind := range []string{"body", "uri"} { // labels come sorted by name: kind before output
+		v, ok := m[`k8saudit_redactions_total{intake="ndjson",kind="`+kind+`",output="k8saudit.0"}`]
+		if !ok {
+			t.Fatalf("no redactions_total series of kind %s", kind)
+		}
+		where += v
+	}
+	if where < redacted || where > 2*redacted {
+		t.Errorf("redactions_total by kind add up to %v for %v redacted documents", where, redacted)
 	}
 	if len(rulesSeen) == 0 {
 		t.Fatal("no detection matched the fixture: the per-rule check proves nothing")

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/k8saudit/k8saudit/detect"
+	"github.com/k8saudit/k8saudit/normalize"
 	"github.com/k8saudit/k8saudit/plugin/config"
 	"github.com/k8saudit/k8saudit/plugin/metrics"
 )
@@ -22,10 +23,18 @@ func (in *Instance) Counts() metrics.Counts {
 	for i := range in.ruleHits {
 		c.Rules[i] = in.ruleHits[i].Load()
 	}
+	c.PolicyDroppedBy = make([]uint64, len(in.droppedBy))
+	for i := range in.droppedBy {
+		c.PolicyDroppedBy[i] = in.droppedBy[i].Load()
+	}
+	for i := range in.redactedIn {
+		c.RedactedIn[i] = in.redactedIn[i].Load()
+	}
 	if in.ready.Load() { // false while NewWith is still building the instance (already registered)
 		s := in.shipper.Stats()
 		c.Delivered, c.DeadLettered, c.Requests, c.Retries = s.Delivered, s.DeadLettered, s.Requests, s.Retries
 		c.BytesRaw, c.BytesSent = s.BytesRaw, s.BytesSent
+		c.DeadLetteredBy = s.DeadLetteredBy
 	}
 	return c
 }
@@ -110,4 +119,16 @@ func (in *Instance) statsLine(d metrics.Counts, now time.Time) string {
 	return fmt.Sprintf("stats last %s: records=%d documents=%d delivered=%d dead_lettered=%d policy_dropped=%d pipeline_errors=%d salvaged=%d redacted=%d alerts=%d unreadable_chunks=%d requests=%d retries=%d bytes_raw=%d bytes_sent=%d oldest_undelivered=%s",
 		in.cfg.StatsInterval, d.Records, d.Documents, d.Delivered, d.DeadLettered, d.PolicyDropped, d.PipelineErrors, d.Salvaged,
 		d.Redacted, d.Alerts, d.UnreadableChunks, d.Requests, d.Retries, d.BytesRaw, d.BytesSent, oldest)
+}
+
+// countDrops counts a record's dropped events by reason (a reason past the slice, which
+// the policy's length rules out, counts as no rule rather than not at all).
+func (in *Instance) countDrops(why []normalize.DropReason) {
+	for _, r := range why {
+		i := r.Index()
+		if i < 0 || i >= len(in.droppedBy) {
+			i = normalize.DroppedNoRule.Index()
+		}
+		in.droppedBy[i].Add(1)
+	}
 }

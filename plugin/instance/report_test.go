@@ -2,6 +2,7 @@ package instance
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"math"
@@ -137,5 +138,52 @@ func TestRatioOfRefusesMissingThroughput(t *testing.T) {
 	r := &fatalRecorder{TB: t}
 	if got := ratioOf(r, "case", 3, 6); r.failed || got != 0.5 {
 		t.Errorf("ratioOf(3, 6) = %g, failed %v", got, r.failed)
+	}
+}
+
+// answering is a Poster that answers every request with 200 and the intake's body of
+// success (per-item intakes read one).
+type answering struct{ body []byte }
+
+func (a answering) Post(context.Context, []byte, string) deliver.Answer {
+	return deliver.Answer{Status: 200, Body: a.body}
+}
+
+// TestIntakeFlushReport prints, per HTTP intake, the whole flush path (read, normalize,
+// frame, gzip; no network) on the real tail chunk against gzip alone on the same lines:
+// the framings should all sit in the same range (make bench).
+func TestIntakeFlushReport(t *testing.T) {
+	if os.Getenv("K8SAUDIT_BENCH") == "" {
+		t.Skip("set K8SAUDIT_BENCH=1 (make bench) to print the per-intake report")
+	}
+	data := readFixture(t, "chunks", "v5-tail-raw.msgpack")
+	_, lines := eventsOf(t, data)
+	zip := testing.Benchmark(func(b *testing.B) {
+		zw, _ := gzip.NewWriterLevel(io.Discard, 1)
+		for i := 0; i < b.N; i++ {
+			zw.Reset(io.Discard)
+			for _, l := range lines {
+				_, _ = zw.Write(l)
+				_, _ = zw.Write([]byte{'\n'})
+			}
+			_ = zw.Close()
+		}
+	})
+	for _, base := range propIntakes {
+		props := config.Map{"url": "http://intake.invalid/"}
+		for k, v := range base {
+			props[k] = v
+		}
+		flush := testing.Benchmark(func(b *testing.B) {
+			in := newInstance(b, props, answering{okBody(base["intake"])})
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				in.shipper.(*deliver.Sender).ForgetDelivered()
+				in.Flush(data)
+			}
+		})
+		fmt.Printf("intake %-14s flush path %6.0f µs/chunk  ratio flush/gzip-only %.2f  %.2f allocs/event\n", base["intake"],
+			float64(flush.NsPerOp())/1e3, ratioOf(t, base["intake"]+" flush/gzip-only", float64(zip.NsPerOp()), float64(flush.NsPerOp())),
+			float64(flush.AllocsPerOp())/float64(len(lines)))
 	}
 }

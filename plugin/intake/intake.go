@@ -86,6 +86,11 @@ type Intake struct {
 	// http URL (a broker list, tcp://host:port): the url is then required, and an error
 	// must name the key, never the value (Invalid("url", ...)).
 	CheckURL func(v string) error
+	// AuditEvents: the intake ships the audit events themselves (audit.k8s.io/v1 JSON),
+	// not ECS documents. format is raw (ecs is refused), detection is off (an Event has no
+	// member for its fields: the raw format's k8saudit side object would not decode as an
+	// Event), and the intake's Wire refuses pipeline_error documents (dead letter).
+	AuditEvents bool
 	// Configure reads and checks the intake's keys through get, and what it needs of
 	// the common options in o (a credential, say); it may write its settings into o (the
 	// HTTP intakes' fields). Errors are *KeyError: they name a key, never a value.

@@ -2,11 +2,14 @@ package metrics
 
 import (
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/k8saudit/k8saudit/normalize"
+	"github.com/k8saudit/k8saudit/plugin/deliver"
 )
 
 // counterDescs describe the series read from each output's Counts at scrape time.
 type counterDescs struct {
-	records, documents, pipelineErrors, salvaged, policyDropped, redacted, alerts,
+	records, documents, pipelineErrors, salvaged, policyDropped, redacted, redactions, alerts,
 	delivered, deadLettered, retries, bytesRaw, bytesSent, unreadable, oldest *prometheus.Desc
 }
 
@@ -19,11 +22,12 @@ func newCounterDescs() counterDescs {
 		documents:      d("k8saudit_documents_total", "Documents produced by the normalizer."),
 		pipelineErrors: d("k8saudit_pipeline_errors_total", "pipeline_error documents (records that could not be read as events)."),
 		salvaged:       d("k8saudit_salvaged_total", "Event documents read by the normalizer's safe road."),
-		policyDropped:  d("k8saudit_policy_dropped_total", "Events left out by policy_file or detect_alerts_only."),
+		policyDropped:  d("k8saudit_policy_dropped_total", "Events left out by policy_file or detect_alerts_only, by reason: rule_<n> (the n-th rule of policy_file), no_rule (none matched), detect_alerts_only.", "reason"),
 		redacted:       d("k8saudit_redacted_total", "Documents with secret material replaced."),
+		redactions:     d("k8saudit_redactions_total", "Documents with secret material replaced, by where: uri (requestURI's query), body (request or response object); a document redacted in both counts in both.", "kind"),
 		alerts:         d("k8saudit_alerts_total", "Documents a detection matched, per rule id.", "rule"),
 		delivered:      d("k8saudit_delivered_total", "Documents the intake accepted."),
-		deadLettered:   d("k8saudit_dead_lettered_total", "Documents rejected for good (dead-letter file, or logged without one)."),
+		deadLettered:   d("k8saudit_dead_lettered_total", "Documents rejected for good (dead-letter file, or logged without one), by reason: too_large, refused (the whole request), refused_item (a per-document answer).", "reason"),
 		retries:        d("k8saudit_retries_total", "Attempts that repeated a request after a retryable answer."),
 		bytesRaw:       d("k8saudit_bytes_raw_total", "Request bodies before compression, bytes."),
 		bytesSent:      d("k8saudit_bytes_sent_total", "Request bodies on the wire, bytes."),
@@ -37,7 +41,7 @@ type countersCollector Hub
 
 func (c *countersCollector) Describe(ch chan<- *prometheus.Desc) {
 	d := &c.counters
-	for _, x := range []*prometheus.Desc{d.records, d.documents, d.pipelineErrors, d.salvaged, d.policyDropped, d.redacted, d.alerts,
+	for _, x := range []*prometheus.Desc{d.records, d.documents, d.pipelineErrors, d.salvaged, d.policyDropped, d.redacted, d.redactions, d.alerts,
 		d.delivered, d.deadLettered, d.retries, d.bytesRaw, d.bytesSent, d.unreadable, d.oldest} {
 		ch <- x
 	}
@@ -58,10 +62,21 @@ func (c *countersCollector) Collect(ch chan<- prometheus.Metric) {
 		counter(d.documents, n.Documents)
 		counter(d.pipelineErrors, n.PipelineErrors)
 		counter(d.salvaged, n.Salvaged)
-		counter(d.policyDropped, n.PolicyDropped)
+		for i := range max(len(n.PolicyDroppedBy), normalize.DropReasonCount(0)) {
+			var v uint64 // the reasons of any configuration exist from 0
+			if i < len(n.PolicyDroppedBy) {
+				v = n.PolicyDroppedBy[i]
+			}
+			counter(d.policyDropped, v, normalize.DropReasonAt(i).Label())
+		}
 		counter(d.redacted, n.Redacted)
+		for i, v := range n.RedactedIn {
+			counter(d.redactions, v, redactedInLabels[i])
+		}
 		counter(d.delivered, n.Delivered)
-		counter(d.deadLettered, n.DeadLettered)
+		for i, v := range n.DeadLetteredBy {
+			counter(d.deadLettered, v, deliver.DeadLetterReason(i).String())
+		}
 		counter(d.retries, n.Retries)
 		counter(d.bytesRaw, n.BytesRaw)
 		counter(d.bytesSent, n.BytesSent)

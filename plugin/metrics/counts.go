@@ -1,6 +1,10 @@
 package metrics
 
-import "time"
+import (
+	"time"
+
+	"github.com/k8saudit/k8saudit/plugin/deliver"
+)
 
 // MaxRules bounds the rule indexes Counts.Rules holds: detect's catalogue has at most 64
 // rules (one bit each in normalize.Doc.Rules).
@@ -27,7 +31,23 @@ type Counts struct {
 
 	// Rules counts documents per matched rule, by the rule's index in RuleIDs.
 	Rules [MaxRules]uint64
+	// PolicyDroppedBy splits PolicyDropped by reason, indexed by normalize's
+	// DropReason.Index (alerts-only, no rule, then the policy's rules).
+	PolicyDroppedBy []uint64
+	// RedactedIn counts the redacted documents by where: RedactedURI, RedactedBody (a
+	// document redacted in both places counts in both).
+	RedactedIn [2]uint64
+	// DeadLetteredBy splits DeadLettered by deliver.DeadLetterReason.
+	DeadLetteredBy [deliver.NumDeadLetterReasons]uint64
 }
+
+// Where a document was redacted: the indexes of Counts.RedactedIn and their labels.
+const (
+	RedactedURI = iota
+	RedactedBody
+)
+
+var redactedInLabels = [2]string{RedactedURI: "uri", RedactedBody: "body"}
 
 // Sub returns c - prev, counter by counter: what happened between two snapshots.
 func (c Counts) Sub(prev Counts) Counts {
@@ -42,6 +62,19 @@ func (c Counts) Sub(prev Counts) Counts {
 	}
 	for i := range c.Rules {
 		d.Rules[i] = c.Rules[i] - prev.Rules[i]
+	}
+	d.PolicyDroppedBy = make([]uint64, len(c.PolicyDroppedBy))
+	for i, v := range c.PolicyDroppedBy {
+		d.PolicyDroppedBy[i] = v
+		if i < len(prev.PolicyDroppedBy) {
+			d.PolicyDroppedBy[i] -= prev.PolicyDroppedBy[i]
+		}
+	}
+	for i := range c.RedactedIn {
+		d.RedactedIn[i] = c.RedactedIn[i] - prev.RedactedIn[i]
+	}
+	for i := range c.DeadLetteredBy {
+		d.DeadLetteredBy[i] = c.DeadLetteredBy[i] - prev.DeadLetteredBy[i]
 	}
 	return d
 }

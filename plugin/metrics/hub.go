@@ -46,10 +46,9 @@ type Hub struct {
 	inflight *prometheus.GaugeVec
 	counters counterDescs
 
-	srv      *http.Server
-	addr     string // as asked
-	bound    string // as bound (differs for port 0)
-	serveErr chan error
+	srv   *http.Server
+	addr  string // as asked
+	bound string // as bound (differs for port 0)
 
 	now func() time.Time // h.mu held to read it: tests move the clock
 }

@@ -12,7 +12,8 @@ import (
 
 // TestDashboardsReadTheServedMetrics: conf/dashboards/testdata/metrics.txt, the list the
 // dashboards' test checks every PromQL expression against, is exactly the k8saudit_*
-// families the hub serves, with their types. A metric renamed here and not there fails.
+// families the hub serves, with their types and the label each carries besides output
+// and intake (le aside). A metric renamed or relabelled here and not there fails.
 func TestDashboardsReadTheServedMetrics(t *testing.T) {
 	h := NewHub()
 	out, err := h.Register("k8saudit.0", "ndjson", 1, &fakeSource{})
@@ -28,7 +29,13 @@ func TestDashboardsReadTheServedMetrics(t *testing.T) {
 	served := map[string]string{}
 	for _, f := range families {
 		if strings.HasPrefix(f.GetName(), "k8saudit_") {
-			served[f.GetName()] = strings.ToLower(dto.MetricType_name[int32(f.GetType())])
+			desc := strings.ToLower(dto.MetricType_name[int32(f.GetType())])
+			for _, l := range f.GetMetric()[0].GetLabel() {
+				if n := l.GetName(); n != "output" && n != "intake" {
+					desc += " " + n
+				}
+			}
+			served[f.GetName()] = desc
 		}
 	}
 	f, err := os.Open("../../conf/dashboards/testdata/metrics.txt")
@@ -39,8 +46,8 @@ func TestDashboardsReadTheServedMetrics(t *testing.T) {
 	listed := map[string]string{}
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		if fields := strings.Fields(sc.Text()); len(fields) == 2 && !strings.HasPrefix(fields[0], "#") {
-			listed[fields[0]] = fields[1]
+		if fields := strings.Fields(sc.Text()); len(fields) >= 2 && !strings.HasPrefix(fields[0], "#") {
+			listed[fields[0]] = strings.Join(fields[1:], " ")
 		}
 	}
 	for name, typ := range served {

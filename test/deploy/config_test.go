@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -421,7 +420,7 @@ func TestShippedConfigsFluentBitDryRun(t *testing.T) {
 			if b, err := cmd.CombinedOutput(); err != nil {
 				t.Fatalf("%s --dry-run %s: %v\n%s", fb, sc.name, err, b)
 			} else {
-				t.Logf("%s", strings.TrimSpace(fmt.Sprintf("%s", b)))
+				t.Logf("%s", strings.TrimSpace(string(b)))
 			}
 		})
 	}

@@ -2,8 +2,6 @@ package deploy
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"regexp"
 	"sort"
 	"strconv"
@@ -268,20 +266,4 @@ func parseSize(s string) (int64, error) {
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
 	return n * mult, err
-}
-
-// readFile is a resolver over the repository: absolute paths of the image and the node map
-// to the files that provide them.
-func repoResolver(root string, extra map[string]string) resolver {
-	return func(path string) (string, string, error) {
-		if text, ok := extra[path]; ok {
-			return text, path, nil
-		}
-		p := path
-		if !filepath.IsAbs(p) {
-			p = filepath.Join(root, "conf", p)
-		}
-		b, err := os.ReadFile(p)
-		return string(b), p, err
-	}
 }

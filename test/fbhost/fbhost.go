@@ -66,6 +66,7 @@ func Find(root string) Found {
 	}
 	out, err := exec.Command(f.Path, "--version").CombinedOutput()
 	if err != nil {
+		//lint:ignore ST1005 Fluent Bit is a name
 		f.Err = fmt.Errorf("Fluent Bit %s (from %s) does not run: %w", f.Path, f.From, err)
 		if msg := strings.TrimSpace(string(out)); msg != "" {
 			f.Err = fmt.Errorf("%w: %s", f.Err, msg)

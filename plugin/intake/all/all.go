@@ -7,13 +7,16 @@ package all
 
 import (
 	"github.com/k8saudit/k8saudit/plugin/intake"
+	"github.com/k8saudit/k8saudit/plugin/intake/auditwebhook"
 	"github.com/k8saudit/k8saudit/plugin/intake/datadog"
 	"github.com/k8saudit/k8saudit/plugin/intake/elasticsearch"
+	"github.com/k8saudit/k8saudit/plugin/intake/kafka"
 	"github.com/k8saudit/k8saudit/plugin/intake/ndjson"
 	"github.com/k8saudit/k8saudit/plugin/intake/otlp"
 	"github.com/k8saudit/k8saudit/plugin/intake/sekoia"
 	"github.com/k8saudit/k8saudit/plugin/intake/splunk"
 	"github.com/k8saudit/k8saudit/plugin/intake/stdout"
+	"github.com/k8saudit/k8saudit/plugin/intake/syslog"
 )
 
 func init() {
@@ -23,6 +26,9 @@ func init() {
 		datadog.Intake,
 		splunk.Intake,
 		sekoia.Intake,
+		syslog.Intake,
+		kafka.Intake,
+		auditwebhook.Intake,
 		otlp.Intake,
 		stdout.Intake,
 	} {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	"github.com/k8saudit/k8saudit/plugin/deliver"
 	"github.com/twmb/franz-go/pkg/kerr"
 )
 
@@ -51,4 +52,13 @@ func likelyCause(err error) string {
 		return "check the topic name"
 	}
 	return "TLS failed: check tls, tls_verify, tls_ca_file and tls_server_name"
+}
+
+// refusal names a vReject error's dead-letter reason: a record or batch too large for
+// the broker, or a record it refused.
+func refusal(err error) deliver.DeadLetterReason {
+	if errors.Is(err, kerr.MessageTooLarge) || errors.Is(err, kerr.RecordListTooLarge) {
+		return deliver.DeadTooLarge
+	}
+	return deliver.DeadRefusedItem
 }

@@ -263,7 +263,7 @@ func TestTooLargeSetAside(t *testing.T) {
 	if len(reasons) != 2 || !strings.Contains(strings.Join(reasons, "|"), "max_record_bytes") || !strings.Contains(strings.Join(reasons, "|"), "MESSAGE_TOO_LARGE") {
 		t.Fatalf("dead-lettered reasons %q", reasons)
 	}
-	if st := s.Stats(); st.DeadLettered != 2 || st.Delivered != 1 {
+	if st := s.Stats(); st.DeadLettered != 2 || st.Delivered != 1 || st.DeadLetteredBy != [deliver.NumDeadLetterReasons]uint64{deliver.DeadTooLarge: 2} {
 		t.Fatalf("stats %v", st)
 	}
 	// The same chunks again (Fluent Bit retrying them): nothing is set aside twice.

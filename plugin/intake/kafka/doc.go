@@ -2,6 +2,11 @@
 // of one Fluent Bit chunk to a Kafka topic with github.com/twmb/franz-go (pure Go, no
 // cgo), and returns to Fluent Bit only once the brokers acknowledged them.
 //
+// The intake registry knows it as `intake kafka` (intake.go): brokers, topic*, key, acks,
+// client_id, sasl_*, max_record_bytes, kafka_compression and kafka_tls are its own keys
+// (Fluent Bit keeps `tls` for itself; `compression` is a synonym of the common compress
+// key); the common keys tls_*, timeout, retry_budget and dead_letter_file apply.
+//
 // # Contract
 //
 // New(Options) builds one Shipper per [OUTPUT] instance: one kgo.Client, safe for
@@ -93,7 +98,7 @@
 // # Compression
 //
 // The record batch is the unit of compression (zstd at its fastest level by default,
-// lz4, gzip, snappy, none): there is no outer gzip.
+// lz4, gzip, snappy, none: kafka_compression): there is no outer gzip.
 //
 // # Secrets
 //

@@ -36,9 +36,3 @@ func (f *inflight) done(d digest) {
 	}
 	f.mu.Unlock()
 }
-
-func (f *inflight) len() int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return len(f.set)
-}

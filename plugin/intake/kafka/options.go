@@ -60,6 +60,11 @@ type Options struct {
 
 	// Logger receives the log lines (nil = nothing is logged).
 	Logger deliver.Logger
+
+	// Observer hears of each flush that produces records, as one request (nil = none):
+	// the metrics' requests by class (2xx: every record acknowledged; error: the chunk
+	// goes back), latency and records per flush.
+	Observer deliver.Observer
 }
 
 // String renders the options for a log line with the password replaced.

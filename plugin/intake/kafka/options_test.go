@@ -91,31 +91,33 @@ func TestSASLMechanisms(t *testing.T) {
 	}
 }
 
-// The declaration table covers every configurable option once, with defaults that
-// normalize agrees with, and marks the password secret.
+// The declaration covers every configurable option once (its own keys, plus the common
+// keys the Opener reads from deliver.Options), with defaults that normalize agrees with,
+// and marks the password secret.
 func TestKeysTable(t *testing.T) {
 	seen := map[string]bool{}
-	for _, k := range Keys {
-		if seen[k.Name] || k.Doc == "" {
-			t.Fatalf("key %q duplicated or undocumented", k.Name)
+	for _, k := range Intake.Keys {
+		if seen[k.Name] {
+			t.Fatalf("key %q duplicated", k.Name)
 		}
 		seen[k.Name] = true
 		if k.Secret != (k.Name == "sasl_password") {
 			t.Fatalf("key %q: Secret %t", k.Name, k.Secret)
 		}
 	}
+	common := []string{"tls_verify", "tls_ca_file", "tls_crt_file", "tls_key_file", "tls_server_name", "timeout", "retry_budget"}
 	// Options fields that are not keys: hooks set by the plugin.
-	notKeys := map[string]bool{"DeadLetter": true, "Logger": true}
+	notKeys := map[string]bool{"DeadLetter": true, "Logger": true, "Observer": true}
 	rt := reflect.TypeOf(Options{})
-	if n := rt.NumField() - len(notKeys); n != len(Keys) {
-		t.Fatalf("%d option fields, %d keys", n, len(Keys))
+	if n := rt.NumField() - len(notKeys); n != len(Intake.Keys)+len(common) {
+		t.Fatalf("%d option fields, %d keys", n, len(Intake.Keys)+len(common))
 	}
 	var o Options
 	o.Brokers = []string{"a:1"}
 	if err := o.normalize(); err != nil {
 		t.Fatal(err)
 	}
-	for _, k := range Keys {
+	for _, k := range Intake.Keys {
 		var got string
 		switch k.Name {
 		case "topic":
@@ -124,17 +126,18 @@ func TestKeysTable(t *testing.T) {
 			got = o.KeyMode
 		case "acks":
 			got = o.Acks
-		case "compression":
+		case "kafka_compression":
 			got = o.Compression
 		case "client_id":
 			got = o.ClientID
-		case "timeout":
-			got = o.Timeout.String()
-		case "retry_budget":
-			got = o.RetryBudget.String()
+		case "kafka_tls":
+			got = map[bool]string{true: "on", false: "off"}[o.TLS]
 		case "max_record_bytes":
 			got = fmt.Sprint(o.MaxRecordBytes)
 		default:
+			if k.Default != "" {
+				t.Errorf("key %s: a default not checked here", k.Name)
+			}
 			continue
 		}
 		if got != k.Default {
@@ -220,7 +223,7 @@ func TestREADMEKafkaRows(t *testing.T) {
 	if j := strings.Index(text[1:], "\n## "); j > 0 {
 		text = text[:j]
 	}
-	for _, k := range Keys {
+	for _, k := range Intake.Keys {
 		if !strings.Contains(text, "`"+k.Name+"`") {
 			t.Errorf("key %s has no row in the README's Kafka section", k.Name)
 		}

@@ -32,10 +32,12 @@ type Shipper struct {
 	infl  *inflight
 	pool  sync.Pool // *scratch
 	stats counters
+	dl    *deliver.DeadLetterFile // opened by the registry's Opener (intake.go); closed with the Shipper
 }
 
 type counters struct {
 	delivered, deadLettered, requests, retries, skipped, bytesSent, bytesRaw atomic.Uint64
+	deadBy                                                                   [deliver.NumDeadLetterReasons]atomic.Uint64
 }
 
 // scratch is one Deliver's working memory, pooled so that a warm flush allocates only
@@ -153,7 +155,7 @@ func (s *Shipper) Deliver(ctx context.Context, docs *deliver.Docs) deliver.Resul
 			continue
 		}
 		if len(doc) > s.o.MaxRecordBytes {
-			failed = !s.setAside(doc, "document of "+strconv.Itoa(len(doc))+" bytes is larger than max_record_bytes "+strconv.Itoa(s.o.MaxRecordBytes)) || failed
+			failed = !s.setAside(doc, deliver.DeadTooLarge, "document of "+strconv.Itoa(len(doc))+" bytes is larger than max_record_bytes "+strconv.Itoa(s.o.MaxRecordBytes)) || failed
 			s.mem.add(d) // settled: a retried chunk does not set it aside twice
 			continue
 		}
@@ -163,7 +165,11 @@ func (s *Shipper) Deliver(ctx context.Context, docs *deliver.Docs) deliver.Resul
 		s.pool.Put(sc)
 		return result(failed, false)
 	}
-	deadline := time.Now().Add(s.o.RetryBudget)
+	start := time.Now()
+	deadline := start.Add(s.o.RetryBudget)
+	if s.o.Observer != nil && len(sc.recs) > 0 {
+		s.o.Observer.RequestStarted()
+	}
 	abandoned := s.produce(ctx, sc, deadline)
 	s.waitPrev(ctx, sc.prev, deadline)
 	retry, left := 0, 0
@@ -181,7 +187,7 @@ func (s *Shipper) Deliver(ctx context.Context, docs *deliver.Docs) deliver.Resul
 		}
 		switch classify(err) {
 		case vReject:
-			failed = !s.setAside(docs.Doc(sc.doc[j]), "broker refused the record: "+err.Error()) || failed
+			failed = !s.setAside(docs.Doc(sc.doc[j]), refusal(err), "broker refused the record: "+err.Error()) || failed
 			s.mem.add(sc.digs[j]) // settled: a retried chunk does not resend it
 		case vConfig:
 			configErr = err
@@ -220,6 +226,15 @@ func (s *Shipper) Deliver(ctx context.Context, docs *deliver.Docs) deliver.Resul
 	}
 	if retry > 0 {
 		s.stats.retries.Add(uint64(retry))
+	}
+	if s.o.Observer != nil && len(sc.recs) > 0 {
+		// One "request" per flush: 2xx when every record was acknowledged (or set
+		// aside), "error" (0) when the chunk goes back.
+		status := 200
+		if retry > 0 {
+			status = 0
+		}
+		s.o.Observer.RequestDone(status, len(sc.recs), time.Since(start))
 	}
 	if !abandoned {
 		s.pool.Put(sc) // franz-go holds none of its records any more
@@ -412,8 +427,9 @@ func (sc *scratch) finish() {
 
 // setAside hands a permanently refused document to the dead-letter hook, or logs it
 // (size and reason, never the content) and counts it. false: the hook failed.
-func (s *Shipper) setAside(doc []byte, reason string) bool {
+func (s *Shipper) setAside(doc []byte, why deliver.DeadLetterReason, reason string) bool {
 	s.stats.deadLettered.Add(1)
+	s.stats.deadBy[why].Add(1)
 	if s.o.DeadLetter != nil {
 		if err := s.o.DeadLetter(doc, reason); err != nil {
 			s.log.Errorf("kafka: a refused document (%s) could not be set aside: %v", reason, err)
@@ -437,12 +453,18 @@ func (s *Shipper) Stats() deliver.Stats {
 	return deliver.Stats{
 		Delivered:    c.delivered.Load(),
 		DeadLettered: c.deadLettered.Load(),
-		Requests:     c.requests.Load(),
-		Retries:      c.retries.Load(),
-		Skipped:      sk,
-		SkippedDocs:  sk,
-		BytesSent:    c.bytesSent.Load(),
-		BytesRaw:     c.bytesRaw.Load(),
+		DeadLetteredBy: func() (by [deliver.NumDeadLetterReasons]uint64) {
+			for i := range by {
+				by[i] = c.deadBy[i].Load()
+			}
+			return by
+		}(),
+		Requests:    c.requests.Load(),
+		Retries:     c.retries.Load(),
+		Skipped:     sk,
+		SkippedDocs: sk,
+		BytesSent:   c.bytesSent.Load(),
+		BytesRaw:    c.bytesRaw.Load(),
 	}
 }
 
@@ -454,5 +476,8 @@ func (s *Shipper) ForgetDelivered() { s.mem.reset() }
 // Deliver must not be running or called afterwards.
 func (s *Shipper) Close() error {
 	s.cl.Close()
+	if s.dl != nil {
+		return s.dl.Close()
+	}
 	return nil
 }

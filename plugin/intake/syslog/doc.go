@@ -2,6 +2,10 @@
 // message, sent over TCP or TLS (RFC 5425) to a receiver such as rsyslog, syslog-ng or
 // a SIEM's syslog collector. It does not use cgo.
 //
+// The intake registry knows it as `intake syslog` (intake.go): the url is tcp://host:port
+// or tls://host:port, its own keys are syslog_*, and the common keys tls_*, timeout and
+// retry_budget apply.
+//
 // # Messages
 //
 // RFC 5424 (default):
@@ -10,7 +14,7 @@
 //
 // TIMESTAMP is the document's time in UTC with microseconds ("-" when unknown),
 // PROCID the plugin's process id, MSGID the document's event.kind (event, alert,
-// pipeline_error). The structured data element (SD-ID sd_id, default k8saudit@32473:
+// pipeline_error). The structured data element (SD-ID syslog_sd_id, default k8saudit@32473:
 // set your own private enterprise number) carries auditID, stage, verb, user and
 // outcome, read from the document (ECS: kubernetes.audit.*, user.name, event.outcome;
 // raw: the top-level members, user.username, outcome from responseStatus.code); a
@@ -21,8 +25,8 @@
 // boundary. HOSTNAME, APP-NAME and SD-ID are checked at New against the RFC's
 // character sets and lengths (255, 48, 32). No UTF-8 BOM precedes the body: it is JSON.
 //
-// RFC 3164 (rfc 3164) is "<PRI>Mmm dd hh:mm:ss HOSTNAME TAG: BODY" in UTC, without
-// structured data (the body carries the same fields); TAG is app_name (at most 32).
+// RFC 3164 (syslog_rfc 3164) is "<PRI>Mmm dd hh:mm:ss HOSTNAME TAG: BODY" in UTC, without
+// structured data (the body carries the same fields); TAG is syslog_app_name (at most 32).
 //
 // BODY is the document as the normalizer wrote it: the ECS document, or the raw event
 // with format raw.
@@ -30,7 +34,7 @@
 // # Severity
 //
 // PRI is facility*8 + severity. The facility is configurable (default audit, 13). The
-// severity follows the document's class, first match wins; severity_map overrides any
+// severity follows the document's class, first match wins; syslog_severity_map overrides any
 // class (e.g. "read=debug,denied=err"):
 //
 //	critical   a detection of severity critical (event.severity 99)        crit
@@ -45,15 +49,15 @@
 // # Framing
 //
 // Octet counting (RFC 6587 §3.4.1, RFC 5425 §4.3: "LEN SP MSG") is the default: any
-// byte may appear in a message. framing newline ends each message with LF, for legacy
+// byte may appear in a message. syslog_framing newline ends each message with LF, for legacy
 // receivers; a body holds no raw CR or LF by construction (compact JSON), and one that
 // did would have it replaced by a space (counted as Fixed) so that no event could end
 // its frame early and forge the next. The structured data never holds one (above).
 //
-// # max_message_bytes
+// # syslog_max_message_bytes
 //
 // A message (header, structured data and body, without the framing) never exceeds
-// max_message_bytes (default 1 MiB, the normalizer's max_event_bytes default, so that
+// syslog_max_message_bytes (default 1 MiB, the normalizer's max_event_bytes default, so that
 // nothing is cut unless configured lower; at least 2048, the size every RFC 5425
 // receiver takes). A longer document is not dropped and not cut blindly: its body is
 // cut at the last point that fits where JSON can be closed (after a complete member or
@@ -66,7 +70,7 @@
 // the bodies under kubernetes.audit come last, and a long value keeps its start). Each cut message is counted (Counters.Truncated)
 // and each chunk with cuts logs one warning. The receiver must accept the size too:
 // rsyslog's default is 8 KiB and it cuts silently beyond, so set $MaxMessageSize 1m
-// (or the max_message_bytes chosen) at the top of its configuration, and imtcp's
+// (or the syslog_max_message_bytes chosen) at the top of its configuration, and imtcp's
 // maxFrameSize (default 200000: a larger octet-counted frame is a framing error) above
 // it: module(load="imtcp" maxFrameSize="2000000").
 //

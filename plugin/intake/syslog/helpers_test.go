@@ -9,7 +9,6 @@ import (
 	"github.com/k8saudit/k8saudit/detect"
 	"github.com/k8saudit/k8saudit/internal/testfix"
 	"github.com/k8saudit/k8saudit/normalize"
-	"github.com/k8saudit/k8saudit/plugin/deliver"
 )
 
 // fixtureLogs are line-oriented audit logs of the repository's fixtures: real API
@@ -60,12 +59,4 @@ func bigDoc(tb testing.TB, i, size int) []byte {
 		tb.Fatalf("big document: %d docs", len(docs))
 	}
 	return bytes.Clone(docs[0].JSON)
-}
-
-func toDocs(list [][]byte) *deliver.Docs {
-	d := &deliver.Docs{}
-	for i, b := range list {
-		d.Append(b, deliver.Meta{Time: 1700000000123456789 + int64(i)*1000})
-	}
-	return d
 }

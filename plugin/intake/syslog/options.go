@@ -49,36 +49,10 @@ type Options struct {
 	RetryBudget time.Duration // time one Deliver may spend reconnecting and resending
 
 	Logger deliver.Logger // nil = silent
-}
-
-// Key declares one configuration key of the syslog intake, for the intake registry
-// (config parsing, README table, unknown-key checks).
-type Key struct {
-	Name    string
-	Default string
-	Doc     string
-	Secret  bool // the value must never reach a log line
-}
-
-// Keys are the syslog intake's configuration keys, in the order of Options.
-var Keys = []Key{
-	{Name: "address", Doc: "host:port of the syslog receiver (required)"},
-	{Name: "transport", Default: "tcp", Doc: "tcp, or tls (RFC 5425)"},
-	{Name: "framing", Default: "octet", Doc: "octet (RFC 6587 octet counting) or newline (legacy receivers)"},
-	{Name: "rfc", Default: "5424", Doc: "5424, or 3164 (BSD syslog: no structured data)"},
-	{Name: "facility", Default: "audit", Doc: "facility name (kern, user, auth, authpriv, audit, local0..local7, …) or number 0..23"},
-	{Name: "severity_map", Default: "", Doc: "class=severity overrides, comma-separated; classes critical, high, detection, denied, failure, error, write, read"},
-	{Name: "app_name", Default: DefaultAppName, Doc: "APP-NAME (RFC 3164: TAG), at most 48 printable ASCII characters (32 with rfc 3164)"},
-	{Name: "hostname", Default: "", Doc: "HOSTNAME, at most 255 printable ASCII characters; default the machine's host name"},
-	{Name: "sd_id", Default: DefaultSDID, Doc: "SD-ID of the structured data element (name@<private enterprise number>)"},
-	{Name: "max_message_bytes", Default: strconv.Itoa(DefaultMaxMessageBytes), Doc: "bound on one message; a larger body is cut at a JSON-safe point and marked (see the package doc)"},
-	{Name: "tls_verify", Default: "on", Doc: "verify the receiver's certificate"},
-	{Name: "tls_ca_file", Default: "", Doc: "PEM CA bundle for the receiver's certificate; default the system roots"},
-	{Name: "tls_crt_file", Default: "", Doc: "client certificate for mutual TLS"},
-	{Name: "tls_key_file", Default: "", Doc: "client key for mutual TLS (a path: its content is never logged)"},
-	{Name: "tls_server_name", Default: "", Doc: "name checked in the receiver's certificate; default the address's host"},
-	{Name: "timeout", Default: DefaultTimeout.String(), Doc: "bound on connect + handshake, each write, and the wait for the receiver's TCP acknowledgements"},
-	{Name: "retry_budget", Default: DefaultRetryBudget.String(), Doc: "time one flush may spend reconnecting and resending before the chunk goes back to Fluent Bit"},
+	// Observer hears of each attempt to send a chunk, as one request (nil = none): the
+	// metrics' requests by class (2xx: every byte acknowledged; error: the attempt
+	// failed), latency and messages per attempt.
+	Observer deliver.Observer
 }
 
 // facilities are the RFC 5424 facility names, by code; "audit" is 13 (log audit).

@@ -145,7 +145,20 @@ func (sh *Shipper) Deliver(ctx context.Context, docs *deliver.Docs) deliver.Resu
 	}
 	end := time.Now().Add(sh.s.RetryBudget)
 	for attempt := 0; ; attempt++ {
+		started := time.Now()
+		if sh.s.Observer != nil {
+			sh.s.Observer.RequestStarted()
+		}
 		written, err := sh.send(ctx, docs, attempt == 0)
+		if sh.s.Observer != nil {
+			// One "request" per attempt at the chunk: 2xx when every byte was
+			// acknowledged, "error" (0) when the attempt failed.
+			status := 200
+			if err != nil {
+				status = 0
+			}
+			sh.s.Observer.RequestDone(status, docs.Len(), time.Since(started))
+		}
 		if err == nil {
 			sh.st.delivered.Add(uint64(docs.Len()))
 			sh.st.bytesRaw.Add(uint64(docs.Bytes()))
@@ -221,7 +234,7 @@ func (sh *Shipper) send(ctx context.Context, docs *deliver.Docs, first bool) (wr
 	}
 	sh.out = out[:0]
 	if truncated > 0 {
-		sh.logf(warn, "syslog: %d message(s) of this chunk cut to max_message_bytes=%d (marked %s and truncated= in the structured data)", truncated, sh.s.MaxMessageBytes, markerKey)
+		sh.logf(warn, "syslog: %d message(s) of this chunk cut to syslog_max_message_bytes=%d (marked %s and truncated= in the structured data)", truncated, sh.s.MaxMessageBytes, markerKey)
 	}
 	if err := sh.drain(ctx); err != nil {
 		return written, err

@@ -210,7 +210,7 @@ func TestConfExamplesParse(t *testing.T) {
 		}
 		props := exampleOutput(t, f, string(b))
 		in := strings.ToLower(props["intake"])
-		if in != "kafka" && in != "syslog" && in != "audit_webhook" && in != "otlp" {
+		if in != "kafka" && in != "syslog" && in != "audit_webhook" && in != "otlp" && in != "mezmo" {
 			continue
 		}
 		m := Map{}
@@ -230,9 +230,9 @@ func TestConfExamplesParse(t *testing.T) {
 		}
 		seen[filepath.Base(f)] = true
 	}
-	for _, want := range []string{"kafka.conf.example", "kafka.yaml.example", "syslog.conf.example", "syslog.yaml.example", "audit_webhook.conf.example", "audit_webhook.yaml.example", "otlp.conf.example", "otlp.yaml.example"} {
+	for _, want := range []string{"kafka.conf.example", "kafka.yaml.example", "syslog.conf.example", "syslog.yaml.example", "audit_webhook.conf.example", "audit_webhook.yaml.example", "otlp.conf.example", "otlp.yaml.example", "mezmo.conf.example", "mezmo.yaml.example"} {
 		if !seen[want] {
-			t.Errorf("conf/%s: missing, or not an intake kafka/syslog/audit_webhook/otlp [OUTPUT]", want)
+			t.Errorf("conf/%s: missing, or not an intake kafka/syslog/audit_webhook/otlp/mezmo [OUTPUT]", want)
 		}
 	}
 }

@@ -80,7 +80,7 @@ func TestNewIntakeIsOnePackageAndOneLine(t *testing.T) {
 // in the registry's order.
 func TestIntakeListFromRegistry(t *testing.T) {
 	_, _, err := Parse(Map{"intake": "nope"})
-	if err == nil || !strings.HasSuffix(err.Error(), "accepted: ndjson, elasticsearch, datadog, splunk, sekoia, syslog, kafka, audit_webhook, otlp, stdout") {
+	if err == nil || !strings.HasSuffix(err.Error(), "accepted: ndjson, elasticsearch, datadog, splunk, sekoia, syslog, kafka, audit_webhook, otlp, mezmo, stdout") {
 		t.Errorf("error: %v", err)
 	}
 }

@@ -14,6 +14,8 @@ type Meta struct {
 	// Error: the document is a pipeline_error, not an event (an intake that ships only
 	// audit events refuses it: Wire.Refuse).
 	Error bool
+	// Alert: a detection matched the event (event.kind alert).
+	Alert bool
 }
 
 // Docs holds the documents of one chunk, in order, in flat buffers so that appending a
@@ -27,6 +29,7 @@ type Docs struct {
 	times []int64 // Meta.Time of document i
 	obs   []int64 // Meta.Observed of document i
 	errs  []bool  // Meta.Error of document i
+	alert []bool  // Meta.Alert of document i
 }
 
 // Reset empties d and keeps its buffers.
@@ -38,6 +41,7 @@ func (d *Docs) Reset() {
 	d.times = d.times[:0]
 	d.obs = d.obs[:0]
 	d.errs = d.errs[:0]
+	d.alert = d.alert[:0]
 }
 
 // Append copies doc, a compact JSON object, and its metadata. A trailing newline or
@@ -73,6 +77,7 @@ func (d *Docs) appendMeta(m Meta) {
 	d.times = append(d.times, m.Time)
 	d.obs = append(d.obs, m.Observed)
 	d.errs = append(d.errs, m.Error)
+	d.alert = append(d.alert, m.Alert)
 }
 
 // Len is the number of documents.
@@ -101,6 +106,9 @@ func (d *Docs) Time(i int) int64 { return d.times[i] }
 
 // Observed returns when document i's event was read, Unix nanoseconds (0 = unknown).
 func (d *Docs) Observed(i int) int64 { return d.obs[i] }
+
+// IsAlert reports whether a detection matched document i's event (Meta.Alert).
+func (d *Docs) IsAlert(i int) bool { return d.alert[i] }
 
 // IsError reports whether document i is a pipeline_error (Meta.Error).
 func (d *Docs) IsError(i int) bool { return d.errs[i] }

@@ -8,6 +8,8 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -25,7 +27,8 @@ type httpPoster struct {
 	host        string      // a Host header from Options.Headers, which net/http takes from req.Host
 	header      http.Header // extra headers and auth, built once
 	contentType string
-	keep        int // bytes of an answer kept (whole bulk answers for per-item intakes)
+	keep        int    // bytes of an answer kept (whole bulk answers for per-item intakes)
+	nowParam    string // Wire.NowParam: a query parameter set to the send time
 }
 
 func newHTTPPoster(o *Options, in *intakeDef) (*httpPoster, error) {
@@ -56,6 +59,7 @@ func newHTTPPoster(o *Options, in *intakeDef) (*httpPoster, error) {
 		header:      make(http.Header),
 		contentType: in.fr.ContentType(),
 		keep:        max(in.answerKeep, answerKeep),
+		nowParam:    in.nowParam,
 	}
 	p.header.Set("User-Agent", userAgent)
 	for _, h := range o.Headers {
@@ -77,7 +81,15 @@ func newHTTPPoster(o *Options, in *intakeDef) (*httpPoster, error) {
 }
 
 func (p *httpPoster) Post(ctx context.Context, body []byte, contentEncoding string) Answer {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.url, bytes.NewReader(body))
+	u := p.url
+	if p.nowParam != "" { // a small allocation per request, not per document
+		sep := "?"
+		if strings.Contains(u, "?") {
+			sep = "&"
+		}
+		u += sep + p.nowParam + "=" + strconv.FormatInt(time.Now().UnixMilli(), 10)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(body))
 	if err != nil {
 		return Answer{Err: p.redact(err)}
 	}

@@ -33,6 +33,8 @@ type intakeDef struct {
 	answer func(body []byte) (rejected int, msg string)
 	// refuse says why a document is never sent (Wire.Refuse); nil: none is.
 	refuse func(d *Docs, k int) string
+	// nowParam is Wire.NowParam.
+	nowParam string
 }
 
 // Wire is an HTTP intake declared outside this package (plugin/intake/<name>): what the
@@ -62,11 +64,14 @@ type Wire struct {
 	// reason (counted as refused), and the chunk goes on. An intake that ships only audit
 	// events refuses pipeline_error documents this way. It must not allocate.
 	Refuse func(d *Docs, k int) string
+	// NowParam, when set, is a query parameter added to every request with the time it is
+	// sent, in Unix milliseconds (Mezmo's now, from which it measures clock drift).
+	NowParam string
 }
 
 func (w *Wire) def() *intakeDef {
 	return &intakeDef{name: w.Name, fr: w.Framing, path: w.Path, alsoPaths: w.AlsoPaths, query: w.Query,
-		credential: w.Credential, scheme: w.Scheme, answerKeep: answerKeep, answer: w.Answer, refuse: w.Refuse}
+		credential: w.Credential, scheme: w.Scheme, answerKeep: answerKeep, answer: w.Answer, refuse: w.Refuse, nowParam: w.NowParam}
 }
 
 // fate is what a per-item answer says about one document.

@@ -233,7 +233,7 @@ func (in *Instance) flush(data []byte, again bool) Code {
 					rules[bits.TrailingZeros64(m)]++
 				}
 			}
-			sc.docs.Append(doc.JSON, deliver.Meta{AuditID: doc.AuditID, Stage: doc.Stage, Time: doc.Time, Error: doc.Error, Observed: rec.Time})
+			sc.docs.Append(doc.JSON, deliver.Meta{AuditID: doc.AuditID, Stage: doc.Stage, Time: doc.Time, Error: doc.Error, Alert: doc.Alert, Observed: rec.Time})
 		}
 		if d := sc.norm.Dropped(); d != 0 {
 			dropped += uint64(d)

@@ -86,6 +86,7 @@ var propIntakes = []config.Map{
 	{"intake": "sekoia", "api_key": "k"},
 	{"intake": "audit_webhook"}, // format raw only
 	{"intake": "otlp"},
+	{"intake": "mezmo", "api_key": "k"},
 }
 
 // propElsewhere are the intakes the property does not drive through the HTTP core's

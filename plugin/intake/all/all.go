@@ -11,6 +11,7 @@ import (
 	"github.com/k8saudit/k8saudit/plugin/intake/datadog"
 	"github.com/k8saudit/k8saudit/plugin/intake/elasticsearch"
 	"github.com/k8saudit/k8saudit/plugin/intake/kafka"
+	"github.com/k8saudit/k8saudit/plugin/intake/mezmo"
 	"github.com/k8saudit/k8saudit/plugin/intake/ndjson"
 	"github.com/k8saudit/k8saudit/plugin/intake/otlp"
 	"github.com/k8saudit/k8saudit/plugin/intake/sekoia"
@@ -30,6 +31,7 @@ func init() {
 		kafka.Intake,
 		auditwebhook.Intake,
 		otlp.Intake,
+		mezmo.Intake,
 		stdout.Intake,
 	} {
 		intake.Register(in)

@@ -1,5 +1,7 @@
 package auditwebhook
 
+import "github.com/k8saudit/k8saudit/internal/jsonskip"
+
 // An item of the list must decode strictly as an audit.k8s.io/v1 Event. Events logged by
 // API servers before 1.9 (and v1beta1 ones) carry two members today's type lacks:
 // metadata (an ObjectMeta) and timestamp, and no requestReceivedTimestamp or
@@ -37,61 +39,14 @@ func next(doc []byte, i int) (m member, after int, ok bool) {
 		return m, 0, false
 	}
 	m.start = i
-	if m.keyEnd = skipString(doc, i); m.keyEnd < 0 || m.keyEnd >= len(doc) || doc[m.keyEnd] != ':' {
+	if m.keyEnd = jsonskip.String(doc, i); m.keyEnd < 0 || m.keyEnd >= len(doc) || doc[m.keyEnd] != ':' {
 		return m, 0, false
 	}
 	m.valStart = m.keyEnd + 1
-	if m.end = skipValue(doc, m.valStart); m.end < 0 || m.end >= len(doc) {
+	if m.end = jsonskip.Value(doc, m.valStart); m.end < 0 || m.end >= len(doc) {
 		return m, 0, false
 	}
 	return m, m.end, doc[m.end] == ',' || doc[m.end] == '}'
-}
-
-// skipString returns the index after the string starting at doc[i] ('"'), or -1.
-func skipString(doc []byte, i int) int {
-	for j := i + 1; j < len(doc); j++ {
-		switch doc[j] {
-		case '\\':
-			j++
-		case '"':
-			return j + 1
-		}
-	}
-	return -1
-}
-
-// skipValue returns the index after the value starting at doc[i], or -1.
-func skipValue(doc []byte, i int) int {
-	if i >= len(doc) {
-		return -1
-	}
-	switch doc[i] {
-	case '"':
-		return skipString(doc, i)
-	case '{', '[':
-		depth := 0
-		for j := i; j < len(doc); j++ {
-			switch doc[j] {
-			case '"':
-				if j = skipString(doc, j); j < 0 {
-					return -1
-				}
-				j--
-			case '{', '[':
-				depth++
-			case '}', ']':
-				if depth--; depth == 0 {
-					return j + 1
-				}
-			}
-		}
-		return -1
-	}
-	j := i
-	for j < len(doc) && doc[j] != ',' && doc[j] != '}' && doc[j] != ']' {
-		j++
-	}
-	return j
 }
 
 // walk reads a document's top-level members.

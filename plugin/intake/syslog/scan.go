@@ -1,6 +1,10 @@
 package syslog
 
-import "bytes"
+import (
+	"bytes"
+
+	"github.com/k8saudit/k8saudit/internal/jsonskip"
+)
 
 // A short walk over the top-level members of an ECS document finds the objects the
 // header needs (event, user) and kubernetes.audit.stage without reading the rest: the
@@ -64,73 +68,13 @@ func (it *objIter) next() (key []byte, ok bool) {
 // skip moves past the current member's value and returns it.
 func (it *objIter) skip() []byte {
 	start := it.i
-	end := skipValue(it.doc, start)
+	end := jsonskip.Value(it.doc, start)
 	if end < 0 {
 		it.bad = true
 		return nil
 	}
 	it.i = end
 	return it.doc[start:end]
-}
-
-// skipValue returns the end of the JSON value at doc[i], or -1.
-func skipValue(d []byte, i int) int {
-	if i >= len(d) {
-		return -1
-	}
-	switch d[i] {
-	case '"':
-		return skipString(d, i)
-	case '{', '[':
-		depth := 0
-		for j := i; j < len(d); j++ {
-			switch d[j] {
-			case '"':
-				e := skipString(d, j)
-				if e < 0 {
-					return -1
-				}
-				j = e - 1
-			case '{', '[':
-				depth++
-			case '}', ']':
-				depth--
-				if depth == 0 {
-					return j + 1
-				}
-			}
-		}
-		return -1
-	}
-	for j := i; j < len(d); j++ {
-		if c := d[j]; c == ',' || c == '}' || c == ']' {
-			if j == i {
-				return -1 // no value at all
-			}
-			return j
-		}
-	}
-	return -1
-}
-
-// skipString returns the end of the JSON string at doc[i] (after its closing quote).
-func skipString(d []byte, i int) int {
-	j := i + 1
-	for {
-		k := bytes.IndexByte(d[j:], '"')
-		if k < 0 {
-			return -1
-		}
-		j += k
-		n := 0
-		for b := j - 1; b > i && d[b] == '\\'; b-- {
-			n++
-		}
-		if n%2 == 0 {
-			return j + 1
-		}
-		j++
-	}
 }
 
 // member finds key among the members of the object at doc[i] and returns the start of
@@ -183,7 +127,7 @@ loop:
 	if kube >= 0 {
 		if a := member(doc, kube, "audit"); a >= 0 {
 			if s := member(doc, a, "stage"); s >= 0 {
-				e := skipValue(doc, s)
+				e := jsonskip.Value(doc, s)
 				if e < 0 || doc[s] != '"' || bytes.IndexByte(doc[s:e], '\\') >= 0 {
 					return nil, nil, nil, false
 				}

@@ -168,3 +168,27 @@ func TestDamagedDocumentsDecode(t *testing.T) {
 		}
 	}
 }
+
+// FuzzFraming: any document (the normalizer's output carries attacker-chosen strings)
+// frames to a request pdata decodes into exactly one record, and DocLen agrees with what
+// AppendDoc writes (make fuzz).
+func FuzzFraming(f *testing.F) {
+	for _, s := range hostile {
+		f.Add(s)
+	}
+	fr := newFraming("kube-apiserver", "n")
+	f.Fuzz(func(t *testing.T, s string) {
+		d := docsOf(s)
+		if d.Len() != 1 {
+			return
+		}
+		for _, first := range []bool{true, false} {
+			if n, b := fr.DocLen(d, 0, first), fr.AppendDoc(nil, d, 0, first); n != len(b) {
+				t.Fatalf("first=%v: DocLen %d, AppendDoc %d for %q", first, n, len(b), s)
+			}
+		}
+		if recs := records(decodeRequest(t, frame(fr, d), "")); len(recs) != 1 {
+			t.Fatalf("%d records for one document %q", len(recs), s)
+		}
+	})
+}

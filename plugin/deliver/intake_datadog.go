@@ -2,6 +2,8 @@ package deliver
 
 import (
 	"strconv"
+
+	"github.com/k8saudit/k8saudit/internal/jsonw"
 )
 
 // Datadog Logs API v2: POST <url>/api/v2/logs, a JSON array of log entries, DD-API-KEY.
@@ -74,7 +76,7 @@ func (f ddFraming) DocLen(d *Docs, k int, first bool) int {
 		n++
 	}
 	if t := d.Time(k); t != 0 {
-		n += len(ddTimestampKey) + intLen(t/1e6) + 1
+		n += len(ddTimestampKey) + jsonw.IntLen(t/1e6) + 1
 	}
 	doc := d.Doc(k)
 	switch {
@@ -114,21 +116,4 @@ func (f ddFraming) AppendDoc(dst []byte, d *Docs, k int, first bool) []byte {
 	dst = append(dst, `"message":`...)
 	dst = appendJSONBytes(dst, doc)
 	return append(dst, '}')
-}
-
-// intLen is the number of characters strconv.AppendInt(_, v, 10) writes.
-func intLen(v int64) int {
-	n := 1
-	if v < 0 {
-		n++
-		if v == -v { // math.MinInt64
-			return 20
-		}
-		v = -v
-	}
-	for v >= 10 {
-		v /= 10
-		n++
-	}
-	return n
 }

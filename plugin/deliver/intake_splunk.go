@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+
+	"github.com/k8saudit/k8saudit/internal/jsonw"
 )
 
 // Splunk HTTP Event Collector: POST <url>/services/collector/event, Authorization:
@@ -65,7 +67,7 @@ func (splunkFraming) Limits() Limits                { return splunkLimits }
 func (f splunkFraming) DocLen(d *Docs, k int, _ bool) int {
 	n := 1 + len(f.meta) + 2 // { meta } \n
 	if t := d.Time(k); t > 0 {
-		n += len(`"time":`) + intLen(t/1e9) + 7 + 1 // seconds . 6 digits ,
+		n += len(`"time":`) + jsonw.IntLen(t/1e9) + 7 + 1 // seconds . 6 digits ,
 	}
 	if doc := d.Doc(k); isObject(doc) {
 		return n + len(doc)

@@ -57,7 +57,7 @@ func level(d *deliver.Docs, k int) []byte {
 func (f framing) DocLen(d *deliver.Docs, k int, first bool) int {
 	n := len(`{"line":`) + jsonw.QuotedLen(d.Doc(k)) + len(level(d, k)) + len(f.tail) + len(`}}`)
 	if ms := d.Time(k) / 1e6; ms > 0 {
-		n += len(`"timestamp":,`) + digits(ms)
+		n += len(`"timestamp":,`) + jsonw.IntLen(ms)
 	}
 	if key := d.Key(k); len(key) > 0 {
 		n += jsonw.QuotedLen(key)
@@ -90,12 +90,3 @@ func (f framing) AppendDoc(dst []byte, d *deliver.Docs, k int, first bool) []byt
 	return append(dst, `}}`...)
 }
 
-// digits is the length of the decimal form of v > 0.
-func digits(v int64) int {
-	n := 1
-	for v >= 10 {
-		v /= 10
-		n++
-	}
-	return n
-}

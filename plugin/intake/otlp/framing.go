@@ -83,27 +83,12 @@ func (w *writer) b(p []byte) {
 
 func (w *writer) int(v int64) {
 	if w.count {
-		w.n += intLen(v)
+		w.n += jsonw.IntLen(v)
 	} else {
 		w.dst = strconv.AppendInt(w.dst, v, 10)
 	}
 }
 
-func intLen(v int64) int {
-	n := 1
-	if v < 0 {
-		n++
-		if v == -1<<63 {
-			return 20
-		}
-		v = -v
-	}
-	for v >= 10 {
-		v /= 10
-		n++
-	}
-	return n
-}
 
 // record writes document k as one LogRecord.
 func (w *writer) record(d *deliver.Docs, k int, first bool) {

@@ -89,4 +89,3 @@ func (f framing) AppendDoc(dst []byte, d *deliver.Docs, k int, first bool) []byt
 	}
 	return append(dst, `}}`...)
 }
-

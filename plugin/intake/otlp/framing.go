@@ -89,7 +89,6 @@ func (w *writer) int(v int64) {
 	}
 }
 
-
 // record writes document k as one LogRecord.
 func (w *writer) record(d *deliver.Docs, k int, first bool) {
 	if !first {

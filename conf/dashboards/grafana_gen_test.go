@@ -25,9 +25,10 @@ var grafanaRows = []struct {
 		{"Records in, documents out", "timeseries", "ops", "Records read from Fluent Bit's chunks and documents the normalizer produced, per second.", [][2]string{
 			{"sum by (output) (" + rate("k8saudit_records_total") + ")", "records {{output}}"},
 			{"sum by (output) (" + rate("k8saudit_documents_total") + ")", "documents {{output}}"}}},
-		{"Delivered and dead-lettered", "timeseries", "ops", "Documents the intake accepted and documents rejected for good (dead letter), per second.", [][2]string{
+		{"Delivered and dead-lettered", "timeseries", "ops", "Documents the intake accepted, documents rejected for good (dead letter), and accepted documents the intake said it dropped (OTLP partial success), per second.", [][2]string{
 			{"sum by (output, intake) (" + rate("k8saudit_delivered_total") + ")", "delivered {{output}} {{intake}}"},
-			{"sum by (output, intake) (" + rate("k8saudit_dead_lettered_total") + ")", "dead-lettered {{output}} {{intake}}"}}},
+			{"sum by (output, intake) (" + rate("k8saudit_dead_lettered_total") + ")", "dead-lettered {{output}} {{intake}}"},
+			{"sum by (output, intake) (" + rate("k8saudit_partial_rejected_total") + ")", "dropped by the intake {{output}} {{intake}}"}}},
 		{"Oldest undelivered document", "timeseries", "s", "Age of the oldest document handed to delivery and not yet delivered: a growing line means the intake is not keeping up.", [][2]string{
 			{"max by (output) (k8saudit_oldest_undelivered_seconds" + sel + ")", "{{output}}"}}},
 		{"Dead-lettered by reason (range)", "stat", "short", "Documents rejected for good over the dashboard's time range: too_large, refused (the whole request), refused_item (a per-document answer).", [][2]string{

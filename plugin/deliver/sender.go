@@ -43,7 +43,7 @@ type Stats struct {
 	SkippedDocs  uint64 // documents in those requests
 	BytesSent    uint64 // request body bytes on the wire (compressed when gzip is on)
 	BytesRaw     uint64 // the same bodies before compression
-	// Dropped counts documents of accepted requests that the intake said it dropped
+	// PartialRejected counts documents of accepted requests that the intake said it dropped
 	// (OTLP partialSuccess.rejectedLogRecords); they are in Delivered too, since the
 	// intake forbids sending them again.
 	PartialRejected uint64
@@ -234,8 +234,8 @@ func (s *Sender) ForgetDelivered() {
 
 // String renders the counters for the log.
 func (st Stats) String() string {
-	return fmt.Sprintf("delivered=%d already=%d dead_lettered=%d requests=%d retries=%d skipped_requests=%d skipped_docs=%d bytes_raw=%d bytes_sent=%d",
-		st.Delivered, st.Already, st.DeadLettered, st.Requests, st.Retries, st.Skipped, st.SkippedDocs, st.BytesRaw, st.BytesSent)
+	return fmt.Sprintf("delivered=%d already=%d dead_lettered=%d partial_rejected=%d requests=%d retries=%d skipped_requests=%d skipped_docs=%d bytes_raw=%d bytes_sent=%d",
+		st.Delivered, st.Already, st.DeadLettered, st.PartialRejected, st.Requests, st.Retries, st.Skipped, st.SkippedDocs, st.BytesRaw, st.BytesSent)
 }
 
 // refused is the intake's reason never to send document k ("" = it may be sent).

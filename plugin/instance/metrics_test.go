@@ -401,3 +401,46 @@ func TestFlushPathWithMetricsAllocatesNothingPerEvent(t *testing.T) {
 		_ = in.Close()
 	}
 }
+
+// Records an OTLP receiver accepts but says it dropped (partial success) are counted in
+// k8saudit_partial_rejected_total and in the exit line, and in delivered too: they must
+// not be sent again.
+func TestPartialRejectedIsServedAndSummed(t *testing.T) {
+	var requests int
+	var mu sync.Mutex
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.ReadAll(r.Body)
+		mu.Lock()
+		requests++
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/x-protobuf")
+		// ExportLogsServiceResponse{partial_success: {rejected_log_records: 2}}
+		_, _ = w.Write([]byte{1<<3 | 2, 2, 1 << 3, 2})
+	}))
+	defer srv.Close()
+	cfg, _, err := config.Parse(config.Map{"intake": "otlp", "url": srv.URL, "batch_events": "10",
+		"metrics_listen": "127.0.0.1:0", "stats_interval": "0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hub := metrics.NewHub()
+	in, err := NewWith(cfg, logging.Discard(), With{Name: "k8saudit.0", Metrics: hub})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	if r := in.Flush(readFixture(t, "chunks", "v5-tail-raw.msgpack")); r != deliver.Delivered {
+		t.Fatalf("flush = %v", r)
+	}
+	m := scrape(t, hub.Addr())
+	k := `{intake="otlp",output="k8saudit.0"}`
+	if got, want := m["k8saudit_partial_rejected_total"+k], float64(2*requests); got != want || requests == 0 {
+		t.Errorf("partial_rejected_total %v, want 2 per request (%d requests)", got, requests)
+	}
+	if got := m["k8saudit_delivered_total"+k]; got != m["k8saudit_documents_total"+k] {
+		t.Errorf("delivered %v, documents %v: the dropped records still count as delivered (never resent)", got, m["k8saudit_documents_total"+k])
+	}
+	if s := in.Summary(); !strings.Contains(s, "partial_rejected="+strconv.Itoa(2*requests)+" ") {
+		t.Errorf("exit line %q lacks partial_rejected=%d", s, 2*requests)
+	}
+}

@@ -33,7 +33,7 @@ func (in *Instance) Counts() metrics.Counts {
 	if in.ready.Load() { // false while NewWith is still building the instance (already registered)
 		s := in.shipper.Stats()
 		c.Delivered, c.DeadLettered, c.Requests, c.Retries = s.Delivered, s.DeadLettered, s.Requests, s.Retries
-		c.BytesRaw, c.BytesSent = s.BytesRaw, s.BytesSent
+		c.BytesRaw, c.BytesSent, c.PartialRejected = s.BytesRaw, s.BytesSent, s.PartialRejected
 		c.DeadLetteredBy = s.DeadLetteredBy
 	}
 	return c
@@ -116,8 +116,8 @@ func (in *Instance) statsLine(d metrics.Counts, now time.Time) string {
 	if pending, since := in.Pending(now); pending {
 		oldest = now.Sub(since).Round(time.Second).String()
 	}
-	return fmt.Sprintf("stats last %s: records=%d documents=%d delivered=%d dead_lettered=%d policy_dropped=%d pipeline_errors=%d salvaged=%d redacted=%d alerts=%d unreadable_chunks=%d requests=%d retries=%d bytes_raw=%d bytes_sent=%d oldest_undelivered=%s",
-		in.cfg.StatsInterval, d.Records, d.Documents, d.Delivered, d.DeadLettered, d.PolicyDropped, d.PipelineErrors, d.Salvaged,
+	return fmt.Sprintf("stats last %s: records=%d documents=%d delivered=%d dead_lettered=%d partial_rejected=%d policy_dropped=%d pipeline_errors=%d salvaged=%d redacted=%d alerts=%d unreadable_chunks=%d requests=%d retries=%d bytes_raw=%d bytes_sent=%d oldest_undelivered=%s",
+		in.cfg.StatsInterval, d.Records, d.Documents, d.Delivered, d.DeadLettered, d.PartialRejected, d.PolicyDropped, d.PipelineErrors, d.Salvaged,
 		d.Redacted, d.Alerts, d.UnreadableChunks, d.Requests, d.Retries, d.BytesRaw, d.BytesSent, oldest)
 }
 

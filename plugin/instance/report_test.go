@@ -167,8 +167,12 @@ func TestIntakeFlushReport(t *testing.T) {
 				in.Flush(data)
 			}
 		})
-		fmt.Printf("intake %-14s flush path %6.0f µs/chunk  ratio flush/gzip-only %.2f  %.2f allocs/event\n", base["intake"],
-			float64(flush.NsPerOp())/1e3, ratioOf(t, base["intake"]+" flush/gzip-only", float64(zip.NsPerOp()), float64(flush.NsPerOp())),
+		label := base["intake"]
+		if e := base["otlp_encoding"]; e != "" {
+			label += "/" + e
+		}
+		fmt.Printf("intake %-14s flush path %6.0f µs/chunk  ratio flush/gzip-only %.2f  %.2f allocs/event\n", label,
+			float64(flush.NsPerOp())/1e3, ratioOf(t, label+" flush/gzip-only", float64(zip.NsPerOp()), float64(flush.NsPerOp())),
 			float64(flush.AllocsPerOp())/float64(len(lines)))
 	}
 }

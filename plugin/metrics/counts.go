@@ -28,6 +28,9 @@ type Counts struct {
 	Retries          uint64 // attempts that repeated a request
 	BytesRaw         uint64 // request bodies before compression
 	BytesSent        uint64 // request bodies on the wire
+	// PartialRejected: documents of accepted requests the intake said it dropped (OTLP
+	// partialSuccess.rejectedLogRecords); they are in Delivered too (never resent).
+	PartialRejected uint64
 
 	// Rules counts documents per matched rule, by the rule's index in RuleIDs.
 	Rules [MaxRules]uint64
@@ -59,6 +62,7 @@ func (c Counts) Sub(prev Counts) Counts {
 		Delivered: c.Delivered - prev.Delivered, DeadLettered: c.DeadLettered - prev.DeadLettered,
 		Requests: c.Requests - prev.Requests, Retries: c.Retries - prev.Retries,
 		BytesRaw: c.BytesRaw - prev.BytesRaw, BytesSent: c.BytesSent - prev.BytesSent,
+		PartialRejected: c.PartialRejected - prev.PartialRejected,
 	}
 	for i := range c.Rules {
 		d.Rules[i] = c.Rules[i] - prev.Rules[i]

@@ -3,14 +3,26 @@ package otlp
 import (
 	"encoding/json"
 	"strconv"
+
+	"google.golang.org/protobuf/encoding/protowire"
 )
 
 // partialSuccess reads an OTLP/HTTP answer for records the receiver dropped:
-// ExportLogsServiceResponse.partialSuccess in the JSON encoding (we send JSON, so the
-// receiver answers JSON). rejectedLogRecords is an int64, a string in proto3 JSON, a
-// number from some receivers: both are read. An answer that is not that object says
-// nothing. It runs once per accepted request, off the per-document path.
+// ExportLogsServiceResponse.partial_success {rejected_log_records, error_message}. A
+// receiver answers in the request's encoding; the body says which (a JSON answer is an
+// object, a protobuf one starts with a field tag), so both are read whatever we sent. An
+// answer that is neither says nothing. It runs once per accepted request, off the
+// per-document path.
 func partialSuccess(body []byte) (int, string) {
+	if len(body) > 0 && body[0] == '{' {
+		return partialSuccessJSON(body)
+	}
+	return partialSuccessProto(body)
+}
+
+// partialSuccessJSON: rejectedLogRecords is an int64, a string in proto3 JSON, a number
+// from some receivers: both are read.
+func partialSuccessJSON(body []byte) (int, string) {
 	var a struct {
 		PartialSuccess *struct {
 			Rejected json.RawMessage `json:"rejectedLogRecords"`
@@ -28,4 +40,51 @@ func partialSuccess(body []byte) (int, string) {
 	n, _ := strconv.Atoi(s)
 	// The specification: rejectedLogRecords 0 with a message is a warning.
 	return n, p.Message
+}
+
+// partialSuccessProto reads field 1 of the response (ExportLogsPartialSuccess: field 1
+// rejected_log_records int64, field 2 error_message), skipping unknown fields. Malformed
+// bytes say nothing.
+func partialSuccessProto(b []byte) (rejected int, msg string) {
+	var ps []byte
+	fields(b, func(num protowire.Number, typ protowire.Type, v []byte, u uint64) {
+		if num == 1 && typ == protowire.BytesType {
+			ps = v
+		}
+	})
+	fields(ps, func(num protowire.Number, typ protowire.Type, v []byte, u uint64) {
+		switch {
+		case num == 1 && typ == protowire.VarintType && int64(u) > 0:
+			rejected = int(min(u, 1<<31))
+		case num == 2 && typ == protowire.BytesType:
+			msg = string(v)
+		}
+	})
+	return rejected, msg
+}
+
+// fields calls f for each field of a message until the end or the first malformed byte.
+func fields(b []byte, f func(num protowire.Number, typ protowire.Type, v []byte, u uint64)) {
+	for len(b) > 0 {
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 {
+			return
+		}
+		b = b[n:]
+		var v []byte
+		var u uint64
+		switch typ {
+		case protowire.VarintType:
+			u, n = protowire.ConsumeVarint(b)
+		case protowire.BytesType:
+			v, n = protowire.ConsumeBytes(b)
+		default:
+			n = protowire.ConsumeFieldValue(num, typ, b)
+		}
+		if n < 0 {
+			return
+		}
+		b = b[n:]
+		f(num, typ, v, u)
+	}
 }

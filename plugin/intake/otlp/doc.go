@@ -4,20 +4,20 @@
 // gzip, the OTLP/HTTP retry rules (429, 502, 503, 504 with Retry-After, resets) and the
 // memory of accepted requests are the core's.
 //
-// # Encoding: OTLP/HTTP JSON, not protobuf
+// # Encodings: protobuf by default, JSON as an option
 //
-// The issue asked for protobuf by default. This intake sends the JSON encoding of the same
-// protobuf messages (Content-Type: application/json, the proto3 JSON mapping the OTLP
-// specification defines for OTLP/HTTP), which every OTLP/HTTP receiver accepts, because
-// the core frames a request document by document without building it (deliver.Framing:
-// an envelope, then each document appended with its exact length known beforehand). In
-// protobuf every record sits inside length-prefixed parents (ResourceLogs, ScopeLogs) and
-// its body map is a tree of length-prefixed KeyValueLists: the lengths of the parents are
-// only known once the batch is built, and each level of the body needs its size before
-// its bytes. JSON has no length prefixes, so one pass over a document writes its record,
-// and the same pass counting instead of writing gives DocLen exactly, with no allocation.
-// gzip (compress gzip, the default) takes most of JSON's size back. A protobuf encoding
-// remains possible later: one ResourceLogs per record, the body sized by a pre-pass.
+// otlp_encoding protobuf (the default, Content-Type: application/x-protobuf) sends the
+// protobuf wire format; json the proto3 JSON mapping the specification defines for
+// OTLP/HTTP. The core frames a request document by document without building it
+// (deliver.Framing: an envelope, then each document appended with its exact length known
+// beforehand), so each document is one ResourceLogs of its own (one ScopeLogs, one
+// LogRecord): protobuf prefixes every message with its length, and a parent shared by the
+// batch would need the whole batch before its first byte. Within a record, the body map
+// is a tree of length-prefixed messages: the writer (writer.go) reserves one byte for each
+// length and moves the content right when it needs more, so one pass over the document
+// writes it and the same pass, counting, gives DocLen exactly, with no allocation and no
+// second walk. The resource repeated per record costs a few dozen bytes that gzip takes
+// back, and lets each record's resource carry the document's cluster.
 //
 // # One audit event, one LogRecord
 //
@@ -33,22 +33,22 @@
 //	                      read (deeper than 64 levels) is sent as one stringValue instead.
 //	attributes            semantic conventions where one exists, from the document:
 //	                      k8s.namespace.name (orchestrator.namespace; raw
-//	                      objectRef.namespace), k8s.cluster.name (orchestrator.cluster.name,
-//	                      i.e. cluster_name), user.name (user.name; raw user.username),
+//	                      objectRef.namespace), user.name (user.name; raw user.username),
 //	                      http.request.method, url.path, source.address (raw: the first of
 //	                      sourceIPs). Absent fields are left out.
 //
-// The resource carries service.name (otlp_service_name, default kube-apiserver) and
-// host.name (otlp_host_name, default this machine's host name); the scope is k8saudit.
-// k8s.cluster.name is a record attribute, not a resource one: it is the common key
-// cluster_name, which the normalizer writes into each document.
+// The resource carries service.name (otlp_service_name, default kube-apiserver), host.name
+// (otlp_host_name, default this machine's host name) and k8s.cluster.name (the document's
+// orchestrator.cluster.name: cluster_name, which the normalizer writes into each ECS
+// document; absent with format raw); the scope is k8saudit.
 //
 // # Answers
 //
-// Whole-request answers (the core's status table). A 200 with partialSuccess
-// {rejectedLogRecords, errorMessage} means the receiver dropped that many records of the
+// Whole-request answers (the core's status table). A 200 with partial_success
+// {rejected_log_records, error_message} (read in either encoding) means the receiver dropped that many records of the
 // request and the client must not resend them: they are counted
-// (deliver.Stats.PartialRejected) and one warning is logged with the message, cleaned of
+// (deliver.Stats.PartialRejected: the exit line's partial_rejected, the metric
+// k8saudit_partial_rejected_total) and one warning is logged with the message, cleaned of
 // credentials (Wire.Answer).
 //
 // The credential is api_key, sent as Authorization: Bearer <api_key> unless otlp_header

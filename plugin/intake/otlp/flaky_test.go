@@ -3,6 +3,7 @@ package otlp
 import (
 	"context"
 	"fmt"
+	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
 	"net/http"
 	"strings"
 	"sync"
@@ -119,12 +120,36 @@ func (l *recLogger) Debugf(f string, a ...any) { l.add("debug "+f, a...) }
 // A 200 with partialSuccess: the rejected records are counted and logged once per
 // request, the message cleaned of the credential it echoes; nothing is resent.
 func TestPartialSuccessIsCountedAndLogged(t *testing.T) {
+	for _, enc := range encodings {
+		t.Run(enc.name, func(t *testing.T) { partialSuccessIsCountedAndLogged(t, enc.name, enc.contentType) })
+	}
+}
+
+// partialAnswer is a receiver's ExportLogsServiceResponse with a partial success, in the
+// encoding named, made by pdata.
+func partialAnswer(t *testing.T, encoding string, rejected int64, msg string) []byte {
+	resp := plogotlp.NewExportResponse()
+	resp.PartialSuccess().SetRejectedLogRecords(rejected)
+	resp.PartialSuccess().SetErrorMessage(msg)
+	marshal := resp.MarshalProto
+	if encoding == "json" {
+		marshal = resp.MarshalJSON
+	}
+	b, err := marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func partialSuccessIsCountedAndLogged(t *testing.T, encoding, contentType string) {
 	rv := newReceiver(t)
-	rv.answer = `{"partialSuccess":{"rejectedLogRecords":"3","errorMessage":"3 records too old (Authorization: Bearer s3cr3t-t0ken)"}}`
+	rv.contentType = contentType
+	rv.answer = partialAnswer(t, encoding, 3, "3 records too old (Authorization: Bearer s3cr3t-t0ken)")
 	log := &recLogger{}
 	o := baseOptions()
 	o.BatchEvents, o.APIKey, o.Logger = 20, "s3cr3t-t0ken", log
-	o = configure(t, rv.URL, nil, o)
+	o = configure(t, rv.URL, map[string]string{"otlp_encoding": encoding}, o)
 	s, err := intake.HTTP(o)
 	if err != nil {
 		t.Fatal(err)
@@ -164,5 +189,18 @@ func TestPartialSuccessAnswers(t *testing.T) {
 	}
 	if _, msg := partialSuccess([]byte(`{"partialSuccess":{"errorMessage":"slow down"}}`)); msg != "slow down" {
 		t.Errorf("message %q", msg)
+	}
+	// Protobuf answers, as pdata writes them; damaged ones say nothing.
+	pb := partialAnswer(t, "protobuf", 7, "slow down")
+	if n, msg := partialSuccess(pb); n != 7 || msg != "slow down" {
+		t.Errorf("protobuf answer: %d %q, want 7 \"slow down\"", n, msg)
+	}
+	for cut := range len(pb) {
+		if n, _ := partialSuccess(pb[:cut]); n != 0 && n != 7 {
+			t.Errorf("answer cut at %d: %d rejected", cut, n)
+		}
+	}
+	if n, _ := partialSuccess(partialAnswer(t, "protobuf", -4, "")); n != 0 {
+		t.Errorf("a negative count read as %d", n)
 	}
 }

@@ -1,53 +1,98 @@
 package otlp
 
 import (
-	"strconv"
-
 	"github.com/k8saudit/k8saudit/internal/jsonw"
 	"github.com/k8saudit/k8saudit/plugin/deliver"
 )
 
-// framing writes an ExportLogsServiceRequest in the OTLP/HTTP JSON encoding: the envelope
-// (one resource, one scope) around the batch, one LogRecord per document.
+// framing writes an ExportLogsServiceRequest, protobuf (the default) or the OTLP/HTTP JSON
+// encoding of the same messages: one ResourceLogs per document, holding one ScopeLogs
+// (scope k8saudit) with one LogRecord. A ResourceLogs per record is what lets the core
+// frame a request document by document with exact lengths: protobuf prefixes every
+// message with its length, so a shared parent would need the whole batch before its first
+// byte. It also lets each record's resource carry its own cluster (k8s.cluster.name, read
+// from the document). gzip takes the repeated resource back (a few dozen bytes each).
 type framing struct {
-	open []byte // {"resourceLogs":[{"resource":{…},"scopeLogs":[{"scope":{…},"logRecords":[
+	pb bool
+	// resJSON and resPB are the constant resource attributes (service.name, host.name),
+	// written once.
+	resJSON, resPB []byte
 }
 
-const closing = `]}]}]}`
+const (
+	openJSON  = `{"resourceLogs":[`
+	closeJSON = `]}`
+	// scopeJSON ends the record: the resource follows it (members in any order).
+	scopeJSON = `{"scopeLogs":[{"scope":{"name":"k8saudit"},"logRecords":[{`
+)
 
-// newFraming builds the constant envelope once.
-func newFraming(service, host string) *framing {
-	b := []byte(`{"resourceLogs":[{"resource":{"attributes":[`)
-	b = appendStringAttr(b, "service.name", service)
-	if host != "" {
-		b = append(b, ',')
-		b = appendStringAttr(b, "host.name", host)
+// scopePB is ScopeLogs.scope: InstrumentationScope{name: "k8saudit"}.
+var scopePB = []byte{1<<3 | wireLen, 10, 1<<3 | wireLen, 8, 'k', '8', 's', 'a', 'u', 'd', 'i', 't'}
+
+// newFraming builds the constant parts once; pb selects protobuf.
+func newFraming(service, host string, pb bool) *framing {
+	f := &framing{pb: pb}
+	for _, a := range [...]struct{ key, value string }{{"service.name", service}, {"host.name", host}} {
+		if a.value == "" {
+			continue
+		}
+		if len(f.resJSON) > 0 {
+			f.resJSON = append(f.resJSON, ',')
+		}
+		f.resJSON = append(f.resJSON, `{"key":"`+a.key+`","value":{"stringValue":`...)
+		f.resJSON = jsonw.AppendQuotedString(f.resJSON, a.value)
+		f.resJSON = append(f.resJSON, `}}`...)
+		w := writer{pb: true, dst: f.resPB}
+		kv := w.open(1)
+		w.stringField(1, a.key)
+		v := w.open(2)
+		w.validField(1, []byte(a.value))
+		w.close(v)
+		w.close(kv)
+		f.resPB = w.dst
 	}
-	b = append(b, `]},"scopeLogs":[{"scope":{"name":"k8saudit"},"logRecords":[`...)
-	return &framing{open: b}
+	return f
 }
 
-func appendStringAttr(b []byte, key, value string) []byte {
-	b = append(b, `{"key":`...)
-	b = jsonw.AppendQuoted(b, []byte(key))
-	b = append(b, `,"value":{"stringValue":`...)
-	b = jsonw.AppendQuoted(b, []byte(value))
-	return append(b, `}}`...)
+func (f *framing) ContentType() string {
+	if f.pb {
+		return "application/x-protobuf"
+	}
+	return "application/json"
 }
 
-func (*framing) ContentType() string            { return "application/json" }
-func (f *framing) AppendOpen(dst []byte) []byte { return append(dst, f.open...) }
-func (*framing) AppendClose(dst []byte) []byte  { return append(dst, closing...) }
-func (f *framing) EnvelopeLen() int             { return len(f.open) + len(closing) }
-func (*framing) Limits() deliver.Limits         { return limits }
-func (*framing) DocLen(d *deliver.Docs, k int, first bool) int {
-	w := writer{count: true}
-	w.record(d, k, first)
+func (f *framing) AppendOpen(dst []byte) []byte {
+	if f.pb {
+		return dst // ExportLogsServiceRequest is its repeated field 1: nothing around it
+	}
+	return append(dst, openJSON...)
+}
+
+func (f *framing) AppendClose(dst []byte) []byte {
+	if f.pb {
+		return dst
+	}
+	return append(dst, closeJSON...)
+}
+
+func (f *framing) EnvelopeLen() int {
+	if f.pb {
+		return 0
+	}
+	return len(openJSON) + len(closeJSON)
+}
+
+func (*framing) Limits() deliver.Limits { return limits }
+
+func (f *framing) DocLen(d *deliver.Docs, k int, first bool) int {
+	w := writer{count: true, pb: f.pb}
+	f.resourceLogs(&w, d, k, first)
 	return w.n
 }
-func (*framing) AppendDoc(dst []byte, d *deliver.Docs, k int, first bool) []byte {
-	w := writer{dst: dst}
-	w.record(d, k, first)
+
+func (f *framing) AppendDoc(dst []byte, d *deliver.Docs, k int, first bool) []byte {
+	w := writer{dst: dst, pb: f.pb}
+	f.resourceLogs(&w, d, k, first)
 	return w.dst
 }
 
@@ -57,83 +102,126 @@ func (*framing) AppendDoc(dst []byte, d *deliver.Docs, k int, first bool) []byte
 var limits = deliver.Limits{DefaultBytes: 4_000_000, DefaultEvents: 5_000, MaxBytes: 20 << 20,
 	Source: "the OpenTelemetry Collector's default max_request_body_size (20 MiB)"}
 
-// writer either appends to dst or counts what it would append, so that AppendDoc and
-// DocLen are one code path and agree by construction.
-type writer struct {
-	dst   []byte
-	n     int
-	count bool
-}
-
-func (w *writer) s(p string) {
-	if w.count {
-		w.n += len(p)
-	} else {
-		w.dst = append(w.dst, p...)
+// resourceLogs writes document k as one ResourceLogs (an element of the request's
+// resource_logs / resourceLogs).
+func (f *framing) resourceLogs(w *writer, d *deliver.Docs, k int, first bool) {
+	var sc scan
+	if f.pb {
+		rl := w.open(1) // ExportLogsServiceRequest.resource_logs
+		sl := w.open(2) // ResourceLogs.scope_logs
+		w.b(scopePB)
+		lr := w.open(2) // ScopeLogs.log_records
+		f.record(w, &sc, d, k)
+		w.close(lr)
+		w.close(sl)
+		res := w.open(1) // ResourceLogs.resource
+		w.b(f.resPB)
+		if c := sc.attrs[aCluster]; c != nil {
+			f.stringAttr(w, "k8s.cluster.name", c)
+		}
+		w.close(res)
+		w.close(rl)
+		return
 	}
-}
-
-func (w *writer) b(p []byte) {
-	if w.count {
-		w.n += len(p)
-	} else {
-		w.dst = append(w.dst, p...)
-	}
-}
-
-func (w *writer) int(v int64) {
-	if w.count {
-		w.n += jsonw.IntLen(v)
-	} else {
-		w.dst = strconv.AppendInt(w.dst, v, 10)
-	}
-}
-
-// record writes document k as one LogRecord.
-func (w *writer) record(d *deliver.Docs, k int, first bool) {
 	if !first {
 		w.s(",")
 	}
-	w.s(`{"timeUnixNano":"`)
-	w.int(max(d.Time(k), 0))
-	w.s(`","observedTimeUnixNano":"`)
-	w.int(max(d.Observed(k), 0))
-	w.s(`","body":`)
-	doc := d.Doc(k)
-	start, n := len(w.dst), w.n
-	sc := scan{doc: doc}
-	if !sc.body(w) {
-		// Not an object the walker reads: the document goes as one string (the same
-		// decision in DocLen and AppendDoc, since it depends on the bytes alone).
-		w.dst, w.n = w.dst[:start], n
-		sc = scan{}
-		w.s(`{"stringValue":`)
-		if w.count {
-			w.n += jsonw.QuotedLen(doc)
-		} else {
-			w.dst = jsonw.AppendQuoted(w.dst, doc)
+	w.s(scopeJSON)
+	f.record(w, &sc, d, k)
+	w.s(`}]}],"resource":{"attributes":[`)
+	w.b(f.resJSON)
+	if c := sc.attrs[aCluster]; c != nil {
+		if len(f.resJSON) > 0 {
+			w.s(",")
 		}
-		w.s(`}`)
+		f.stringAttr(w, "k8s.cluster.name", c)
 	}
-	sev := sc.severity()
-	w.s(`,"severityNumber":`)
-	w.s(sevNumber[sev])
-	w.s(`,"severityText":"`)
-	w.s(sevText[sev])
-	w.s(`","attributes":[`)
+	w.s(`]}}`)
+}
+
+// record writes the LogRecord's fields (JSON: its members, without braces), leaving in
+// sc what the walk found (the resource's cluster).
+func (f *framing) record(w *writer, sc *scan, d *deliver.Docs, k int) {
+	doc := d.Doc(k)
+	if f.pb {
+		w.fixed64(1, uint64(max(d.Time(k), 0)))      // time_unix_nano
+		w.fixed64(11, uint64(max(d.Observed(k), 0))) // observed_time_unix_nano
+		start := w.pos()
+		body := w.open(5)
+		*sc = scan{doc: doc}
+		if !sc.body(w) {
+			// Not an object the walker reads: the document goes as one string (the same
+			// decision in DocLen and AppendDoc, since it depends on the bytes alone).
+			w.truncate(start)
+			*sc = scan{}
+			body = w.open(5)
+			w.validField(1, doc)
+		}
+		w.close(body)
+		sev := sc.severity()
+		w.tag(2, wireVarint)
+		w.varint(sevNum[sev])
+		w.stringField(3, sevText[sev])
+	} else {
+		w.s(`"timeUnixNano":"`)
+		w.int(max(d.Time(k), 0))
+		w.s(`","observedTimeUnixNano":"`)
+		w.int(max(d.Observed(k), 0))
+		w.s(`","body":`)
+		start := w.pos()
+		*sc = scan{doc: doc}
+		if !sc.body(w) {
+			w.truncate(start)
+			*sc = scan{}
+			w.s(`{"stringValue":`)
+			if w.count {
+				w.n += jsonw.QuotedLen(doc)
+			} else {
+				w.dst = jsonw.AppendQuoted(w.dst, doc)
+			}
+			w.s(`}`)
+		}
+		sev := sc.severity()
+		w.s(`,"severityNumber":`)
+		w.s(sevNumber[sev])
+		w.s(`,"severityText":"`)
+		w.s(sevText[sev])
+		w.s(`","attributes":[`)
+	}
 	sep := false
 	for a := range nAttrs {
-		if v := sc.attrs[a]; v != nil {
-			if sep {
+		if v := sc.attrs[a]; v != nil && a != aCluster {
+			if sep && !f.pb {
 				w.s(",")
 			}
 			sep = true
-			w.s(`{"key":"`)
-			w.s(attrNames[a])
-			w.s(`","value":{"stringValue":`)
-			w.b(v)
-			w.s(`}}`)
+			f.stringAttr(w, attrNames[a], v)
 		}
 	}
-	w.s(`]}`)
+	if !f.pb {
+		w.s(`]`)
+	}
+}
+
+// stringAttr writes one attribute (a KeyValue) whose value is a string token of the
+// document: LogRecord.attributes (field 6) or Resource.attributes (field 1).
+func (f *framing) stringAttr(w *writer, name string, tok []byte) {
+	if !f.pb {
+		w.s(`{"key":"`)
+		w.s(name)
+		w.s(`","value":{"stringValue":`)
+		w.b(tok)
+		w.s(`}}`)
+		return
+	}
+	field := byte(6)
+	if name == "k8s.cluster.name" {
+		field = 1
+	}
+	kv := w.open(field)
+	w.stringField(1, name)
+	v := w.open(2)
+	w.tokenField(1, tok, false) // an attribute's token: whether it has escapes is not kept
+	w.close(v)
+	w.close(kv)
 }

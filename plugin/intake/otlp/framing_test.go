@@ -2,6 +2,7 @@ package otlp
 
 import (
 	"bytes"
+	"fmt"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -64,7 +65,12 @@ func frame(f *framing, d *deliver.Docs) []byte {
 // DocLen is exactly what AppendDoc writes, first or not, for real documents in both
 // formats and for hostile ones; the envelope likewise.
 func TestDocLenIsWhatAppendDocWrites(t *testing.T) {
-	f := newFraming("kube-apiserver", "node-\"1\"")
+	for _, enc := range encodings {
+		t.Run(enc.name, func(t *testing.T) { docLenIsWhatAppendDocWrites(t, newFraming("kube-apiserver", "node-\"1\"", enc.pb)) })
+	}
+}
+
+func docLenIsWhatAppendDocWrites(t *testing.T, f *framing) {
 	if n := len(f.AppendOpen(nil)) + len(f.AppendClose(nil)); n != f.EnvelopeLen() {
 		t.Errorf("EnvelopeLen %d, envelope %d bytes", f.EnvelopeLen(), n)
 	}
@@ -83,7 +89,12 @@ func TestDocLenIsWhatAppendDocWrites(t *testing.T) {
 // The framing allocates nothing: the core sizes dst, and the walk keeps slices of the
 // document only.
 func TestFramingAllocatesNothing(t *testing.T) {
-	f := newFraming("kube-apiserver", "node-1")
+	for _, enc := range encodings {
+		t.Run(enc.name, func(t *testing.T) { framingAllocatesNothing(t, newFraming("kube-apiserver", "node-1", enc.pb)) })
+	}
+}
+
+func framingAllocatesNothing(t *testing.T, f *framing) {
 	for _, d := range []*deliver.Docs{realDocs(t, normalize.ECS), docsOf(hostile...)} {
 		dst := make([]byte, 0, 8<<20)
 		allocs := testing.AllocsPerRun(5, func() {
@@ -108,9 +119,14 @@ func TestFramingAllocatesNothing(t *testing.T) {
 // walker reads the document, else the document as one string (with invalid UTF-8
 // replaced, as every string the plugin writes).
 func TestHostileDocumentsDecode(t *testing.T) {
-	f := newFraming("kube-apiserver", "")
+	for _, enc := range encodings {
+		t.Run(enc.name, func(t *testing.T) { hostileDocumentsDecode(t, newFraming("kube-apiserver", "", enc.pb)) })
+	}
+}
+
+func hostileDocumentsDecode(t *testing.T, f *framing) {
 	d := docsOf(hostile...)
-	recs := records(decodeRequest(t, frame(f, d), ""))
+	recs, res := recordsWithResources(decodeRequest(t, frame(f, d), ""))
 	if len(recs) != len(hostile) {
 		t.Fatalf("%d records, want %d", len(recs), len(hostile))
 	}
@@ -133,8 +149,14 @@ func TestHostileDocumentsDecode(t *testing.T) {
 	if maps != 9 {
 		t.Errorf("%d documents read as maps, want the first 9", maps)
 	}
-	if a := recs[6].Attributes().AsRaw(); a["k8s.namespace.name"] != `a"b` || a["k8s.cluster.name"] != "c" || a["source.address"] != "1.2.3.4" || len(a) != 3 {
-		t.Errorf("attributes %v: want the namespace unescaped, the cluster, the first source IP, and no user.name from a number", a)
+	if a := recs[6].Attributes().AsRaw(); a["k8s.namespace.name"] != `a"b` || a["source.address"] != "1.2.3.4" || len(a) != 2 {
+		t.Errorf("attributes %v: want the namespace unescaped, the first source IP, and no user.name from a number", a)
+	}
+	if r := res[6]; r["k8s.cluster.name"] != "c" || r["service.name"] != "kube-apiserver" || len(r) != 2 {
+		t.Errorf("resource %v: want the service and the document's cluster (no host.name: none configured)", r)
+	}
+	if r := res[0]; len(r) != 1 {
+		t.Errorf("resource %v of a document without a cluster: want the service only", r)
 	}
 	if recs[7].SeverityText() != "FATAL" || recs[8].SeverityText() != "INFO" {
 		t.Errorf("severities %q %q, want FATAL for an alert with a huge score, INFO for a negative status", recs[7].SeverityText(), recs[8].SeverityText())
@@ -150,7 +172,12 @@ func equalJSON(a, b any) bool {
 // Random damage to real documents never makes a request pdata refuses, and the lengths
 // agree: the walker either reads a document or sends it as a string.
 func TestDamagedDocumentsDecode(t *testing.T) {
-	f := newFraming("kube-apiserver", "n")
+	for _, enc := range encodings {
+		t.Run(enc.name, func(t *testing.T) { damagedDocumentsDecode(t, newFraming("kube-apiserver", "n", enc.pb)) })
+	}
+}
+
+func damagedDocumentsDecode(t *testing.T, f *framing) {
 	src := realDocs(t, normalize.ECS)
 	rng := rand.New(rand.NewPCG(1, 2))
 	alphabet := []byte(`{}[]":,\u0-1.eE+ tfn` + "\x00\xff")
@@ -176,19 +203,58 @@ func FuzzFraming(f *testing.F) {
 	for _, s := range hostile {
 		f.Add(s)
 	}
-	fr := newFraming("kube-apiserver", "n")
+	frs := []*framing{newFraming("kube-apiserver", "n", true), newFraming("kube-apiserver", "n", false)}
 	f.Fuzz(func(t *testing.T, s string) {
 		d := docsOf(s)
 		if d.Len() != 1 {
 			return
 		}
-		for _, first := range []bool{true, false} {
-			if n, b := fr.DocLen(d, 0, first), fr.AppendDoc(nil, d, 0, first); n != len(b) {
-				t.Fatalf("first=%v: DocLen %d, AppendDoc %d for %q", first, n, len(b), s)
+		var bodies [2]any
+		for i, fr := range frs {
+			for _, first := range []bool{true, false} {
+				if n, b := fr.DocLen(d, 0, first), fr.AppendDoc(nil, d, 0, first); n != len(b) {
+					t.Fatalf("pb=%v first=%v: DocLen %d, AppendDoc %d for %q", fr.pb, first, n, len(b), s)
+				}
 			}
+			recs := records(decodeRequest(t, frame(fr, d), ""))
+			if len(recs) != 1 {
+				t.Fatalf("pb=%v: %d records for one document %q", fr.pb, len(recs), s)
+			}
+			bodies[i] = recs[0].Body().AsRaw()
 		}
-		if recs := records(decodeRequest(t, frame(fr, d), "")); len(recs) != 1 {
-			t.Fatalf("%d records for one document %q", len(recs), s)
+		// Both encodings carry the same value.
+		if fmt.Sprint(bodies[0]) != fmt.Sprint(bodies[1]) {
+			t.Fatalf("protobuf body %v, JSON body %v for %q", bodies[0], bodies[1], s)
 		}
 	})
+}
+
+// Lengths that need two and three bytes of varint (protobuf containers of 128 bytes and
+// up, 16 KiB and up) at every level: the content moved right by the length's width
+// still decodes, and DocLen still agrees.
+func TestLargeDocumentsDecode(t *testing.T) {
+	big := strings.Repeat("x", 70_000)
+	docs := []string{
+		`{"a":{"b":{"c":"` + big + `"}},"d":[["` + big[:200] + `"],{"e":"` + big[:20_000] + `"}]}`,
+		`{"s":"` + strings.Repeat(`\u00e9`, 30_000) + `"}`,
+		`{"orchestrator":{"cluster":{"name":"` + big[:300] + `"}},"user":{"name":"` + big[:129] + `"}}`,
+	}
+	for _, enc := range encodings {
+		f := newFraming("kube-apiserver", "n", enc.pb)
+		d := docsOf(docs...)
+		for k := range docs {
+			if n, b := f.DocLen(d, k, k == 0), f.AppendDoc(nil, d, k, k == 0); n != len(b) {
+				t.Errorf("%s doc %d: DocLen %d, AppendDoc %d", enc.name, k, n, len(b))
+			}
+		}
+		recs, res := recordsWithResources(decodeRequest(t, frame(f, d), ""))
+		for k, r := range recs {
+			if got, want := any(r.Body().Map().AsRaw()), jsonValue(t, d.Doc(k)); !equalJSON(got, want) {
+				t.Errorf("%s doc %d: body differs", enc.name, k)
+			}
+		}
+		if len(recs) != 3 || res[2]["k8s.cluster.name"] != big[:300] || recs[2].Attributes().AsRaw()["user.name"] != big[:129] {
+			t.Errorf("%s: %d records, resource %v", enc.name, len(recs), res[2])
+		}
+	}
 }

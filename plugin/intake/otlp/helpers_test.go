@@ -64,7 +64,8 @@ func realDocs(tb testing.TB, f normalize.Format) *deliver.Docs {
 }
 
 // decodeRequest decodes one request body (gzipped or not) with the OpenTelemetry
-// Collector's own pdata package, as an OTLP/HTTP receiver does.
+// Collector's own pdata package, as an OTLP/HTTP receiver does: protobuf, or JSON when
+// the body is an object (the receiver's tests check the Content-Type that says which).
 func decodeRequest(tb testing.TB, body []byte, encoding string) plog.Logs {
 	tb.Helper()
 	if encoding == "gzip" {
@@ -77,7 +78,11 @@ func decodeRequest(tb testing.TB, body []byte, encoding string) plog.Logs {
 		}
 	}
 	req := plogotlp.NewExportRequest()
-	if err := req.UnmarshalJSON(body); err != nil {
+	unmarshal := req.UnmarshalProto
+	if len(body) > 0 && body[0] == '{' {
+		unmarshal = req.UnmarshalJSON
+	}
+	if err := unmarshal(body); err != nil {
 		tb.Fatalf("pdata cannot decode the request: %v\n%.300s", err, body)
 	}
 	return req.Logs()
@@ -85,18 +90,36 @@ func decodeRequest(tb testing.TB, body []byte, encoding string) plog.Logs {
 
 // records flattens a request's log records, in order.
 func records(l plog.Logs) []plog.LogRecord {
-	var out []plog.LogRecord
+	out, _ := recordsWithResources(l)
+	return out
+}
+
+// recordsWithResources flattens a request's log records and gives each its resource's
+// attributes.
+func recordsWithResources(l plog.Logs) (recs []plog.LogRecord, res []map[string]any) {
 	for i := 0; i < l.ResourceLogs().Len(); i++ {
-		sl := l.ResourceLogs().At(i).ScopeLogs()
+		rl := l.ResourceLogs().At(i)
+		sl := rl.ScopeLogs()
 		for j := 0; j < sl.Len(); j++ {
+			if sl.At(j).Scope().Name() != "k8saudit" {
+				panic("scope " + sl.At(j).Scope().Name())
+			}
 			lr := sl.At(j).LogRecords()
 			for k := 0; k < lr.Len(); k++ {
-				out = append(out, lr.At(k))
+				recs = append(recs, lr.At(k))
+				res = append(res, rl.Resource().Attributes().AsRaw())
 			}
 		}
 	}
-	return out
+	return recs, res
 }
+
+// encodings are the intake's two: otlp_encoding protobuf (pb) and json.
+var encodings = []struct {
+	name        string
+	pb          bool
+	contentType string
+}{{"protobuf", true, "application/x-protobuf"}, {"json", false, "application/json"}}
 
 // jsonValue decodes a document the way its AnyValue must read back: integers that fit
 // 18 digits as int64, other numbers as float64.
@@ -161,7 +184,6 @@ func wantAttrs(v any) map[string]any {
 	}
 	put("k8s.namespace.name", lookup(v, "orchestrator", "namespace"))
 	put("k8s.namespace.name", lookup(v, "objectRef", "namespace"))
-	put("k8s.cluster.name", lookup(v, "orchestrator", "cluster", "name"))
 	put("user.name", lookup(v, "user", "name"))
 	put("user.name", lookup(v, "user", "username"))
 	put("http.request.method", lookup(v, "http", "request", "method"))
@@ -169,6 +191,19 @@ func wantAttrs(v any) map[string]any {
 	put("source.address", lookup(v, "source", "address"))
 	if ips, ok := lookup(v, "sourceIPs").([]any); ok && len(ips) > 0 {
 		put("source.address", ips[0])
+	}
+	return out
+}
+
+// wantResource are the resource attributes of a document's record: the configured
+// service and host, and the document's cluster.
+func wantResource(v any, host string) map[string]any {
+	out := map[string]any{"service.name": "kube-apiserver"}
+	if host != "" {
+		out["host.name"] = host
+	}
+	if c, ok := lookup(v, "orchestrator", "cluster", "name").(string); ok {
+		out["k8s.cluster.name"] = c
 	}
 	return out
 }

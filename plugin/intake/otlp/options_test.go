@@ -43,12 +43,12 @@ func TestCredentialHeader(t *testing.T) {
 
 // Configuration errors name the key, never the value.
 func TestConfigErrorsNameTheKey(t *testing.T) {
-	for key, v := range map[string]string{"otlp_header": "X-Secret: abc", "otlp_scheme": "Bearer\nabc", "otlp_service_name": ""} {
+	for key, v := range map[string]string{"otlp_header": "X-Secret: abc", "otlp_scheme": "Bearer\nabc", "otlp_service_name": "", "otlp_encoding": "grpc-secret"} {
 		get := func(k string) string {
 			if k == key {
 				return v
 			}
-			return map[string]string{"otlp_service_name": "kube-apiserver"}[k]
+			return map[string]string{"otlp_service_name": "kube-apiserver", "otlp_encoding": "protobuf"}[k]
 		}
 		var o deliver.Options
 		_, err := Intake.Configure(get, &o)

@@ -11,6 +11,7 @@ import (
 var Intake = &intake.Intake{
 	Name: "otlp",
 	Keys: []intake.Key{
+		{Name: "otlp_encoding", Default: "protobuf"},
 		{Name: "otlp_service_name", Default: "kube-apiserver"},
 		{Name: "otlp_host_name", DefaultDoc: "this machine's host name"},
 		{Name: "otlp_header", DefaultDoc: "`Authorization`"},
@@ -23,7 +24,15 @@ var Intake = &intake.Intake{
 		if host == "" {
 			host, _ = os.Hostname() // "" leaves host.name out
 		}
-		w := &deliver.Wire{Name: "otlp", Framing: newFraming(get("otlp_service_name"), host),
+		var pb bool
+		switch get("otlp_encoding") {
+		case "protobuf":
+			pb = true
+		case "json":
+		default:
+			return nil, intake.Invalid("otlp_encoding", "protobuf (application/x-protobuf, the default) or json")
+		}
+		w := &deliver.Wire{Name: "otlp", Framing: newFraming(get("otlp_service_name"), host, pb),
 			Path: "/v1/logs", Answer: partialSuccess}
 		if h := get("otlp_header"); h != "" {
 			for i := 0; i < len(h); i++ {

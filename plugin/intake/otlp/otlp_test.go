@@ -53,13 +53,15 @@ type receiver struct {
 	n      int
 	reqs   []capture
 	recs   []plog.LogRecord
-	res    []pcommon.Resource
+	res    []map[string]any // each record's resource attributes
 	script func(n int, w http.ResponseWriter, r *http.Request) bool
-	answer string // the body of a 200
+	answer []byte // the body of a 200
+	// contentType is what requests must carry (the default: protobuf).
+	contentType string
 }
 
 func newReceiver(t *testing.T) *receiver {
-	rv := &receiver{}
+	rv := &receiver{contentType: "application/x-protobuf"}
 	rv.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(r.Body)
 		if err != nil {
@@ -70,7 +72,7 @@ func newReceiver(t *testing.T) *receiver {
 		rv.n++
 		script := rv.script
 		rv.mu.Unlock()
-		if r.URL.Path != "/v1/logs" || r.Header.Get("Content-Type") != "application/json" {
+		if r.URL.Path != "/v1/logs" || r.Header.Get("Content-Type") != rv.contentType {
 			t.Errorf("request to %s with Content-Type %q", r.URL.Path, r.Header.Get("Content-Type"))
 		}
 		if script != nil && script(n, w, r) {
@@ -79,18 +81,17 @@ func newReceiver(t *testing.T) *receiver {
 		logs := decodeRequest(t, body, r.Header.Get("Content-Encoding"))
 		rv.mu.Lock()
 		rv.reqs = append(rv.reqs, capture{header: r.Header.Clone(), body: body})
-		rv.recs = append(rv.recs, records(logs)...)
-		for i := 0; i < logs.ResourceLogs().Len(); i++ {
-			rv.res = append(rv.res, logs.ResourceLogs().At(i).Resource())
-		}
+		recs, res := recordsWithResources(logs)
+		rv.recs, rv.res = append(rv.recs, recs...), append(rv.res, res...)
 		rv.mu.Unlock()
-		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Content-Type", rv.contentType)
 		w.WriteHeader(200)
-		if rv.answer != "" {
-			_, _ = io.WriteString(w, rv.answer)
-		} else {
+		switch {
+		case rv.answer != nil:
+			_, _ = w.Write(rv.answer)
+		case rv.contentType == "application/json":
 			_, _ = io.WriteString(w, "{}")
-		}
+		} // an empty ExportLogsServiceResponse is no bytes in protobuf
 	}))
 	t.Cleanup(rv.Close)
 	return rv
@@ -98,7 +99,7 @@ func newReceiver(t *testing.T) *receiver {
 
 // checkRecords asserts that recs are exactly the documents of d, in order: the body is
 // the document, the times, severity and attributes are as the README says.
-func checkRecords(t *testing.T, d *deliver.Docs, recs []plog.LogRecord) {
+func checkRecords(t *testing.T, d *deliver.Docs, recs []plog.LogRecord, res []map[string]any, host string) {
 	t.Helper()
 	if len(recs) != d.Len() {
 		t.Fatalf("%d records decoded, want the %d documents", len(recs), d.Len())
@@ -131,6 +132,9 @@ func checkRecords(t *testing.T, d *deliver.Docs, recs []plog.LogRecord) {
 		if got, wa := r.Attributes().AsRaw(), wantAttrs(want); !reflect.DeepEqual(got, wa) {
 			t.Errorf("record %d: attributes %v, want %v", k, got, wa)
 		}
+		if got, wr := res[k], wantResource(want, host); !reflect.DeepEqual(got, wr) {
+			t.Errorf("record %d: resource %v, want %v", k, got, wr)
+		}
 	}
 	if warns == 0 || alerts == 0 {
 		t.Errorf("the corpus has %d records at WARN or above and %d alerts: the severity mapping is not exercised", warns, alerts)
@@ -144,35 +148,41 @@ func TestRequestsDecodeIntoTheEvents(t *testing.T) {
 		name   string
 		format normalize.Format
 	}{{"ecs", normalize.ECS}, {"raw", normalize.Raw}} {
-		t.Run(tc.name, func(t *testing.T) {
-			rv := newReceiver(t)
-			o := baseOptions()
-			o.BatchEvents, o.APIKey = 17, "s3cr3t-t0ken"
-			o = configure(t, rv.URL, map[string]string{"otlp_host_name": "node-1"}, o)
-			s, err := intake.HTTP(o)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer s.Close()
-			d := realDocs(t, tc.format)
-			if r := s.Deliver(context.Background(), d); r != deliver.Delivered {
-				t.Fatalf("Deliver = %v", r)
-			}
-			if want := (d.Len() + 16) / 17; len(rv.reqs) != want {
-				t.Errorf("%d requests, want %d", len(rv.reqs), want)
-			}
-			for _, c := range rv.reqs {
-				if c.header.Get("Authorization") != "Bearer s3cr3t-t0ken" || c.header.Get("Content-Encoding") != "gzip" {
-					t.Errorf("headers %v", c.header)
+		for _, enc := range encodings {
+			t.Run(tc.name+"/"+enc.name, func(t *testing.T) {
+				rv := newReceiver(t)
+				rv.contentType = enc.contentType
+				o := baseOptions()
+				o.BatchEvents, o.APIKey = 17, "s3cr3t-t0ken"
+				o = configure(t, rv.URL, map[string]string{"otlp_host_name": "node-1", "otlp_encoding": enc.name}, o)
+				s, err := intake.HTTP(o)
+				if err != nil {
+					t.Fatal(err)
 				}
-			}
-			for _, res := range rv.res {
-				want := map[string]any{"service.name": "kube-apiserver", "host.name": "node-1"}
-				if got := res.Attributes().AsRaw(); !reflect.DeepEqual(got, want) {
-					t.Errorf("resource attributes %v, want %v", got, want)
+				defer s.Close()
+				d := realDocs(t, tc.format)
+				if r := s.Deliver(context.Background(), d); r != deliver.Delivered {
+					t.Fatalf("Deliver = %v", r)
 				}
-			}
-			checkRecords(t, d, rv.recs)
-		})
+				if want := (d.Len() + 16) / 17; len(rv.reqs) != want {
+					t.Errorf("%d requests, want %d", len(rv.reqs), want)
+				}
+				for _, c := range rv.reqs {
+					if c.header.Get("Authorization") != "Bearer s3cr3t-t0ken" || c.header.Get("Content-Encoding") != "gzip" {
+						t.Errorf("headers %v", c.header)
+					}
+				}
+				clusters := 0
+				for _, r := range rv.res {
+					if r["k8s.cluster.name"] == "prod-eu" {
+						clusters++
+					}
+				}
+				if tc.format == normalize.ECS && clusters != d.Len() {
+					t.Errorf("%d of %d resources name the cluster (cluster_name prod-eu)", clusters, d.Len())
+				}
+				checkRecords(t, d, rv.recs, rv.res, "node-1")
+			})
+		}
 	}
 }

@@ -1,6 +1,10 @@
 package otlp
 
-import "unicode/utf8"
+import (
+	"unicode/utf8"
+
+	"github.com/k8saudit/k8saudit/internal/jsonw"
+)
 
 // scan walks one document (a JSON object) once, writing it as an OTLP AnyValue map
 // (kvlistValue) and noting the fields the attributes and the severity come from. It
@@ -49,6 +53,7 @@ const (
 
 var (
 	sevNumber = [...]string{"9", "13", "17", "21"}
+	sevNum    = [...]uint64{9, 13, 17, 21}
 	sevText   = [...]string{"INFO", "WARN", "ERROR", "FATAL"}
 )
 
@@ -104,13 +109,11 @@ func (s *scan) value(w *writer, depth, plen, elem int) bool {
 	case c == '[':
 		return s.array(w, depth, plen, elem)
 	case c == '"':
-		tok, ok := s.str()
+		tok, plain, ok := s.str()
 		if !ok {
 			return false
 		}
-		w.s(`{"stringValue":`)
-		w.b(tok)
-		w.s(`}`)
+		w.str(tok, plain)
 		s.leaf(plen, elem, tok, true)
 		return true
 	case c == '-' || c >= '0' && c <= '9':
@@ -118,22 +121,18 @@ func (s *scan) value(w *writer, depth, plen, elem int) bool {
 		if !ok {
 			return false
 		}
-		if isInt {
-			w.s(`{"intValue":"`)
-			w.b(tok)
-			w.s(`"}`)
-		} else {
-			w.s(`{"doubleValue":`)
-			w.b(tok)
-			w.s(`}`)
-		}
+		w.number(tok, isInt)
 		s.leaf(plen, elem, tok, false)
 		return true
 	}
-	for _, lit := range [...]struct{ in, out string }{{"true", `{"boolValue":true}`}, {"false", `{"boolValue":false}`}, {"null", `{}`}} {
-		if len(s.doc)-s.i >= len(lit.in) && string(s.doc[s.i:s.i+len(lit.in)]) == lit.in {
-			s.i += len(lit.in)
-			w.s(lit.out)
+	for _, lit := range [...]string{"true", "false", "null"} {
+		if len(s.doc)-s.i >= len(lit) && string(s.doc[s.i:s.i+len(lit)]) == lit {
+			s.i += len(lit)
+			if lit == "null" {
+				w.null()
+			} else {
+				w.boolean(lit == "true")
+			}
 			return true
 		}
 	}
@@ -145,19 +144,19 @@ func (s *scan) object(w *writer, depth, plen, elem int) bool {
 		return false
 	}
 	s.i++
-	w.s(`{"kvlistValue":{"values":[`)
+	m := w.beginObject()
 	s.ws()
 	if s.i < len(s.doc) && s.doc[s.i] == '}' {
 		s.i++
-		w.s(`]}}`)
+		w.endObject(m)
 		return true
 	}
-	for {
+	for first := true; ; first = false {
 		s.ws()
 		if s.i >= len(s.doc) || s.doc[s.i] != '"' {
 			return false
 		}
-		key, ok := s.str()
+		key, plain, ok := s.str()
 		if !ok {
 			return false
 		}
@@ -167,9 +166,7 @@ func (s *scan) object(w *writer, depth, plen, elem int) bool {
 		}
 		s.i++
 		s.ws()
-		w.s(`{"key":`)
-		w.b(key)
-		w.s(`,"value":`)
+		mm := w.beginMember(key, plain, first)
 		cp := -1
 		if elem < 0 && plen >= 0 && plen < maxPath {
 			s.path[plen] = key
@@ -178,7 +175,7 @@ func (s *scan) object(w *writer, depth, plen, elem int) bool {
 		if !s.value(w, depth+1, cp, -1) {
 			return false
 		}
-		w.s(`}`)
+		w.endMember(mm)
 		s.ws()
 		if s.i >= len(s.doc) {
 			return false
@@ -186,10 +183,9 @@ func (s *scan) object(w *writer, depth, plen, elem int) bool {
 		switch s.doc[s.i] {
 		case ',':
 			s.i++
-			w.s(",")
 		case '}':
 			s.i++
-			w.s(`]}}`)
+			w.endObject(m)
 			return true
 		default:
 			return false
@@ -205,18 +201,20 @@ func (s *scan) array(w *writer, depth, plen, elem int) bool {
 		plen = -1 // an array in an array: no attribute comes from it
 	}
 	s.i++
-	w.s(`{"arrayValue":{"values":[`)
+	m := w.beginArray()
 	s.ws()
 	if s.i < len(s.doc) && s.doc[s.i] == ']' {
 		s.i++
-		w.s(`]}}`)
+		w.endArray(m)
 		return true
 	}
 	for k := 0; ; k++ {
 		s.ws()
+		em := w.beginElem(k == 0)
 		if !s.value(w, depth+1, plen, k) {
 			return false
 		}
+		w.endElem(em)
 		s.ws()
 		if s.i >= len(s.doc) {
 			return false
@@ -224,10 +222,9 @@ func (s *scan) array(w *writer, depth, plen, elem int) bool {
 		switch s.doc[s.i] {
 		case ',':
 			s.i++
-			w.s(",")
 		case ']':
 			s.i++
-			w.s(`]}}`)
+			w.endArray(m)
 			return true
 		default:
 			return false
@@ -235,49 +232,50 @@ func (s *scan) array(w *writer, depth, plen, elem int) bool {
 	}
 }
 
-// str reads a string token, quotes included. It refuses what a JSON decoder would: a
-// control character, an unknown escape, invalid UTF-8.
-func (s *scan) str() ([]byte, bool) {
+// str reads a string token, quotes included; plain: it has no escape (its content is its
+// text). It refuses what a JSON decoder would: a control character, an unknown escape,
+// invalid UTF-8.
+func (s *scan) str() (tok []byte, plain, ok bool) {
 	start := s.i
 	s.i++
 	ascii := true
-	for s.i < len(s.doc) {
+	plain = true
+	for {
+		// Skip 16 bytes at a time to the next byte that matters; non-ASCII text is
+		// checked once, as a whole, at the end.
+		s.i = jsonw.NextSpecial(s.doc, s.i)
+		if s.i >= len(s.doc) {
+			return nil, false, false
+		}
 		c := s.doc[s.i]
 		switch {
 		case c == '"':
 			s.i++
 			tok := s.doc[start:s.i]
-			return tok, ascii || utf8.Valid(tok)
+			return tok, plain, ascii || utf8.Valid(tok)
 		case c < ' ':
-			return nil, false
+			return nil, false, false
 		case c == '\\':
+			plain = false
 			if s.i+1 >= len(s.doc) {
-				return nil, false
+				return nil, false, false
 			}
 			switch s.doc[s.i+1] {
 			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
 				s.i += 2
 			case 'u':
-				if s.i+6 > len(s.doc) {
-					return nil, false
-				}
-				for _, h := range s.doc[s.i+2 : s.i+6] {
-					if !(h >= '0' && h <= '9' || h >= 'a' && h <= 'f' || h >= 'A' && h <= 'F') {
-						return nil, false
-					}
+				if _, ok := jsonw.Hex4(s.doc[s.i+2:]); !ok {
+					return nil, false, false
 				}
 				s.i += 6
 			default:
-				return nil, false
+				return nil, false, false
 			}
 		default:
-			if c >= utf8.RuneSelf {
-				ascii = false
-			}
+			ascii = false
 			s.i++
 		}
 	}
-	return nil, false
 }
 
 // num reads a number token by JSON's grammar. isInt: no fraction or exponent and at most

@@ -326,6 +326,9 @@ func (f *flush) post(body []byte, n int) (Answer, verdict) {
 		s.stats.bytesSent.Add(uint64(len(payload)))
 		s.stats.bytesRaw.Add(uint64(len(body)))
 		v := classify(a)
+		if v == vRetry && a.Err == nil && s.in.retryable != nil && !s.in.retryable(a.Status) {
+			v = vReject // the intake's protocol forbids retrying this status (OTLP: only 429, 502, 503, 504)
+		}
 		if s.in.items != nil {
 			f.sc.fates = append(f.sc.fates[:0], make([]itemFate, n)...)
 			v = s.in.items(a, v, f.sc.fates)

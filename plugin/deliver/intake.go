@@ -35,6 +35,8 @@ type intakeDef struct {
 	refuse func(d *Docs, k int) string
 	// nowParam is Wire.NowParam.
 	nowParam string
+	// retryable is Wire.Retryable.
+	retryable func(status int) bool
 }
 
 // Wire is an HTTP intake declared outside this package (plugin/intake/<name>): what the
@@ -67,11 +69,17 @@ type Wire struct {
 	// NowParam, when set, is a query parameter added to every request with the time it is
 	// sent, in Unix milliseconds (Mezmo's now, from which it measures clock drift).
 	NowParam string
+	// Retryable, when set, narrows which statuses the common table retries (408, 429,
+	// 5xx): a status it returns false for is permanent for the batch (dead letter).
+	// OTLP/HTTP allows retrying only 429, 502, 503 and 504; the Collector answers 500 for
+	// a pipeline's permanent error, which the common table would retry forever. Network
+	// errors (no status) are always retried; 401/403/404/405/407 keep the chunk as ever.
+	Retryable func(status int) bool
 }
 
 func (w *Wire) def() *intakeDef {
 	return &intakeDef{name: w.Name, fr: w.Framing, path: w.Path, alsoPaths: w.AlsoPaths, query: w.Query,
-		credential: w.Credential, scheme: w.Scheme, answerKeep: answerKeep, answer: w.Answer, refuse: w.Refuse, nowParam: w.NowParam}
+		credential: w.Credential, scheme: w.Scheme, answerKeep: answerKeep, answer: w.Answer, refuse: w.Refuse, nowParam: w.NowParam, retryable: w.Retryable}
 }
 
 // fate is what a per-item answer says about one document.

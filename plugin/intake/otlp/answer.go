@@ -1,10 +1,9 @@
 package otlp
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"strconv"
-
-	"google.golang.org/protobuf/encoding/protowire"
 )
 
 // partialSuccess reads an OTLP/HTTP answer for records the receiver dropped:
@@ -44,44 +43,57 @@ func partialSuccessJSON(body []byte) (int, string) {
 
 // partialSuccessProto reads field 1 of the response (ExportLogsPartialSuccess: field 1
 // rejected_log_records int64, field 2 error_message), skipping unknown fields. Malformed
-// bytes say nothing.
+// bytes say nothing more. Two varints and a string: read here rather than linking a
+// protobuf library into the plugin for them.
 func partialSuccessProto(b []byte) (rejected int, msg string) {
 	var ps []byte
-	fields(b, func(num protowire.Number, typ protowire.Type, v []byte, u uint64) {
-		if num == 1 && typ == protowire.BytesType {
+	fields(b, func(num, typ uint64, v []byte, u uint64) {
+		if num == 1 && typ == wireLen {
 			ps = v
 		}
 	})
-	fields(ps, func(num protowire.Number, typ protowire.Type, v []byte, u uint64) {
+	fields(ps, func(num, typ uint64, v []byte, u uint64) {
 		switch {
-		case num == 1 && typ == protowire.VarintType && int64(u) > 0:
+		case num == 1 && typ == wireVarint && int64(u) > 0:
 			rejected = int(min(u, 1<<31))
-		case num == 2 && typ == protowire.BytesType:
+		case num == 2 && typ == wireLen:
 			msg = string(v)
 		}
 	})
 	return rejected, msg
 }
 
-// fields calls f for each field of a message until the end or the first malformed byte.
-func fields(b []byte, f func(num protowire.Number, typ protowire.Type, v []byte, u uint64)) {
+// fields calls f for each field of a protobuf message (v: a length-delimited field's
+// bytes, u: a varint's value) until the end or the first malformed byte.
+func fields(b []byte, f func(num, typ uint64, v []byte, u uint64)) {
 	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
-		if n < 0 {
+		tag, n := binary.Uvarint(b)
+		if n <= 0 {
 			return
 		}
 		b = b[n:]
+		num, typ := tag>>3, tag&7
 		var v []byte
 		var u uint64
 		switch typ {
-		case protowire.VarintType:
-			u, n = protowire.ConsumeVarint(b)
-		case protowire.BytesType:
-			v, n = protowire.ConsumeBytes(b)
+		case wireVarint:
+			if u, n = binary.Uvarint(b); n <= 0 {
+				return
+			}
+		case wireI64:
+			n = 8
+		case wireLen:
+			l, k := binary.Uvarint(b)
+			if k <= 0 || l > uint64(len(b)-k) {
+				return
+			}
+			v, n = b[k:k+int(l)], k+int(l)
+		case 5: // I32
+			n = 4
 		default:
-			n = protowire.ConsumeFieldValue(num, typ, b)
+			return // groups: not in these messages
 		}
-		if n < 0 {
+		if n > len(b) {
 			return
 		}
 		b = b[n:]

@@ -1,10 +1,13 @@
 package otlp
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -203,4 +206,55 @@ func TestPartialSuccessAnswers(t *testing.T) {
 	if n, _ := partialSuccess(partialAnswer(t, "protobuf", -4, "")); n != 0 {
 		t.Errorf("a negative count read as %d", n)
 	}
+}
+
+// OTLP/HTTP retries only 429, 502, 503 and 504: a 500 (the Collector's answer to a
+// pipeline's permanent error) or a 408 is permanent for the request, which goes to the
+// dead-letter file at once instead of being retried forever; the other requests arrive.
+func TestOnlyTheSpecifiedStatusesAreRetried(t *testing.T) {
+	rv := newReceiver(t)
+	rv.script = func(n int, w http.ResponseWriter, _ *http.Request) bool {
+		switch n {
+		case 1:
+			w.WriteHeader(500)
+			return true
+		case 3:
+			w.WriteHeader(408)
+			return true
+		}
+		return false
+	}
+	o := baseOptions()
+	o.BatchEvents, o.DeadLetterFile = 10, filepath.Join(t.TempDir(), "dead.ndjson")
+	o = configure(t, rv.URL, nil, o)
+	s, err := intake.HTTP(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	d := realDocs(t, normalize.ECS)
+	if r := s.Deliver(context.Background(), d); r != deliver.Delivered {
+		t.Fatalf("Deliver = %v", r)
+	}
+	st := s.Stats()
+	if st.Retries != 0 || st.DeadLettered != 20 || len(rv.recs) != d.Len()-20 {
+		t.Errorf("stats %+v, %d received: want no retry, two batches of 10 dead-lettered, the rest (%d) received", st, len(rv.recs), d.Len()-20)
+	}
+	data, err := os.ReadFile(o.DeadLetterFile)
+	if err != nil || bytes.Count(data, []byte("\n")) != 20 {
+		t.Errorf("dead-letter file: %d lines (%v), want 20", bytes.Count(data, []byte("\n")), err)
+	}
+}
+
+// FuzzPartialSuccess: any answer body (the receiver's bytes are not ours) reads without a
+// panic, and never as a negative count (make fuzz).
+func FuzzPartialSuccess(f *testing.F) {
+	for _, s := range []string{`{"partialSuccess":{"rejectedLogRecords":"3"}}`, "\x0a\x02\x08\x03", "\x0a\x05\x12\x03abc", "\x0a\xff\xff\xff\xff\x0f"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if n, _ := partialSuccess(b); n < 0 {
+			t.Fatalf("%d rejected for %q", n, b)
+		}
+	})
 }

@@ -33,7 +33,7 @@ var Intake = &intake.Intake{
 			return nil, intake.Invalid("otlp_encoding", "protobuf (application/x-protobuf, the default) or json")
 		}
 		w := &deliver.Wire{Name: "otlp", Framing: newFraming(get("otlp_service_name"), host, pb),
-			Path: "/v1/logs", Answer: partialSuccess}
+			Path: "/v1/logs", Answer: partialSuccess, Retryable: retryable}
 		if h := get("otlp_header"); h != "" {
 			for i := 0; i < len(h); i++ {
 				if !tokenChar(h[i]) {
@@ -58,6 +58,12 @@ var Intake = &intake.Intake{
 		o.Wire = w
 		return intake.HTTP, nil
 	},
+}
+
+// retryable: the OTLP/HTTP specification's retryable statuses; every other failure is
+// permanent for the request ("MUST NOT be retried").
+func retryable(status int) bool {
+	return status == 429 || status == 502 || status == 503 || status == 504
 }
 
 func tokenChar(c byte) bool {

@@ -127,13 +127,7 @@ func (w *writer) close(m int) {
 	binary.PutUvarint(w.dst[m:], uint64(l))
 }
 
-// bytesField writes a length-delimited field of known bytes.
-func (w *writer) bytesField(field byte, p []byte) {
-	w.tag(field, wireLen)
-	w.varint(uint64(len(p)))
-	w.b(p)
-}
-
+// stringField writes a length-delimited field of known text.
 func (w *writer) stringField(field byte, p string) {
 	w.tag(field, wireLen)
 	w.varint(uint64(len(p)))

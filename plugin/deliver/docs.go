@@ -116,6 +116,9 @@ func (d *Docs) IsError(i int) bool { return d.errs[i] }
 // Bytes is the total size of the documents, without framing.
 func (d *Docs) Bytes() int { return len(d.buf) }
 
+// Held is the memory d's document buffer holds: what a reused Docs keeps between chunks.
+func (d *Docs) Held() int { return cap(d.buf) }
+
 func trimEOL(b []byte) []byte {
 	for len(b) > 0 && (b[len(b)-1] == '\n' || b[len(b)-1] == '\r') {
 		b = b[:len(b)-1]

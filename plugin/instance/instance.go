@@ -36,8 +36,10 @@ const (
 const maxIdleScratch = 4
 
 // maxPooledDocBytes bounds the document buffer a scratch may keep between flushes, so that one
-// giant chunk does not pin its memory for the life of the process.
-const maxPooledDocBytes = 64 << 20
+// giant chunk does not pin its memory for the life of the process: 16 MiB holds the
+// documents of a 12 MB chunk (Fluent Bit's chunks are about 2 MB); a larger one allocates
+// its buffer for that flush only.
+const maxPooledDocBytes = 16 << 20
 
 // Instance is one configured output.
 type Instance struct {
@@ -275,7 +277,7 @@ func (in *Instance) flush(data []byte, again bool) Code {
 }
 
 func (in *Instance) release(sc *scratch) {
-	if sc.docs.Bytes() > maxPooledDocBytes {
+	if sc.docs.Held() > maxPooledDocBytes {
 		return
 	}
 	in.scratch.Put(sc)

@@ -546,3 +546,82 @@ func TestConcurrentDeliver(t *testing.T) {
 		t.Errorf("stats %+v", st)
 	}
 }
+
+// A fresh chunk (Docs.Fresh: the instance knows it was never handed back) is sent without
+// keying its bodies. Delivered, it leaves the memory empty; ended Retry, its accepted
+// batches are keyed then, and the chunk coming back (not fresh) skips them: each
+// document accepted exactly once, as when every body is keyed.
+func TestFreshChunkKeyedOnlyWhenItComesBack(t *testing.T) {
+	var mu sync.Mutex
+	down := false
+	in := newIntake(t, func(n int, _ request, _ http.ResponseWriter, _ *http.Request) int {
+		mu.Lock()
+		defer mu.Unlock()
+		if n == 7 {
+			down = true // the first chunk's 5 batches, then 2 of the second's, accepted
+		}
+		if down {
+			return 503
+		}
+		return 200
+	})
+	o := testOptions(in.URL, nil)
+	o.BatchEvents = 10
+	o.RetryBudget = 50 * time.Millisecond
+	s := mustNew(t, o)
+	first := mkDocs(0, 50, 200)
+	first.Fresh = true
+	if r := s.Deliver(context.Background(), first); r != Delivered {
+		t.Fatalf("first chunk: %v", r)
+	}
+	if s.mem.n != 0 {
+		t.Fatalf("a fresh chunk delivered whole left %d keys in the memory: its bodies were hashed", s.mem.n)
+	}
+	second := mkDocs(50, 50, 200)
+	second.Fresh = true
+	if r := s.Deliver(context.Background(), second); r != Retry {
+		t.Fatalf("second chunk: %v, want retry", r)
+	}
+	if s.mem.n != 2 {
+		t.Errorf("%d keys remembered after the fresh chunk ended Retry, want its 2 accepted batches", s.mem.n)
+	}
+	mu.Lock()
+	down = false
+	mu.Unlock()
+	second.Fresh = false // handed back: the instance's retried set holds it
+	before := len(in.requests())
+	if r := s.Deliver(context.Background(), second); r != Delivered {
+		t.Fatalf("second chunk, retried: %v", r)
+	}
+	if sent := len(in.requests()) - before; sent != 3 {
+		t.Errorf("the retried chunk sent %d requests, want 3 (its accepted batches skipped)", sent)
+	}
+	if st := s.Stats(); st.Skipped != 2 || st.Delivered != 100 {
+		t.Errorf("stats %+v", st)
+	}
+	in.exactlyOnce(t, 0, 100)
+}
+
+// A fresh chunk that ends Failed (the dead-letter file could not be written; the instance
+// keeps such a chunk for retry) keys what it settled too: its retry sends only the rest.
+func TestFreshChunkFailedIsKeyed(t *testing.T) {
+	in := newIntake(t, func(n int, _ request, _ http.ResponseWriter, _ *http.Request) int {
+		if n == 0 {
+			return 400
+		}
+		return 200
+	})
+	o := testOptions(in.URL, nil)
+	o.BatchEvents = 5
+	o.DeadLetterFile = filepath.Join(t.TempDir(), "dead.ndjson")
+	s := mustNew(t, o)
+	s.dl.f.Close() // the next write fails
+	docs := mkDocs(0, 10, 100)
+	docs.Fresh = true
+	if r := s.Deliver(context.Background(), docs); r != Failed {
+		t.Fatalf("result %v, want failed", r)
+	}
+	if s.mem.n != 1 {
+		t.Errorf("%d keys after the failed fresh chunk, want 1 (the accepted batch)", s.mem.n)
+	}
+}

@@ -22,6 +22,7 @@ type scratch struct {
 	done  []bool     // done[k]: document k is settled
 	fates []itemFate // a per-item answer, one per document of the request
 	bits  []uint64   // a progress bitmap being read or written
+	later [][]int32  // the requests of a fresh chunk, keyed only if the chunk comes back
 }
 
 // sink is an io.Writer appending to a byte slice, so gzip output lands in a reused
@@ -69,6 +70,10 @@ func (p *scratchPool) put(sc *scratch) {
 	}
 	if cap(sc.done) > maxPooled {
 		sc.done = nil
+	}
+	clear(sc.later[:cap(sc.later)]) // do not pin old selection arenas
+	if cap(sc.later) > maxPooled/64 {
+		sc.later = nil
 	}
 	clear(sc.fates[:cap(sc.fates)]) // do not pin the reasons of an old answer
 	if cap(sc.fates) > maxPooled/32 {

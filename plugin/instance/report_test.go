@@ -22,7 +22,9 @@ import (
 // TestThroughputReport is what `make bench` prints: the whole flush path (chunk bytes to
 // gzipped batches, no network) against the machine's own limits on the same bytes —
 // fastjson parsing every event and nothing else, and gzip of the raw lines and nothing
-// else. The ratios, not the absolute times, say where the plugin stands.
+// else. The ratios, not the absolute times, say where the plugin stands. The floor is
+// gzip of the documents the flush sends, alone, against the same yardstick: ECS
+// documents are larger than the events they come from, and compress at their own speed.
 func TestThroughputReport(t *testing.T) {
 	if os.Getenv("K8SAUDIT_BENCH") == "" {
 		t.Skip("set K8SAUDIT_BENCH=1 (make bench) to print the throughput report")
@@ -70,6 +72,15 @@ func TestThroughputReport(t *testing.T) {
 			}
 		})
 		zip := gzipOnly(lines)
+		// gzip of the documents the flush sends, alone: the part of the flush path no
+		// reading or normalizing can remove while the documents stay what they are.
+		rec := &recorder{}
+		newInstance(t, config.Map{"url": "http://intake.invalid/"}, rec).Flush(data)
+		var docs [][]byte
+		for _, body := range rec.bodies {
+			docs = append(docs, bytes.Split(bytes.TrimSuffix(body, []byte("\n")), []byte("\n"))...)
+		}
+		zipDocs := gzipOnly(docs)
 		mbps := func(r testing.BenchmarkResult) float64 {
 			return float64(inputBytes) * float64(r.N) / r.T.Seconds() / 1e6
 		}
@@ -84,8 +95,14 @@ func TestThroughputReport(t *testing.T) {
 		// Issue 20's yardstick: the flush path's time against parse-only plus gzip-only on
 		// the same bytes (time, not throughput: >1 means the flush costs more than both).
 		parseThenZip := 1 / (1/mbps(parse) + 1/mbps(zip))
-		fmt.Printf("  flush time / (parse-only + gzip-only) time %.2f (goal <= 1.30)\n\n",
+		fmt.Printf("  flush time / (parse-only + gzip-only) time %.2f (goal <= 1.30)\n",
 			ratioOf(t, name+" flush/(parse+gzip)", parseThenZip, mbps(flush)))
+		docBytes := 0
+		for _, d := range docs {
+			docBytes += len(d) + 1
+		}
+		fmt.Printf("  floor: gzip-only of the %d documents sent (%d bytes) / (parse-only + gzip-only) time %.2f\n\n",
+			len(docs), docBytes, ratioOf(t, name+" gzip(documents)/(parse+gzip)", parseThenZip, mbps(zipDocs)))
 	}
 }
 

@@ -69,4 +69,16 @@
 // rendering appends into the reused scratch buffer. Reuse one Reader per
 // goroutine (it is not safe for concurrent use); its zero value is ready after
 // Reset, and before Reset it behaves as an empty chunk.
+//
+// # Cost
+//
+// A record map with no top-level key that could name the body (tail with "Parser
+// json", the http input's EventList) is rendered in one pass (renderRecord); any
+// other record is first walked to choose its body, then rendered. The forms records
+// are made of (fixmap, fixarray, fixstr/str8/str16, fixints, nil, booleans) are
+// dispatched on their first byte, and a plain string under 16 bytes is checked and
+// copied a word at a time; every other form, and any form cut short, takes msgp's
+// readers, which say what is wrong. The reader before these shortcuts is kept in
+// the tests (render_ref_test.go) as the oracle they are fuzzed against, byte for byte
+// and error for error.
 package chunk

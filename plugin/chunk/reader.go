@@ -122,6 +122,9 @@ func (r *Reader) body(b []byte) ([]byte, bool, []byte, error) {
 	if msgp.NextType(b) != msgp.MapType {
 		return r.renderBody(b)
 	}
+	if body, o, ok := r.renderRecord(b); ok {
+		return body, true, o, nil
+	}
 	n, o, err := msgp.ReadMapHeaderBytes(b)
 	if err != nil {
 		return nil, false, b, r.fail(b, "bad record header", err)
@@ -164,6 +167,41 @@ func (r *Reader) body(b []byte) ([]byte, bool, []byte, error) {
 		return tooDeep, false, o, nil
 	}
 	return body, rendered, o, nil
+}
+
+// renderRecord renders the record map at b in one pass, for the record that has no key
+// naming a body (tail with "Parser json", the http input's EventList): it is the whole
+// record rendered, as body would find after a first pass over every key. It gives up
+// (ok false, nothing kept) at the first top-level key that could name a body, and at any
+// error (too deep or malformed): body's two passes then choose among the keys and say
+// what is wrong, exactly as for any other record. A record given up on has cost a
+// partial render; the tail's raw lines give up at their first key, "log".
+func (r *Reader) renderRecord(b []byte) (body, rest []byte, ok bool) {
+	n, o, err := msgp.ReadMapHeaderBytes(b)
+	if err != nil || 2*uint64(n) > uint64(len(o)) {
+		return nil, b, false
+	}
+	dst := append(r.scratch[:0], '{')
+	for i := uint32(0); i < n; i++ {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		if k, _, isStr := readStrOrBin(o); isStr && r.rank(k) != rankNone {
+			r.scratch = dst[:0]
+			return nil, b, false
+		}
+		if dst, o, err = r.renderKey(dst, o, 1); err == nil {
+			dst = append(dst, ':')
+			dst, o, err = r.render(dst, o, 1)
+		}
+		if err != nil {
+			r.scratch = dst[:0]
+			return nil, b, false
+		}
+	}
+	dst = append(dst, '}')
+	r.scratch = dst[:0]
+	return dst, o, true
 }
 
 // tooDeep is the body of a record nested deeper than MaxDepth: not JSON, so that the

@@ -1,6 +1,7 @@
 package chunk
 
 import (
+	"encoding/binary"
 	"math"
 	"strconv"
 
@@ -10,7 +11,53 @@ import (
 // render appends the msgpack value at b to dst as compact JSON and returns the
 // grown dst and what follows the value. depth counts the containers around the
 // value; recursion is bounded by MaxDepth.
+//
+// The forms an audit record is made of (fixmap, fixarray, short strings, small
+// integers, nil, booleans) are told apart by their first byte here, without msgp's
+// type lookup and readers: they are most of the values of a record, and the lookup
+// cost as much as writing them. Anything else, and any of these forms cut short by
+// the end of the chunk, takes renderOther, which says what is wrong.
 func (r *Reader) render(dst, b []byte, depth int) ([]byte, []byte, error) {
+	if len(b) == 0 {
+		return r.renderOther(dst, b, depth)
+	}
+	switch c := b[0]; {
+	case c <= 0x7f: // positive fixint
+		return strconv.AppendUint(dst, uint64(c), 10), b[1:], nil
+	case c >= 0xe0: // negative fixint
+		return strconv.AppendInt(dst, int64(int8(c)), 10), b[1:], nil
+	case c <= 0x8f: // fixmap
+		return r.renderMap(dst, b, depth)
+	case c <= 0x9f: // fixarray
+		return r.renderArray(dst, b, depth)
+	case c <= 0xbf: // fixstr
+		if n := int(c & 0x1f); n < len(b) {
+			return appendStr(dst, b[1:], n), b[1+n:], nil
+		}
+	case c == 0xd9: // str8
+		if len(b) >= 2 {
+			if n := int(b[1]); n+2 <= len(b) {
+				return appendStr(dst, b[2:], n), b[2+n:], nil
+			}
+		}
+	case c == 0xda: // str16
+		if len(b) >= 3 {
+			if n := int(binary.BigEndian.Uint16(b[1:])); n+3 <= len(b) {
+				return appendStr(dst, b[3:], n), b[3+n:], nil
+			}
+		}
+	case c == 0xc0:
+		return append(dst, "null"...), b[1:], nil
+	case c == 0xc2:
+		return append(dst, "false"...), b[1:], nil
+	case c == 0xc3:
+		return append(dst, "true"...), b[1:], nil
+	}
+	return r.renderOther(dst, b, depth)
+}
+
+// renderOther is render for every form by msgp's type lookup.
+func (r *Reader) renderOther(dst, b []byte, depth int) ([]byte, []byte, error) {
 	switch msgp.NextType(b) {
 	case msgp.MapType:
 		return r.renderMap(dst, b, depth)
@@ -79,8 +126,12 @@ func (r *Reader) renderMap(dst, b []byte, depth int) ([]byte, []byte, error) {
 	if depth >= MaxDepth {
 		return dst, b, r.fail(b, "nesting deeper than MaxDepth", nil)
 	}
-	n, o, err := msgp.ReadMapHeaderBytes(b)
-	if err != nil {
+	var n uint32
+	var o []byte
+	var err error
+	if len(b) > 0 && b[0]&0xf0 == 0x80 { // fixmap
+		n, o = uint32(b[0]&0x0f), b[1:]
+	} else if n, o, err = msgp.ReadMapHeaderBytes(b); err != nil {
 		return dst, b, r.fail(b, "bad map header", err)
 	}
 	// Fail before emitting megabytes of output for a header that lies.
@@ -92,7 +143,11 @@ func (r *Reader) renderMap(dst, b []byte, depth int) ([]byte, []byte, error) {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		if dst, o, err = r.renderKey(dst, o, depth+1); err != nil {
+		// A fixstr key, the usual one, directly; any other key by renderKey.
+		if len(o) > 0 && o[0]&0xe0 == 0xa0 && int(o[0]&0x1f) < len(o) {
+			k := int(o[0] & 0x1f)
+			dst, o = appendStr(dst, o[1:], k), o[1+k:]
+		} else if dst, o, err = r.renderKey(dst, o, depth+1); err != nil {
 			return dst, o, err
 		}
 		dst = append(dst, ':')
@@ -107,8 +162,12 @@ func (r *Reader) renderArray(dst, b []byte, depth int) ([]byte, []byte, error) {
 	if depth >= MaxDepth {
 		return dst, b, r.fail(b, "nesting deeper than MaxDepth", nil)
 	}
-	n, o, err := msgp.ReadArrayHeaderBytes(b)
-	if err != nil {
+	var n uint32
+	var o []byte
+	var err error
+	if len(b) > 0 && b[0]&0xf0 == 0x90 { // fixarray
+		n, o = uint32(b[0]&0x0f), b[1:]
+	} else if n, o, err = msgp.ReadArrayHeaderBytes(b); err != nil {
 		return dst, b, r.fail(b, "bad array header", err)
 	}
 	if uint64(n) > uint64(len(o)) {

@@ -2,6 +2,7 @@ package deliver
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -623,5 +624,69 @@ func TestFreshChunkFailedIsKeyed(t *testing.T) {
 	}
 	if s.mem.n != 1 {
 		t.Errorf("%d keys after the failed fresh chunk, want 1 (the accepted batch)", s.mem.n)
+	}
+}
+
+// With gzip on, a request is keyed by the hash of its compressed bytes (frameZipHash),
+// without gzip by the body's: either way a chunk delivered again skips exactly the bodies
+// already accepted, a chunk differing by one document is sent again whole, and the
+// bytes posted are the body hashed (the intake decompresses and checks each request).
+func TestAcceptedBodiesSkippedWithAndWithoutGzip(t *testing.T) {
+	for _, compress := range []bool{true, false} {
+		t.Run(map[bool]string{true: "gzip", false: "none"}[compress], func(t *testing.T) {
+			in := newIntake(t, func(int, request, http.ResponseWriter, *http.Request) int { return 200 })
+			o := testOptions(in.URL, nil)
+			o.Compress = compress
+			o.BatchEvents = 10
+			s := mustNew(t, o)
+			if r := s.Deliver(context.Background(), mkDocs(0, 30, 200)); r != Delivered {
+				t.Fatalf("first result %v", r)
+			}
+			if r := s.Deliver(context.Background(), mkDocs(0, 30, 200)); r != Delivered {
+				t.Fatalf("second result %v", r)
+			}
+			if st := s.Stats(); st.Requests != 3 || st.Skipped != 3 || st.SkippedDocs != 30 {
+				t.Fatalf("the same chunk again: %+v, want 3 requests and 3 skipped", st)
+			}
+			// Documents 0..19 as before (two bodies skipped), then 10 others (sent).
+			if r := s.Deliver(context.Background(), mkDocs(0, 20, 200)); r != Delivered {
+				t.Fatalf("third result %v", r)
+			}
+			if r := s.Deliver(context.Background(), mkDocs(30, 10, 200)); r != Delivered {
+				t.Fatalf("fourth result %v", r)
+			}
+			if st := s.Stats(); st.Requests != 4 || st.Skipped != 5 {
+				t.Fatalf("after a new batch: %+v, want 4 requests and 5 skipped", st)
+			}
+			for i, rq := range in.requests() {
+				if got := rq.header.Get("Content-Encoding") == "gzip"; got != compress {
+					t.Errorf("request %d: gzip %v, want %v", i, got, compress)
+				}
+			}
+			in.exactlyOnce(t, 0, 40)
+		})
+	}
+}
+
+// frameZipHash keys a body by its gzip output, which holds only while the same body
+// compresses to the same bytes in every scratch: fresh or reused, after any other body.
+func TestGzipDeterministicAcrossScratches(t *testing.T) {
+	p := newScratchPool(1)
+	a, b := frameRange(testFramings(t)[0], mkDocs(0, 40, 3000), 0, 40), frameRange(testFramings(t)[0], mkDocs(40, 7, 100), 0, 7)
+	fresh, reused := p.get(), p.get()
+	if _, err := p.gzip(reused, b); err != nil {
+		t.Fatal(err)
+	}
+	za, err := p.gzip(fresh, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	za = bytes.Clone(za)
+	zb, err := p.gzip(reused, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(za, zb) {
+		t.Fatal("the same body compressed to different bytes in two scratches")
 	}
 }

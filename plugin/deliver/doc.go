@@ -122,9 +122,11 @@
 //
 // # Idempotence
 //
-// A Sender remembers the keys of the last 4096 request bodies (uncompressed) whose
-// documents are all done (accepted or set aside); a key is two 64-bit maphashes under
-// independent per-process secret seeds, so a different body is never taken for a
+// A Sender remembers the keys of the last 4096 request bodies whose documents are all
+// done (accepted or set aside); a key is two 64-bit maphashes under independent
+// per-process secret seeds, of the body as posted (gzipped, when compression is on: the
+// Sender's gzip is deterministic and lossless, so equal compressed bytes are equal bodies,
+// and they are 3 to 5 times fewer to hash), so a different body is never taken for a
 // remembered one (an attacker who shapes event bytes cannot aim at 128 unknown bits); a parent batch that was split, or
 // answered per item, is remembered once all its documents are done. Before sending a
 // request whose body is remembered, Deliver skips it and counts it in Stats.Skipped.

@@ -14,15 +14,25 @@ const maxPooled = 16 << 20
 // the gzip writer (its window and tables are the expensive part), and the dead-letter
 // lines. One Deliver holds one scratch; the pool shares them between calls and workers.
 type scratch struct {
-	body  []byte
-	zout  sink
-	gz    *gzip.Writer
-	dl    []byte
-	idx   []int32    // selections of documents: the arena send's requests are cut from
-	done  []bool     // done[k]: document k is settled
-	fates []itemFate // a per-item answer, one per document of the request
-	bits  []uint64   // a progress bitmap being read or written
-	later [][]int32  // the requests of a fresh chunk, keyed only if the chunk comes back
+	body []byte
+	zout sink
+	// zipped is body compressed (it aliases zout), set by frameZipHash for the post of
+	// the same body; nil when body is not compressed yet.
+	zipped []byte
+	gz     *gzip.Writer
+	dl     []byte
+	idx    []int32    // selections of documents: the arena send's requests are cut from
+	done   []bool     // done[k]: document k is settled
+	fates  []itemFate // a per-item answer, one per document of the request
+	bits   []uint64   // a progress bitmap being read or written
+	later  []later    // the requests of a fresh chunk, keyed only if the chunk comes back
+}
+
+// later is a request of a fresh chunk: its documents, and whether it is one set aside
+// without being sent (setAsideAlone, keyed by its uncompressed body).
+type later struct {
+	sel   []int32
+	alone bool
 }
 
 // sink is an io.Writer appending to a byte slice, so gzip output lands in a reused
@@ -56,6 +66,7 @@ func (p *scratchPool) get() *scratch {
 }
 
 func (p *scratchPool) put(sc *scratch) {
+	sc.zipped = nil
 	if cap(sc.body) > maxPooled {
 		sc.body = nil
 	}

@@ -130,10 +130,6 @@
 // remembered one (an attacker who shapes event bytes cannot aim at 128 unknown bits); a parent batch that was split, or
 // answered per item, is remembered once all its documents are done. Before sending a
 // request whose body is remembered, Deliver skips it and counts it in Stats.Skipped.
-// Keys cost two passes over each body, so a chunk the caller marks fresh (Docs.Fresh: the
-// instance knows which chunks Fluent Bit hands back) is sent without them, and its
-// bodies are keyed and remembered only if the call ends Retry or Failed, the chunks that
-// come back: in the steady state nothing is hashed.
 // Bodies only partly done when a flush ends (a 413 split with one half accepted, a bulk
 // answer with items still to retry, a Splunk partial answer) are remembered, up to 1024
 // of them, with a bitmap of their done documents (progress.go): the chunk retried by

@@ -22,13 +22,6 @@ type Meta struct {
 // document costs no allocation once the buffers have grown to the chunk's size. The
 // caller owns it and reuses it from flush to flush (Reset); Deliver only reads it.
 type Docs struct {
-	// Fresh says no request of these documents was sent before: the chunk is not one
-	// Fluent Bit hands back after a Retry (the instance knows; see its retried set). A
-	// fresh chunk is sent without keying its request bodies: they are keyed, and
-	// remembered, only when the call ends Retry or Failed, the chunks that come back. The
-	// zero value consults the memory for every body, as every caller that cannot tell.
-	Fresh bool
-
 	buf   []byte
 	ends  []int // ends[i] is the end offset of document i in buf
 	keys  []byte
@@ -41,7 +34,6 @@ type Docs struct {
 
 // Reset empties d and keeps its buffers.
 func (d *Docs) Reset() {
-	d.Fresh = false
 	d.buf = d.buf[:0]
 	d.ends = d.ends[:0]
 	d.keys = d.keys[:0]

@@ -31,26 +31,6 @@ type flush struct {
 }
 
 func (f *flush) run() Result {
-	f.sc.later = f.sc.later[:0]
-	r := f.batches()
-	if f.docs.Fresh && r != Delivered {
-		// The chunk comes back (Retry, or Failed, which the instance keeps for retry when
-		// the dead-letter write failed): remember what this call settled, so that its
-		// next flush skips it.
-		for _, l := range f.sc.later {
-			h := f.frameZipHash(l.sel) // the key send looks up
-			if l.alone {
-				h = f.frameHash(l.sel) // the key setAsideAlone looks up
-			}
-			f.record(h, l.sel)
-		}
-		f.sc.zipped = nil
-	}
-	return r
-}
-
-// batches sends the chunk batch by batch.
-func (f *flush) batches() Result {
 	s := f.s
 	n := f.docs.Len()
 	f.sc.idx = f.sc.idx[:0]
@@ -130,15 +110,6 @@ func (f *flush) markDone(sel []int32) {
 // done; a body partly done by an earlier call sends only its rest.
 func (f *flush) send(sel []int32) outcome {
 	s := f.s
-	if f.docs.Fresh {
-		// Nothing of a fresh chunk was sent before: no key to look up; it is made at the
-		// end of the call if the chunk is to come back (run).
-		f.sc.body = frame(f.sc.body[:0], s.in.fr, f.docs, sel)
-		f.sc.zipped = nil // post compresses this body
-		r := f.attempt(sel, f.sc.body)
-		f.sc.later = append(f.sc.later, later{sel: sel})
-		return r
-	}
 	h := f.frameZipHash(sel)
 	if s.mem.has(h) {
 		f.markDone(sel)
@@ -472,11 +443,6 @@ func (f *flush) tooBig(k, maxDoc int) outcome {
 func (f *flush) setAsideAlone(k int, why DeadLetterReason, reason string) outcome {
 	s := f.s
 	sel := f.span(k, k+1)
-	if f.docs.Fresh {
-		r := f.reject(sel, Answer{}, why, reason)
-		f.sc.later = append(f.sc.later, later{sel: sel, alone: true})
-		return r
-	}
 	h := f.frameHash(sel)
 	if s.mem.has(h) {
 		f.markDone(sel)

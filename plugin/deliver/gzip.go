@@ -25,14 +25,6 @@ type scratch struct {
 	done   []bool     // done[k]: document k is settled
 	fates  []itemFate // a per-item answer, one per document of the request
 	bits   []uint64   // a progress bitmap being read or written
-	later  []later    // the requests of a fresh chunk, keyed only if the chunk comes back
-}
-
-// later is a request of a fresh chunk: its documents, and whether it is one set aside
-// without being sent (setAsideAlone, keyed by its uncompressed body).
-type later struct {
-	sel   []int32
-	alone bool
 }
 
 // sink is an io.Writer appending to a byte slice, so gzip output lands in a reused
@@ -81,10 +73,6 @@ func (p *scratchPool) put(sc *scratch) {
 	}
 	if cap(sc.done) > maxPooled {
 		sc.done = nil
-	}
-	clear(sc.later[:cap(sc.later)]) // do not pin old selection arenas
-	if cap(sc.later) > maxPooled/64 {
-		sc.later = nil
 	}
 	clear(sc.fates[:cap(sc.fates)]) // do not pin the reasons of an old answer
 	if cap(sc.fates) > maxPooled/32 {

@@ -6,9 +6,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 )
 
 // wrapFraming is an intake framing written outside the core, as a Wire carries one: a
@@ -202,53 +200,5 @@ func TestWireRefuseSetsAsideBeforeBatching(t *testing.T) {
 	}
 	if st := s.Stats(); st.DeadLetteredBy != [NumDeadLetterReasons]uint64{DeadRefused: 3} || st.Delivered != 7 {
 		t.Errorf("stats %+v", st)
-	}
-}
-
-// A fresh chunk that ends Retry keys its refused documents as setAsideAlone does, and its
-// accepted batches as send does: handed back, it dead-letters nothing twice and sends
-// nothing twice.
-func TestWireRefuseFreshChunkComesBack(t *testing.T) {
-	var mu sync.Mutex
-	in := newIntake(t, func(n int, _ request, _ http.ResponseWriter, _ *http.Request) int {
-		mu.Lock()
-		defer mu.Unlock()
-		if n == 1 {
-			return 503 // the second batch of the first call: the chunk goes back
-		}
-		return 200
-	})
-	o := testOptions(in.URL, nil)
-	o.Intake, o.BatchEvents, o.RetryBudget = "ndjsonish", 3, time.Millisecond
-	o.DeadLetterFile = filepath.Join(t.TempDir(), "dead.ndjson")
-	o.Wire = &Wire{Name: "ndjsonish", Framing: ndjsonFraming{}, Refuse: func(d *Docs, k int) string {
-		if d.IsError(k) {
-			return "not an audit event"
-		}
-		return ""
-	}}
-	s := mustNew(t, o)
-	src := mkDocs(0, 10, 80)
-	docs := new(Docs)
-	for k := 0; k < src.Len(); k++ {
-		docs.Append(src.Doc(k), Meta{AuditID: src.Key(k), Time: src.Time(k), Error: k%4 == 1})
-	}
-	docs.Fresh = true
-	if r := s.Deliver(context.Background(), docs); r != Retry {
-		t.Fatalf("first call: %v, want retry", r)
-	}
-	docs.Fresh = false
-	if r := s.Deliver(context.Background(), docs); r != Delivered {
-		t.Fatalf("second call: %v", r)
-	}
-	in.mu.Lock()
-	for id := 0; id < 10; id++ {
-		if want := map[bool]int{true: 0, false: 1}[id%4 == 1]; in.accepted[id] != want {
-			t.Errorf("document %d accepted %d times, want %d", id, in.accepted[id], want)
-		}
-	}
-	in.mu.Unlock()
-	if dead := readDeadLetters(t, o.DeadLetterFile); len(dead) != 3 {
-		t.Errorf("%d dead letters, want the 3 refused documents once each", len(dead))
 	}
 }

@@ -265,7 +265,6 @@ func (in *Instance) flush(data []byte, again bool) Code {
 	if sc.docs.Len() == 0 {
 		return OK
 	}
-	sc.docs.Fresh = !again
 	if r := in.shipper.Deliver(in.ctx, &sc.docs); r != deliver.Failed {
 		return r
 	}

@@ -7,11 +7,8 @@ import (
 )
 
 // retriedEntries bounds how many chunks handed back with Retry an instance remembers:
-// far more than Fluent Bit keeps in retry at once for one output. The sender relies on
-// it too: a chunk not in the set is fresh (deliver.Docs.Fresh), sent without consulting
-// the memory of accepted bodies, so a chunk forgotten while in retry is sent again whole
-// (at-least-once, never a loss).
-const retriedEntries = 4096
+// far more than Fluent Bit keeps in retry at once for one output.
+const retriedEntries = 1024
 
 // chunkKey identifies a chunk's bytes: two 64-bit hashes under independent secret seeds,
 // so that two different chunks are never taken for one (see deliver's bodyKey).

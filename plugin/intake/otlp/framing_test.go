@@ -26,6 +26,8 @@ var hostile = []string{
 	`{"event":{"kind":"alert","severity":99999999999999999999}}`,
 	`{"responseStatus":{"code":-500}}`,
 	// Not read as a map: sent as a string.
+	`{"a":[1E700]}`, // past float64: no doubleValue in either encoding
+	`{"a":0.5e400}`,
 	`{"a":"\x"}`,
 	`{"a":"` + "\x01" + `"}`,
 	`{"a":"` + "\xff\xfe" + `"}`,

@@ -306,15 +306,32 @@ func (s *scan) num() (tok []byte, isInt, ok bool) {
 		}
 		isInt = false
 	}
+	exp := 0 // the exponent's value, capped
 	if s.i < len(s.doc) && (s.doc[s.i] == 'e' || s.doc[s.i] == 'E') {
 		s.i++
+		neg := false
 		if s.i < len(s.doc) && (s.doc[s.i] == '+' || s.doc[s.i] == '-') {
+			neg = s.doc[s.i] == '-'
 			s.i++
 		}
+		expStart := s.i
 		if digits() == 0 {
 			return nil, false, false
 		}
+		for _, c := range s.doc[expStart:s.i] {
+			exp = min(exp*10+int(c-'0'), 1<<20)
+		}
+		if neg {
+			exp = -exp
+		}
 		isInt = false
+	}
+	// A number of 1e308 or more is past (or at the edge of) float64's range: no
+	// doubleValue holds it (a receiver refuses it in JSON, protobuf could only say Inf),
+	// so the document goes as a string. The value is below 10^(n+exp): n-1+exp under 308
+	// is in range whatever the digits.
+	if !isInt && n-1+exp >= 308 {
+		return nil, false, false
 	}
 	return s.doc[start:s.i], isInt, true
 }

@@ -117,7 +117,7 @@ func (f *framing) resourceLogs(w *writer, d *deliver.Docs, k int, first bool) {
 		res := w.open(1) // ResourceLogs.resource
 		w.b(f.resPB)
 		if c := sc.attrs[aCluster]; c != nil {
-			f.stringAttr(w, "k8s.cluster.name", c)
+			w.attr(1, false, "k8s.cluster.name", c) // Resource.attributes
 		}
 		w.close(res)
 		w.close(rl)
@@ -131,10 +131,7 @@ func (f *framing) resourceLogs(w *writer, d *deliver.Docs, k int, first bool) {
 	w.s(`}]}],"resource":{"attributes":[`)
 	w.b(f.resJSON)
 	if c := sc.attrs[aCluster]; c != nil {
-		if len(f.resJSON) > 0 {
-			w.s(",")
-		}
-		f.stringAttr(w, "k8s.cluster.name", c)
+		w.attr(1, len(f.resJSON) == 0, "k8s.cluster.name", c)
 	}
 	w.s(`]}}`)
 }
@@ -146,17 +143,8 @@ func (f *framing) record(w *writer, sc *scan, d *deliver.Docs, k int) {
 	if f.pb {
 		w.fixed64(1, uint64(max(d.Time(k), 0)))      // time_unix_nano
 		w.fixed64(11, uint64(max(d.Observed(k), 0))) // observed_time_unix_nano
-		start := w.pos()
 		body := w.open(5)
-		*sc = scan{doc: doc}
-		if !sc.body(w) {
-			// Not an object the walker reads: the document goes as one string (the same
-			// decision in DocLen and AppendDoc, since it depends on the bytes alone).
-			w.truncate(start)
-			*sc = scan{}
-			body = w.open(5)
-			w.validField(1, doc)
-		}
+		writeBody(w, sc, doc)
 		w.close(body)
 		sev := sc.severity()
 		w.tag(2, wireVarint)
@@ -168,19 +156,7 @@ func (f *framing) record(w *writer, sc *scan, d *deliver.Docs, k int) {
 		w.s(`","observedTimeUnixNano":"`)
 		w.int(max(d.Observed(k), 0))
 		w.s(`","body":`)
-		start := w.pos()
-		*sc = scan{doc: doc}
-		if !sc.body(w) {
-			w.truncate(start)
-			*sc = scan{}
-			w.s(`{"stringValue":`)
-			if w.count {
-				w.n += jsonw.QuotedLen(doc)
-			} else {
-				w.dst = jsonw.AppendQuoted(w.dst, doc)
-			}
-			w.s(`}`)
-		}
+		writeBody(w, sc, doc)
 		sev := sc.severity()
 		w.s(`,"severityNumber":`)
 		w.s(sevNumber[sev])
@@ -188,14 +164,11 @@ func (f *framing) record(w *writer, sc *scan, d *deliver.Docs, k int) {
 		w.s(sevText[sev])
 		w.s(`","attributes":[`)
 	}
-	sep := false
+	first := true
 	for a := range nAttrs {
 		if v := sc.attrs[a]; v != nil && a != aCluster {
-			if sep && !f.pb {
-				w.s(",")
-			}
-			sep = true
-			f.stringAttr(w, attrNames[a], v)
+			w.attr(6, first, attrNames[a], v) // LogRecord.attributes
+			first = false
 		}
 	}
 	if !f.pb {
@@ -203,25 +176,16 @@ func (f *framing) record(w *writer, sc *scan, d *deliver.Docs, k int) {
 	}
 }
 
-// stringAttr writes one attribute (a KeyValue) whose value is a string token of the
-// document: LogRecord.attributes (field 6) or Resource.attributes (field 1).
-func (f *framing) stringAttr(w *writer, name string, tok []byte) {
-	if !f.pb {
-		w.s(`{"key":"`)
-		w.s(name)
-		w.s(`","value":{"stringValue":`)
-		w.b(tok)
-		w.s(`}}`)
+// writeBody writes the document as the content of the body's AnyValue: a map when the
+// walker reads it, else, from the same start, the whole document as one string (the same
+// decision in DocLen and AppendDoc, since it depends on the bytes alone).
+func writeBody(w *writer, sc *scan, doc []byte) {
+	start := w.pos()
+	*sc = scan{doc: doc}
+	if sc.body(w) {
 		return
 	}
-	field := byte(6)
-	if name == "k8s.cluster.name" {
-		field = 1
-	}
-	kv := w.open(field)
-	w.stringField(1, name)
-	v := w.open(2)
-	w.tokenField(1, tok, false) // an attribute's token: whether it has escapes is not kept
-	w.close(v)
-	w.close(kv)
+	w.truncate(start)
+	*sc = scan{}
+	w.wholeString(doc)
 }

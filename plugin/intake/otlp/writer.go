@@ -205,10 +205,11 @@ func (w *writer) str(tok []byte, plain bool) {
 func (w *writer) number(tok []byte, isInt bool) {
 	switch {
 	case w.pb && isInt:
+		v, _ := strconv.ParseInt(string(tok), 10, 64) // at most 18 digits: it fits
 		w.tag(3, wireVarint)
-		w.varint(uint64(parseInt(tok)))
+		w.varint(uint64(v))
 	case w.pb:
-		f, _ := strconv.ParseFloat(string(tok), 64) // a checked JSON number; beyond float64: ±Inf
+		f, _ := strconv.ParseFloat(string(tok), 64) // the scan checked it parses
 		w.fixed64(4, math.Float64bits(f))
 	case isInt:
 		w.s(`{"intValue":"`)
@@ -315,18 +316,41 @@ func (w *writer) endElem(m mark) {
 	}
 }
 
-// parseInt reads an integer token of at most 18 digits (the scan's isInt).
-func parseInt(tok []byte) int64 {
-	neg := tok[0] == '-'
-	if neg {
-		tok = tok[1:]
+// wholeString writes doc, which the walker could not read as a map, as the content of an
+// AnyValue holding one string (invalid UTF-8 replaced in either encoding).
+func (w *writer) wholeString(doc []byte) {
+	if w.pb {
+		w.validField(1, doc)
+		return
 	}
-	var v int64
-	for _, c := range tok {
-		v = v*10 + int64(c-'0')
+	w.s(`{"stringValue":`)
+	if w.count {
+		w.n += jsonw.QuotedLen(doc)
+	} else {
+		w.dst = jsonw.AppendQuoted(w.dst, doc)
 	}
-	if neg {
-		return -v
+	w.s(`}`)
+}
+
+// attr writes one attribute, a KeyValue whose value is a string token of the document:
+// in protobuf as field (LogRecord.attributes 6, Resource.attributes 1), in JSON as an
+// element of the attributes array (first: no separator before it).
+func (w *writer) attr(field byte, first bool, name string, tok []byte) {
+	if !w.pb {
+		if !first {
+			w.s(",")
+		}
+		w.s(`{"key":"`)
+		w.s(name)
+		w.s(`","value":{"stringValue":`)
+		w.b(tok)
+		w.s(`}}`)
+		return
 	}
-	return v
+	kv := w.open(field)
+	w.stringField(1, name)
+	v := w.open(2)
+	w.tokenField(1, tok, false) // an attribute's token: whether it has escapes is not kept
+	w.close(v)
+	w.close(kv)
 }

@@ -30,7 +30,8 @@
 //	body                  the document as a map (kvlistValue): the ECS document, or the
 //	                      raw event with format raw; integers are intValue, other numbers
 //	                      doubleValue. A document that is not a JSON object the walker can
-//	                      read (deeper than 64 levels) is sent as one stringValue instead.
+//	                      read (deeper than 64 levels, a number of 1e308 or more) is sent
+//	                      as one stringValue instead.
 //	attributes            semantic conventions where one exists, from the document:
 //	                      k8s.namespace.name (orchestrator.namespace; raw
 //	                      objectRef.namespace), user.name (user.name; raw user.username),

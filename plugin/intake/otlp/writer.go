@@ -209,7 +209,7 @@ func (w *writer) number(tok []byte, isInt bool) {
 		w.tag(3, wireVarint)
 		w.varint(uint64(v))
 	case w.pb:
-		f, _ := strconv.ParseFloat(string(tok), 64) // the scan checked it parses
+		f, _ := strconv.ParseFloat(string(tok), 64) // the scan kept it below 1e308: it parses
 		w.fixed64(4, math.Float64bits(f))
 	case isInt:
 		w.s(`{"intValue":"`)

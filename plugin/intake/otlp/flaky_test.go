@@ -15,7 +15,6 @@ import (
 
 	"github.com/k8saudit/k8saudit/normalize"
 	"github.com/k8saudit/k8saudit/plugin/deliver"
-	"github.com/k8saudit/k8saudit/plugin/intake"
 )
 
 // A receiver that resets connections, answers 5xx, 429 with Retry-After and 408 before
@@ -60,11 +59,7 @@ func TestFlakyReceiverLosesAndDuplicatesNothing(t *testing.T) {
 	o := baseOptions()
 	o.BatchEvents, o.RetryBudget = 9, 300*time.Millisecond
 	o = configure(t, rv.URL, nil, o)
-	s, err := intake.HTTP(o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openHTTP(t, o)
 	d := realDocs(t, normalize.ECS)
 	start := time.Now()
 	calls := 0
@@ -153,11 +148,7 @@ func partialSuccessIsCountedAndLogged(t *testing.T, encoding, contentType string
 	o := baseOptions()
 	o.BatchEvents, o.APIKey, o.Logger = 20, "s3cr3t-t0ken", log
 	o = configure(t, rv.URL, map[string]string{"otlp_encoding": encoding}, o)
-	s, err := intake.HTTP(o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openHTTP(t, o)
 	d := realDocs(t, normalize.ECS)
 	if r := s.Deliver(context.Background(), d); r != deliver.Delivered {
 		t.Fatalf("Deliver = %v", r)
@@ -227,11 +218,7 @@ func TestOnlyTheSpecifiedStatusesAreRetried(t *testing.T) {
 	o := baseOptions()
 	o.BatchEvents, o.DeadLetterFile = 10, filepath.Join(t.TempDir(), "dead.ndjson")
 	o = configure(t, rv.URL, nil, o)
-	s, err := intake.HTTP(o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openHTTP(t, o)
 	d := realDocs(t, normalize.ECS)
 	if r := s.Deliver(context.Background(), d); r != deliver.Delivered {
 		t.Fatalf("Deliver = %v", r)

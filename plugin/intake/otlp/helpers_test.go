@@ -17,6 +17,7 @@ import (
 	"github.com/k8saudit/k8saudit/internal/testfix"
 	"github.com/k8saudit/k8saudit/normalize"
 	"github.com/k8saudit/k8saudit/plugin/deliver"
+	"github.com/k8saudit/k8saudit/plugin/intake"
 )
 
 // fixtureLogs are real audit logs of the repository's testdata/fixtures (provenance in
@@ -251,4 +252,15 @@ func mustJSON(v any) []byte {
 		panic(err)
 	}
 	return b
+}
+
+// openHTTP opens the intake on options o through the HTTP core, closed when the test ends.
+func openHTTP(t *testing.T, o deliver.Options) intake.Shipper {
+	t.Helper()
+	s, err := intake.HTTP(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return s
 }

@@ -15,7 +15,6 @@ import (
 
 	"github.com/k8saudit/k8saudit/normalize"
 	"github.com/k8saudit/k8saudit/plugin/deliver"
-	"github.com/k8saudit/k8saudit/plugin/intake"
 )
 
 // configure runs the intake's Configure as the config layer does (keys with their
@@ -155,11 +154,7 @@ func TestRequestsDecodeIntoTheEvents(t *testing.T) {
 				o := baseOptions()
 				o.BatchEvents, o.APIKey = 17, "s3cr3t-t0ken"
 				o = configure(t, rv.URL, map[string]string{"otlp_host_name": "node-1", "otlp_encoding": enc.name}, o)
-				s, err := intake.HTTP(o)
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer s.Close()
+				s := openHTTP(t, o)
 				d := realDocs(t, tc.format)
 				if r := s.Deliver(context.Background(), d); r != deliver.Delivered {
 					t.Fatalf("Deliver = %v", r)

@@ -418,21 +418,11 @@ func TestPartialRejectedIsServedAndSummed(t *testing.T) {
 		_, _ = w.Write([]byte{1<<3 | 2, 2, 1 << 3, 2})
 	}))
 	defer srv.Close()
-	cfg, _, err := config.Parse(config.Map{"intake": "otlp", "url": srv.URL, "batch_events": "10",
-		"metrics_listen": "127.0.0.1:0", "stats_interval": "0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hub := metrics.NewHub()
-	in, err := NewWith(cfg, logging.Discard(), With{Name: "k8saudit.0", Metrics: hub})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer in.Close()
+	in, addr := newMetered(t, config.Map{"intake": "otlp", "url": srv.URL, "batch_events": "10"})
 	if r := in.Flush(readFixture(t, "chunks", "v5-tail-raw.msgpack")); r != deliver.Delivered {
 		t.Fatalf("flush = %v", r)
 	}
-	m := scrape(t, hub.Addr())
+	m := scrape(t, addr)
 	k := `{intake="otlp",output="k8saudit.0"}`
 	if got, want := m["k8saudit_partial_rejected_total"+k], float64(2*requests); got != want || requests == 0 {
 		t.Errorf("partial_rejected_total %v, want 2 per request (%d requests)", got, requests)

@@ -170,11 +170,11 @@
 //     or any top-level kind of either body (Secret, SecretList,
 //     TokenRequest, TokenReview; escapes decoded, case folded), so that an
 //     event without objectRef or with a misleading one is still redacted
-//     (redact_class.go).
+//     (package redact, class.go).
 //   - In every body of every event: the value of a member whose key is
 //     Authorization or Proxy-Authorization (case folded), and a string
 //     whose text starts, after any whitespace, with Bearer or Basic (case
-//     folded) and whitespace (redact_cred.go).
+//     folded) and whitespace (package redact, cred.go).
 //   - In requestURI (url.original, url.path, url.query,
 //     kubernetes.audit.requestURI, event.original, format raw alike): the
 //     values of credential parameters, in the query, a fragment or a path
@@ -187,7 +187,7 @@
 //     otherwise). The value runs to the next '&' (to the next '/', '?' or
 //     '#' in the path) and is replaced whole, encoded or not; a parameter
 //     that names a credential only once decoded (x=1%26token%3D…) is
-//     replaced whole, its name included (redact_uri.go).
+//     replaced whole, its name included (package redact, uri.go).
 //
 // Options.RedactPaths are dotted paths from a body's root (arrays are
 // crossed: items.data.x reaches every item; a key holding a dot writes it

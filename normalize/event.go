@@ -1,6 +1,9 @@
 package normalize
 
-import "github.com/valyala/fastjson"
+import (
+	"github.com/k8saudit/k8saudit/normalize/internal/redact"
+	"github.com/valyala/fastjson"
+)
 
 // event holds what the ECS mapping reads from one audit event, extracted in a
 // single pass over its top-level keys. Byte slices point into the parser's
@@ -37,7 +40,7 @@ type event struct {
 
 	objectRef    *fastjson.Value
 	hasObjectRef bool // objectRef is an object
-	// For redaction (redact_class.go): dup, a top-level member the mapping
+	// For redaction (package redact, class.go): dup, a top-level member the mapping
 	// reads was given twice (the direct road refuses such events); refClass,
 	// the classes of the objectRefs before the last.
 	dup                                         bool
@@ -154,7 +157,7 @@ func (e *event) object(c uint8, x *fastjson.Value) {
 		e.impGroups = appendStrings(e.impGroups[:0], x.Get("groups"))
 	case copyObjectRef:
 		if e.hasObjectRef { // a second one: the first's class still counts
-			e.refClass |= refClass(e.apiGroup, e.resource, e.subresource)
+			e.refClass |= redact.RefClass(e.apiGroup, e.resource, e.subresource)
 		}
 		e.objectRef, e.hasObjectRef = x, true
 		e.resource = stringOf(x.Get("resource"))

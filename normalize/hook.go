@@ -42,7 +42,7 @@ func (n *Normalizer) hook(e *event) bool {
 	if !n.red.on && !(n.omitManaged && n.opt.Format == Raw) {
 		return true
 	}
-	mask := n.red.user | n.red.classMask
+	mask := n.red.User | n.red.classMask
 	drop := n.opt.Format == ECS || n.omitManaged
 	if n.keepReq {
 		e.req = n.redactBody(e.requestObject, e.req, drop, mask)
@@ -113,13 +113,13 @@ func (n *Normalizer) redactBody(v *fastjson.Value, idx int, drop bool, mask uint
 }
 
 // eventMask is the redaction mask of the current event's bodies.
-func (n *Normalizer) eventMask() uint64 { return n.red.user | n.red.classMask }
+func (n *Normalizer) eventMask() uint64 { return n.red.User | n.red.classMask }
 
 // modified reports whether the event as shipped differs from its input
 // text beyond sanitizing: event.original must then be rendered from the
 // event rather than copied.
 func (n *Normalizer) modified(e *event) bool {
-	return n.levelSet || !n.keepReq || !n.keepResp || n.red.any || n.red.user != 0 || (n.red.on && (!e.marked || e.dup)) || e.odd
+	return n.levelSet || !n.keepReq || !n.keepResp || n.red.any || n.red.User != 0 || (n.red.on && (!e.marked || e.dup)) || e.odd
 }
 
 // appendEvent renders the event as format raw does, with the hook's

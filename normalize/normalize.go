@@ -150,7 +150,7 @@ type Normalizer struct {
 	maxOriginal int
 
 	maxEvent int
-	userMask uint64 // the bits of Options.RedactPaths in red.pats
+	userMask uint64 // the bits of Options.RedactPaths in red.Paths
 
 	p          fastjson.Parser // the record, stripped of its bodies (strip.go)
 	inner      fastjson.Parser // an AKS envelope whose properties.log is a JSON string
@@ -233,8 +233,8 @@ func New(o Options) *Normalizer {
 	}
 	n.keepReq, n.keepResp = true, true
 	n.red = newRedactor(o)
-	n.sc.pats, n.exact.pats = n.red.pats, n.red.pats
-	n.userMask = n.red.user
+	n.sc.pats, n.exact.pats = n.red.Paths, n.red.Paths
+	n.userMask = n.red.User
 	return n
 }
 

@@ -3,7 +3,6 @@ package normalize
 import (
 	"bytes"
 	"encoding/json"
-	"net/url"
 	"strings"
 	"testing"
 	"unicode"
@@ -13,7 +12,7 @@ import (
 // general road, and the scanner with and without skipPlain, write the same
 // documents; and read back with encoding/json, no string in the body looks
 // like an Authorization value and no Authorization key keeps its value
-// (isCredentialText is written apart from redact_cred.go).
+// (isCredentialText is written apart from package redact).
 func FuzzRedactBody(f *testing.F) {
 	for _, s := range []string{
 		`{"headers":{"Authorization":"Bearer x"}}`, `{"a":["\u0042earer x","basic\ty"]}`,
@@ -94,44 +93,4 @@ func isCredentialText(s string) bool {
 		}
 	}
 	return false
-}
-
-// FuzzRedactURI: for any URI, redactURI does not panic and replaces
-// something when it says so; for a parameter
-// name=SECRET whose name net/url decodes (repeatedly) to a credential's,
-// SECRET is gone.
-func FuzzRedactURI(f *testing.F) {
-	for _, s := range []string{"acc%65ss_token", "access%5Ftoken", "%2574oken", "x%26token", "api+key", "Sig", "%", "%G1", "a;token", "#id_token"} {
-		f.Add("/api/v1/pods?limit=1&", s)
-	}
-	f.Add("/api/v1/pods;", "token")
-	f.Add("/api/v1/pods#", "key")
-	f.Fuzz(func(t *testing.T, prefix, name string) {
-		uri := prefix + name + "=SECRETVALUE&x=1"
-		got, ok := redactURI(nil, []byte(uri))
-		if ok && !bytes.Contains(got, []byte(RedactedValue)) {
-			t.Fatalf("redactURI(%q) = %q: nothing replaced", uri, got)
-		}
-		if !ok && len(got) != 0 {
-			t.Fatalf("redactURI(%q) wrote %q without a credential", uri, got)
-		}
-		// A name net/url reads as a credential's, after a separator.
-		if strings.ContainsAny(name, "&;/?#=") || prefix != "" && !strings.ContainsAny(prefix[len(prefix)-1:], "&;/?#") {
-			return
-		}
-		d := name
-		for range maxDecodeRounds {
-			u, err := url.QueryUnescape(d)
-			if err != nil || u == d {
-				break
-			}
-			d = u
-		}
-		if strings.ContainsAny(d, "&;/?#=") || !credentialName([]byte(strings.Trim(d, " \t\r\n"))) {
-			return
-		}
-		if bytes.Contains(got, []byte("SECRETVALUE")) || !ok {
-			t.Fatalf("redactURI(%q) = %q, %v: the value of %q (%q) stays", uri, got, ok, name, d)
-		}
-	})
 }

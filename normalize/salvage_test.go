@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"math/rand"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -495,7 +496,7 @@ func TestSalvageProperty(t *testing.T) {
 	for i := 0; i < runs; i++ {
 		op := i % nMutations
 		rec, want := mutate(evs[r.Intn(len(evs))], evs[r.Intn(len(evs))], op, r)
-		checkMutation(t, ns, rec, want, "mutation "+itoa(op))
+		checkMutation(t, ns, rec, want, "mutation "+strconv.Itoa(op))
 	}
 }
 
@@ -511,7 +512,7 @@ func FuzzSalvage(f *testing.F) {
 		r := rand.New(rand.NewSource(seed))
 		ev, other := evs[int(which)%len(evs)], evs[(int(which)+1)%len(evs)]
 		rec, want := mutate(ev, other, int(op)%nMutations, r)
-		checkMutation(t, ns, rec, want, "mutation "+itoa(int(op)%nMutations))
+		checkMutation(t, ns, rec, want, "mutation "+strconv.Itoa(int(op)%nMutations))
 	})
 }
 

@@ -6,6 +6,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/k8saudit/k8saudit/internal/jsonw"
+	"github.com/k8saudit/k8saudit/normalize/internal/redact"
 )
 
 // The body scanner validates one JSON value (strict RFC 8259 grammar) and
@@ -91,7 +92,7 @@ type scanner struct {
 	podSpec                            [len(podSpecMembers)]int32
 	podSpecOK                          bool // podSpec holds the first of each (see notePodSpecMember)
 	nameRaw                            []byte
-	kindClass                          uint8 // the classes its top-level "kind" members name (redact_class.go)
+	kindClass                          uint8 // the classes its top-level "kind" members name (package redact, class.go)
 	topCount                           int
 	allObjects                         bool
 
@@ -99,14 +100,14 @@ type scanner struct {
 	// of those that apply to this body (0 = none, and no cost). lv runs
 	// beside stack while rootMask != 0: the paths still alive in each
 	// container and how many keys lead to it (arrays are transparent).
-	pats       []redactPath
+	pats       []redact.Path
 	rootMask   uint64
 	lv         []redactLevel
 	pendMask   uint64 // the paths alive in the value of the member just keyed
 	pendSeg    int32
 	redactNext bool // the value about to be scanned is replaced
 	redacted   bool // something in this body was replaced
-	cred       bool // replace credentials under any path (redact_cred.go)
+	cred       bool // replace credentials under any path (package redact, cred.go)
 }
 
 // flush appends the pending input up to i and moves the mark to next. Past
@@ -233,7 +234,7 @@ func (s *scanner) value(i int) (int, bool) {
 		}
 		next := s.next
 		s.next = nextPlain
-		if s.cred && src[i] == '"' && !s.dropping && mayBeCredential(src, i+1) && credentialValue(src, i+1) {
+		if s.cred && src[i] == '"' && !s.dropping && redact.MayBeCredential(src, i+1) && redact.CredentialValue(src, i+1) {
 			s.redactNext = true
 		}
 		if s.redactNext {
@@ -241,7 +242,7 @@ func (s *scanner) value(i int) (int, bool) {
 			// then the value scanned without output.
 			s.redactNext = false
 			s.flush(i, i)
-			s.emit(redactedJSON)
+			s.emit(redact.JSON)
 			s.redacted = true
 			s.dropping, s.dropDepth = true, len(s.stack)
 		}
@@ -575,7 +576,7 @@ func (s *scanner) key(i, memberOut int) (int, bool) {
 		}
 	}
 	// k is unescaped here (above) when it had an escape.
-	if s.cred && !s.dropping && mayBeAuthKey(k) && s.authKey(k, false) {
+	if s.cred && !s.dropping && redact.MayBeAuthKey(k) && s.authKey(k, false) {
 		s.redactNext = true
 	}
 	if !s.dropping {

@@ -1,6 +1,10 @@
 package normalize
 
-import "unicode/utf8"
+import (
+	"unicode/utf8"
+
+	"github.com/k8saudit/k8saudit/normalize/internal/redact"
+)
 
 // Plain subtrees. Below the body's second level the scanner's bookkeeping
 // (what a key is, what the next value is for, where a member starts in the
@@ -11,7 +15,7 @@ import "unicode/utf8"
 // meets anything else it gives way (ok false) and the scanner takes the
 // container from its start; TestSkipPlainAgrees holds the two to the same
 // output. Bodies with a path to redact never come here, and a credential
-// (redact_cred.go) makes it give way too.
+// (package redact, cred.go) makes it give way too.
 
 // skipPlain checks the container at src[i] ('{' or '['), at stack depth
 // depth, and returns the index after it; meta says it is the value of a
@@ -40,7 +44,7 @@ func (s *scanner) skipPlain(src []byte, i, depth int, meta bool) (int, bool) {
 			if !ok || s.drop && esc { // an escaped key is compared by the scanner
 				return 0, false
 			}
-			if k := src[i+1 : j-1]; s.cred && (esc || mayBeAuthKey(k)) && s.authKey(k, esc) {
+			if k := src[i+1 : j-1]; s.cred && (esc || redact.MayBeAuthKey(k)) && s.authKey(k, esc) {
 				return 0, false // replaced by the scanner
 			}
 			if s.drop {
@@ -61,7 +65,7 @@ func (s *scanner) skipPlain(src []byte, i, depth int, meta bool) (int, bool) {
 		var ok bool
 		switch c := src[i]; c {
 		case '"':
-			if s.cred && mayBeCredential(src, i+1) && credentialValue(src, i+1) {
+			if s.cred && redact.MayBeCredential(src, i+1) && redact.CredentialValue(src, i+1) {
 				return 0, false // replaced by the scanner
 			}
 			i, _, ok = plainString(src, i+1)

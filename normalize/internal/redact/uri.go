@@ -1,4 +1,6 @@
-package normalize
+package redact
+
+import "bytes"
 
 // Credentials in the request URI. A client may put a token in a query
 // parameter (?access_token=, ?api_key=, an OAuth fragment), and one that
@@ -31,12 +33,12 @@ package normalize
 // passes; no decoder chain goes that deep.
 const maxDecodeRounds = 8
 
-// redactURI appends uri to dst with the values of credential parameters
-// replaced by RedactedValue, and reports whether any was; dst is returned
+// URI appends uri to dst with the values of credential parameters
+// replaced by Value, and reports whether any was; dst is returned
 // unchanged when none was. It never allocates once dst has grown: what it
 // decodes goes to dst's spare room and is taken back.
-func redactURI(dst, uri []byte) ([]byte, bool) {
-	eq, pc := indexByte(uri, '='), indexByte(uri, '%')
+func URI(dst, uri []byte) ([]byte, bool) {
+	eq, pc := bytes.IndexByte(uri, '='), bytes.IndexByte(uri, '%')
 	maybe := eq >= 0 && plainMayHoldCredential(uri, eq)
 	if !maybe && pc >= 0 {
 		dst, maybe = encodedMayHoldCredential(dst, uri, pc)
@@ -65,11 +67,11 @@ func plainMayHoldCredential(uri []byte, eq int) bool {
 		}
 		if s == 0 || uri[s-1] != '=' { // else not the first '=' of its parameter
 			name := uri[s:eq]
-			if credentialName(trimSpaceASCII(name)) || indexByte(name, '+') >= 0 {
+			if credentialName(trimSpaceASCII(name)) || bytes.IndexByte(name, '+') >= 0 {
 				return true
 			}
 		}
-		next := indexByte(uri[eq+1:], '=')
+		next := bytes.IndexByte(uri[eq+1:], '=')
 		if next < 0 {
 			return false
 		}
@@ -93,7 +95,7 @@ func encodedMayHoldCredential(dst, uri []byte, pc int) ([]byte, bool) {
 		}
 		dst = append(dst[:base], uri[s:e]...)
 		d := percentDecode(dst[base:], true)
-		for i := indexByte(d, '='); i >= 0; {
+		for i := bytes.IndexByte(d, '='); i >= 0; {
 			n := i
 			for n > 0 && !uriSep(d[n-1]) && d[n-1] != '=' {
 				n--
@@ -101,13 +103,13 @@ func encodedMayHoldCredential(dst, uri []byte, pc int) ([]byte, bool) {
 			if credentialName(trimSpaceASCII(d[n:i])) {
 				return dst[:base], true
 			}
-			next := indexByte(d[i+1:], '=')
+			next := bytes.IndexByte(d[i+1:], '=')
 			if next < 0 {
 				break
 			}
 			i += 1 + next
 		}
-		next := indexByte(uri[e:], '%')
+		next := bytes.IndexByte(uri[e:], '%')
 		if next < 0 {
 			break
 		}
@@ -130,7 +132,7 @@ func walkURI(dst, uri []byte, write bool) ([]byte, bool) {
 		}
 		part := uri[start:end]
 		redactFrom := -1 // where the replaced text starts
-		if eq := indexByte(part, '='); eq >= 0 {
+		if eq := bytes.IndexByte(part, '='); eq >= 0 {
 			st := len(dst)
 			var name []byte
 			dst, name = decodedName(dst, part[:eq])
@@ -139,7 +141,7 @@ func walkURI(dst, uri []byte, write bool) ([]byte, bool) {
 			}
 			dst = dst[:st]
 		}
-		if redactFrom < 0 && indexByte(part, '%') >= 0 {
+		if redactFrom < 0 && bytes.IndexByte(part, '%') >= 0 {
 			var held bool
 			if dst, held = decodedHoldsCredential(dst, part); held {
 				redactFrom = start
@@ -152,7 +154,7 @@ func walkURI(dst, uri []byte, write bool) ([]byte, bool) {
 				found = true
 				if write {
 					dst = append(dst, uri[mark:redactFrom]...)
-					dst = append(dst, RedactedValue...)
+					dst = append(dst, Value...)
 					mark = vEnd
 				}
 				next = vEnd
@@ -201,7 +203,7 @@ func valueEnd(uri []byte, i int, query bool) int {
 // decodedName returns raw decoded (see percentDecode) and trimmed; when it
 // needs decoding, the text is appended to dst, which the caller takes back.
 func decodedName(dst, raw []byte) ([]byte, []byte) {
-	if indexByte(raw, '%') < 0 && indexByte(raw, '+') < 0 {
+	if bytes.IndexByte(raw, '%') < 0 && bytes.IndexByte(raw, '+') < 0 {
 		return dst, trimSpaceASCII(raw)
 	}
 	st := len(dst)
@@ -226,7 +228,7 @@ func decodedHoldsCredential(dst, part []byte) ([]byte, bool) {
 			end++
 		}
 		sub := d[i:end]
-		if eq := indexByte(sub, '='); eq >= 0 && eq+1 < len(sub) && credentialName(trimSpaceASCII(sub[:eq])) {
+		if eq := bytes.IndexByte(sub, '='); eq >= 0 && eq+1 < len(sub) && credentialName(trimSpaceASCII(sub[:eq])) {
 			return dst, true
 		}
 		i = end + 1
@@ -356,3 +358,7 @@ func hasSuffixFold(b []byte, s string) bool {
 	}
 	return true
 }
+
+func isHex(c byte) bool { return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F' }
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }

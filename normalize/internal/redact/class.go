@@ -1,6 +1,6 @@
-package normalize
+package redact
 
-import "github.com/valyala/fastjson"
+import "bytes"
 
 // The classes of events whose bodies carry the built-in paths (Secrets,
 // TokenRequests, TokenReviews). An event is of a class when any of three
@@ -20,90 +20,50 @@ import "github.com/valyala/fastjson"
 //
 // An event of several classes gets the paths of each.
 
+// Class is a set of classes, one bit each.
+type Class = uint8
+
+// The classes.
 const (
-	classSecret = 1 << iota
-	classTokenRequest
-	classTokenReview
+	Secret Class = 1 << iota
+	TokenRequest
+	TokenReview
 )
 
-// classPaths returns the path bits of the classes in c.
-func (r *redactor) classPaths(c uint8) uint64 {
-	var m uint64
-	if c&classSecret != 0 {
-		m |= r.secret
-	}
-	if c&classTokenRequest != 0 {
-		m |= r.tokReq
-	}
-	if c&classTokenReview != 0 {
-		m |= r.tokRev
-	}
-	return m
-}
-
-// eventClass returns the classes of e (see above).
-func (n *Normalizer) eventClass(e *event) uint8 {
-	c := e.refClass | refClass(e.apiGroup, e.resource, e.subresource)
-	var pc uint8
-	n.red.scratch, pc = pathClass(n.red.scratch[:0], e.requestURI)
-	c |= pc
-	c |= n.bodyClass(e.requestObject, e.req) | n.bodyClass(e.responseObject, e.resp)
-	return c
-}
-
-// refClass returns the class an objectRef names.
-func refClass(apiGroup, resource, subresource []byte) uint8 {
+// RefClass returns the class an objectRef names.
+func RefClass(apiGroup, resource, subresource []byte) Class {
 	switch {
 	case len(apiGroup) == 0 && string(resource) == "secrets":
-		return classSecret
+		return Secret
 	case len(apiGroup) == 0 && string(resource) == "serviceaccounts" && string(subresource) == "token":
-		return classTokenRequest
+		return TokenRequest
 	case string(resource) == "tokenreviews":
-		return classTokenReview
+		return TokenReview
 	}
 	return 0
 }
 
-// bodyClass returns the classes a body's kind names: from the scan of a
-// marker's body, or from a tree's top-level members.
-func (n *Normalizer) bodyClass(v *fastjson.Value, idx int) uint8 {
-	if b := n.bodyAt(idx); b != nil {
-		return b.kindClass
-	}
-	if v == nil || v.Type() != fastjson.TypeObject {
-		return 0
-	}
-	var c uint8
-	o, _ := v.Object()
-	o.Visit(func(k []byte, x *fastjson.Value) {
-		if string(k) == "kind" && x.Type() == fastjson.TypeString {
-			c |= kindClass(x.GetStringBytes())
-		}
-	})
-	return c
-}
-
-// kindClass returns the class of an (unescaped) kind.
-func kindClass(k []byte) uint8 {
+// KindClass returns the class of an (unescaped) kind.
+func KindClass(k []byte) Class {
 	switch len(k) {
 	case len("Secret"), len("SecretList"):
-		if equalFoldASCII(k, "secret") || equalFoldASCII(k, "secretlist") {
-			return classSecret
+		if EqualFoldASCII(k, "secret") || EqualFoldASCII(k, "secretlist") {
+			return Secret
 		}
 	case len("TokenReview"), len("TokenRequest"):
-		if equalFoldASCII(k, "tokenreview") {
-			return classTokenReview
+		if EqualFoldASCII(k, "tokenreview") {
+			return TokenReview
 		}
-		if equalFoldASCII(k, "tokenrequest") {
-			return classTokenRequest
+		if EqualFoldASCII(k, "tokenrequest") {
+			return TokenRequest
 		}
 	}
 	return 0
 }
 
-// equalFoldASCII reports whether b is s (lower case) with ASCII case
+// EqualFoldASCII reports whether b is s (lower case) with ASCII case
 // folded; false when the lengths differ.
-func equalFoldASCII(b []byte, s string) bool {
+func EqualFoldASCII(b []byte, s string) bool {
 	if len(b) != len(s) {
 		return false
 	}
@@ -119,17 +79,17 @@ func equalFoldASCII(b []byte, s string) bool {
 	return true
 }
 
-// pathClass returns the class the request path of uri names (see above),
+// PathClass returns the class the request path of uri names (see above),
 // decoding it in scratch when it has a '%'; it returns scratch for reuse.
 // Every request pays it: pathClassFast settles most paths by their prefix,
 // and of the others, one pass looks for a segment that names a class's
 // resource before the path's structure is read (an escape: always).
-func pathClass(scratch, uri []byte) ([]byte, uint8) {
+func PathClass(scratch, uri []byte) ([]byte, uint8) {
 	p := uri
-	if q := indexByte(p, '?'); q >= 0 {
+	if q := bytes.IndexByte(p, '?'); q >= 0 {
 		p = p[:q]
 	}
-	if indexByte(p, '%') >= 0 {
+	if bytes.IndexByte(p, '%') >= 0 {
 		scratch = append(scratch[:0], p...)
 		p = percentDecode(scratch, false)
 		return scratch, pathStructClass(p)
@@ -157,7 +117,7 @@ func pathClassFast(p []byte) bool {
 	case hasPrefix(p, "/apis/"):
 		r = p[len("/apis/"):]
 		for range 2 { // the group and the version
-			j := indexByte(r, '/')
+			j := bytes.IndexByte(r, '/')
 			if j <= 0 {
 				return j < 0 && len(r) > 0 // no resource; an empty segment: slow
 			}
@@ -173,7 +133,7 @@ func pathClassFast(p []byte) bool {
 	}
 	if hasPrefix(r, "namespaces/") {
 		r = r[len("namespaces/"):]
-		j := indexByte(r, '/')
+		j := bytes.IndexByte(r, '/')
 		if j <= 0 {
 			return j < 0 && len(r) > 0 // a namespace itself; an empty segment: slow
 		}
@@ -201,14 +161,14 @@ var classSegments = [...]string{"secrets", "serviceaccounts", "tokenreviews"}
 // api/v1/… or apis/<group>/<version>/…, an optional watch/, an optional
 // namespaces/<ns>/, then <resource>[/<name>[/<subresource>]]. Empty
 // segments are skipped.
-func pathStructClass(p []byte) uint8 {
-	if f := indexByte(p, '#'); f >= 0 {
+func pathStructClass(p []byte) Class {
+	if f := bytes.IndexByte(p, '#'); f >= 0 {
 		p = p[:f]
 	}
 	var segs [8][]byte
 	n := 0
 	for i := 0; i < len(p) && n < len(segs); {
-		j := indexByte(p[i:], '/')
+		j := bytes.IndexByte(p[i:], '/')
 		if j < 0 {
 			j = len(p) - i
 		}
@@ -239,11 +199,11 @@ func pathStructClass(p []byte) uint8 {
 	}
 	switch res := rest[0]; {
 	case core && string(res) == "secrets":
-		return classSecret
+		return Secret
 	case core && string(res) == "serviceaccounts" && len(rest) >= 3 && string(rest[2]) == "token":
-		return classTokenRequest
+		return TokenRequest
 	case string(res) == "tokenreviews":
-		return classTokenReview
+		return TokenReview
 	}
 	return 0
 }

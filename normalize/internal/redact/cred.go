@@ -1,11 +1,13 @@
-package normalize
+package redact
 
 import (
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/k8saudit/k8saudit/internal/jsonw"
 )
 
-// Credentials in bodies, whatever the path: with Options.Redact, the body
+// Credentials in bodies, whatever the path: with Options.Redact (package normalize), the body
 // scanner replaces
 //
 //   - the value, whatever its type, of a member whose key is Authorization
@@ -19,24 +21,12 @@ import (
 // Keys and strings are read as a JSON decoder reads them, so an escape
 // (Authoriz\u0061tion, \u0042earer) does not hide them. The test that
 // costs something runs only on a string whose first byte could start one
-// (see mayBeCredential); every other string and key costs a byte compare.
+// (see MayBeCredential); every other string and key costs a byte compare.
 
-// noteKind records the class a top-level "kind" value names (every one:
-// a decoder that keeps the last and one that keeps the first must both be
-// covered).
-func (s *scanner) noteKind(raw []byte) {
-	k := raw
-	if hasBackslash(k) {
-		s.keyBuf = unescape(s.keyBuf[:0], k)
-		k = s.keyBuf
-	}
-	s.kindClass |= kindClass(k)
-}
-
-// mayBeCredential is credentialValue's inlined first test on the string
+// MayBeCredential is CredentialValue's inlined first test on the string
 // content at src[i]: 'B' or 'b' then 'e', 'a' (either case) or an escape;
 // an escape; whitespace; a non-ASCII byte (a Unicode space).
-func mayBeCredential(src []byte, i int) bool {
+func MayBeCredential(src []byte, i int) bool {
 	if i+1 >= len(src) {
 		return false
 	}
@@ -47,10 +37,10 @@ func mayBeCredential(src []byte, i int) bool {
 	return n == 'e' || n == 'a' || src[i+1] == '\\'
 }
 
-// credentialValue reports whether the string whose content starts at
+// CredentialValue reports whether the string whose content starts at
 // src[i] (after its opening quote) is an Authorization value: whitespace,
 // Bearer or Basic in any case, whitespace.
-func credentialValue(src []byte, i int) bool {
+func CredentialValue(src []byte, i int) bool {
 	r, i := jsonRune(src, i)
 	for unicode.IsSpace(r) {
 		r, i = jsonRune(src, i)
@@ -96,7 +86,7 @@ func jsonRune(src []byte, i int) (rune, int) {
 		}
 		switch src[i+1] {
 		case 'u':
-			r, ok := hex4(src[i+2:])
+			r, ok := jsonw.Hex4(src[i+2:])
 			if !ok {
 				return -1, i
 			}
@@ -122,27 +112,20 @@ func jsonRune(src []byte, i int) (rune, int) {
 	}
 }
 
-// mayBeAuthKey is authKey's inlined first test on an unescaped key: its
+// MayBeAuthKey is AuthKey's inlined first test on an unescaped key: its
 // length and first letter.
-func mayBeAuthKey(k []byte) bool {
+func MayBeAuthKey(k []byte) bool {
 	return len(k) == len("authorization") && k[0]|0x20 == 'a' || len(k) == len("proxy-authorization") && k[0]|0x20 == 'p'
 }
 
-// authKey reports whether an object key, as written (esc: it has an
-// escape), is Authorization or Proxy-Authorization, ASCII case folded.
-func (s *scanner) authKey(k []byte, esc bool) bool {
-	if esc {
-		if len(k) < len("authorization") {
-			return false
-		}
-		s.keyBuf = unescape(s.keyBuf[:0], k)
-		k = s.keyBuf
-	}
+// AuthKey reports whether an object key, unescaped, is Authorization or
+// Proxy-Authorization, ASCII case folded.
+func AuthKey(k []byte) bool {
 	switch len(k) {
 	case len("authorization"):
-		return equalFoldASCII(k, "authorization")
+		return EqualFoldASCII(k, "authorization")
 	case len("proxy-authorization"):
-		return equalFoldASCII(k, "proxy-authorization")
+		return EqualFoldASCII(k, "proxy-authorization")
 	}
 	return false
 }

@@ -4,6 +4,8 @@ import (
 	"bytes"
 
 	"github.com/k8saudit/k8saudit/internal/jsonw"
+	"github.com/k8saudit/k8saudit/normalize/internal/docwriter"
+	"github.com/k8saudit/k8saudit/normalize/internal/timestamp"
 	"github.com/valyala/fastjson"
 )
 
@@ -26,19 +28,19 @@ func (n *Normalizer) emit(e *event, original []byte) {
 	if n.opt.Detect != nil && !n.detect(e) {
 		return // not an alert, and only alerts are shipped
 	}
-	start := len(n.w.b)
+	start := len(n.w.B)
 	var ts int64
 	if n.opt.Format == Raw {
 		ts = n.timestamp(e)
 		switch {
 		case hooked:
-			n.w.b = n.appendEvent(n.w.b, e, true)
+			n.w.B = n.appendEvent(n.w.B, e, true)
 		case e.direct:
-			n.w.b = n.renderDirect(n.w.b)
+			n.w.B = n.renderDirect(n.w.B)
 		default:
-			n.w.b = n.appendValue(n.w.b, e.v, e.marked, false)
+			n.w.B = n.appendValue(n.w.B, e.v, e.marked, false)
 		}
-		n.w.b = n.appendDetectionRaw(n.w.b, start)
+		n.w.B = n.appendDetectionRaw(n.w.B, start)
 	} else {
 		ts = n.writeECS(e, original)
 	}
@@ -47,7 +49,7 @@ func (n *Normalizer) emit(e *event, original []byte) {
 	stStart := len(n.meta)
 	n.meta = append(n.meta, e.stage...)
 	n.spans = append(n.spans, docSpan{
-		start: start, end: len(n.w.b),
+		start: start, end: len(n.w.B),
 		idStart: idStart, idEnd: stStart,
 		stStart: stStart, stEnd: len(n.meta),
 		time:     ts,
@@ -62,13 +64,13 @@ func (n *Normalizer) emit(e *event, original []byte) {
 // requestReceivedTimestamp, then the v1beta1 timestamp, then the record time
 // (0 = none). A value that does not parse counts as absent.
 func (n *Normalizer) timestamp(e *event) int64 {
-	if t, ok := parseTimestamp(e.stageTS); ok {
+	if t, ok := timestamp.Parse(e.stageTS); ok {
 		return t
 	}
-	if t, ok := parseTimestamp(e.requestReceived); ok {
+	if t, ok := timestamp.Parse(e.requestReceived); ok {
 		return t
 	}
-	if t, ok := parseTimestamp(e.legacyTS); ok {
+	if t, ok := timestamp.Parse(e.legacyTS); ok {
 		return t
 	}
 	return n.recordTime
@@ -176,12 +178,12 @@ type cuts struct {
 // responseObject (the largest body as a rule), requestObject, then the end
 // of event.original. Only oversized events pay for the second writing.
 func (n *Normalizer) writeECS(e *event, original []byte) int64 {
-	start := len(n.w.b)
+	start := len(n.w.B)
 	c := cuts{origMax: n.maxEvent}
 	for {
-		n.w.b = n.w.b[:start]
+		n.w.B = n.w.B[:start]
 		ts := n.writeECSOnce(e, original, &c)
-		size := len(n.w.b) - start
+		size := len(n.w.B) - start
 		switch {
 		case size <= n.maxEvent:
 		case n.wroteResp && !c.noResp:
@@ -204,12 +206,12 @@ func (n *Normalizer) writeECSOnce(e *event, original []byte, c *cuts) int64 {
 	w := &n.w
 	n.truncated = c.noResp || c.noReq
 	n.wroteReq, n.wroteResp, n.origLen = false, false, 0
-	w.begin()
+	w.Begin()
 
 	// Each timestamp is parsed once; @timestamp is one of them (see
 	// timestamp), written from its text.
-	end, endOK := parseTimestamp(e.stageTS)
-	start, startOK := parseTimestamp(e.requestReceived)
+	end, endOK := timestamp.Parse(e.stageTS)
+	start, startOK := timestamp.Parse(e.requestReceived)
 	var ts int64
 	var tsText []byte
 	switch {
@@ -224,38 +226,38 @@ func (n *Normalizer) writeECSOnce(e *event, original []byte, c *cuts) int64 {
 		}
 	}
 	if ts != 0 {
-		w.timeText(kAtTimestamp, ts, tsText)
+		w.TimeText(kAtTimestamp, ts, tsText)
 	}
 
 	// event.*
 	out := outcome(e)
-	w.open(kEvent)
+	w.Open(kEvent)
 	n.writeEventKind()
 	// No event.code: ECS means a code naming the kind of event (a Windows
 	// Event ID); an audit event has none, and its auditID is event.id.
 	n.strSlot(kID, e.auditID, sAuditID)
 	n.strSlot(kAction, e.verb, sVerb)
-	w.openArr(kCategory)
-	w.constElem("api")
+	w.OpenArr(kCategory)
+	w.ConstElem("api")
 	if iamResource(e.resource) {
-		w.constElem("iam")
+		w.ConstElem("iam")
 	}
-	w.closeArr()
-	w.openArr(kType)
-	w.constElem(verbType(e.verb))
+	w.CloseArr()
+	w.OpenArr(kType)
+	w.ConstElem(verbType(e.verb))
 	if d := decisionType(e); d != "" {
-		w.constElem(d)
+		w.ConstElem(d)
 	}
-	w.closeArr()
-	w.strConst(kOutcome, out)
+	w.CloseArr()
+	w.StrConst(kOutcome, out)
 	if startOK {
-		w.timeText(kStart, start, e.requestReceived)
+		w.TimeText(kStart, start, e.requestReceived)
 	}
 	if endOK {
-		w.timeText(kEnd, end, e.stageTS)
+		w.TimeText(kEnd, end, e.stageTS)
 	}
 	if startOK && endOK && end >= start {
-		w.int(kDuration, end-start)
+		w.Int(kDuration, end-start)
 	}
 	n.strSlot(kReason, e.authzReason, sAuthzReason)
 	if n.salvaging && n.opt.KeepUnparsedText {
@@ -263,7 +265,7 @@ func (n *Normalizer) writeECSOnce(e *event, original []byte, c *cuts) int64 {
 		kept, cut := boundUTF8(n.salvRaw, min(n.maxOriginal, c.origMax))
 		n.truncated = n.truncated || cut
 		n.origLen = len(kept)
-		w.str(kOriginal, kept)
+		w.Str(kOriginal, kept)
 	} else if n.opt.EventOriginal {
 		switch {
 		case n.hooked() && n.modified(e):
@@ -281,44 +283,44 @@ func (n *Normalizer) writeECSOnce(e *event, original []byte, c *cuts) int64 {
 		kept, cut := boundUTF8(original, c.origMax)
 		n.truncated = n.truncated || cut
 		n.origLen = len(kept)
-		w.str(kOriginal, kept)
+		w.Str(kOriginal, kept)
 	}
-	w.close()
+	w.Close()
 
 	// user.*: the authenticated caller; the impersonated identity is
 	// user.effective (Sekoia puts it in user.name, which hides who acted).
-	w.open(kUser)
+	w.Open(kUser)
 	n.strSlot(kName, e.userName, sUserName)
 	n.strSlot(kID, e.userUID, sUserUID)
 	// Groups are user.group.name (ECS): user.roles would be rights, and
 	// a Kubernetes group grants none by itself (the bindings do).
-	w.open(kGroup)
+	w.Open(kGroup)
 	n.writeStrings(kName, e.userGroups, e.groupsPlain)
-	w.close()
-	w.open(kEffective)
+	w.Close()
+	w.Open(kEffective)
 	n.strSlot(kName, e.impName, sImpName)
 	n.strSlot(kID, e.impUID, sImpUID)
-	w.open(kGroup)
+	w.Open(kGroup)
 	n.writeStrings(kName, e.impGroups, e.impGroupsPlain)
-	w.close()
-	w.close()
-	w.close()
+	w.Close()
+	w.Close()
+	w.Close()
 
 	// source.* and related.*
 	n.collectIPs(e)
 	// A valid IP needs no escaping (validIP: digits, hex, '.', ':').
 	if len(n.ips) > 0 {
-		w.open(kSource)
-		w.strAs(kIP, n.ips[0], true)
-		w.strAs(kAddress, n.ips[0], true)
-		w.close()
+		w.Open(kSource)
+		w.StrAs(kIP, n.ips[0], true)
+		w.StrAs(kAddress, n.ips[0], true)
+		w.Close()
 	}
-	w.open(kRelated)
-	w.openArr(kIP)
+	w.Open(kRelated)
+	w.OpenArr(kIP)
 	for _, ip := range n.ips {
-		w.plainElem(ip)
+		w.PlainElem(ip)
 	}
-	w.closeArr()
+	w.CloseArr()
 	n.users = n.users[:0]
 	var usersPlain uint8 // the entries of n.users that need no escaping
 	for _, u := range [...]struct {
@@ -330,28 +332,28 @@ func (n *Normalizer) writeECSOnce(e *event, original []byte, c *cuts) int64 {
 			usersPlain |= 1 << before
 		}
 	}
-	w.openArr(kUser)
+	w.OpenArr(kUser)
 	for k, u := range n.users {
 		if usersPlain&(1<<k) != 0 {
-			w.plainElem(u)
+			w.PlainElem(u)
 		} else {
-			w.strElem(u)
+			w.StrElem(u)
 		}
 	}
-	w.closeArr()
-	w.close()
+	w.CloseArr()
+	w.Close()
 
 	// user_agent.*
 	if len(e.userAgent) > 0 {
 		ua := parseUserAgent(e.userAgent)
-		w.open(kUserAgentECS)
+		w.Open(kUserAgentECS)
 		n.strSlot(kOriginal, e.userAgent, sUserAgent)
-		w.strAs(kName, ua.name, e.isPlain(sUserAgent))
-		w.strAs(kVersion, ua.version, e.isPlain(sUserAgent))
-		w.open(kOS)
-		w.strAs(kName, ua.os, e.isPlain(sUserAgent))
-		w.close()
-		w.close()
+		w.StrAs(kName, ua.name, e.isPlain(sUserAgent))
+		w.StrAs(kVersion, ua.version, e.isPlain(sUserAgent))
+		w.Open(kOS)
+		w.StrAs(kName, ua.os, e.isPlain(sUserAgent))
+		w.Close()
+		w.Close()
 	}
 
 	// url.*
@@ -360,56 +362,56 @@ func (n *Normalizer) writeECSOnce(e *event, original []byte, c *cuts) int64 {
 		if i := bytes.IndexByte(path, '?'); i >= 0 {
 			path, query = path[:i], path[i+1:]
 		}
-		w.open(kURL)
+		w.Open(kURL)
 		n.strSlot(kOriginal, e.requestURI, sRequestURI)
-		w.strAs(kPath, path, e.isPlain(sRequestURI))
-		w.strAs(kQuery, query, e.isPlain(sRequestURI))
-		w.close()
+		w.StrAs(kPath, path, e.isPlain(sRequestURI))
+		w.StrAs(kQuery, query, e.isPlain(sRequestURI))
+		w.Close()
 	}
 
 	// http.*
-	w.open(kHTTP)
+	w.Open(kHTTP)
 	if m := verbMethod(e.verb); m != "" {
-		w.open(kRequest)
-		w.strConst(kMethod, m)
-		w.close()
+		w.Open(kRequest)
+		w.StrConst(kMethod, m)
+		w.Close()
 	}
 	if e.code > 0 {
-		w.open(kResponse)
-		w.int(kStatusCode, e.code)
-		w.close()
+		w.Open(kResponse)
+		w.Int(kStatusCode, e.code)
+		w.Close()
 	}
-	w.close()
+	w.Close()
 
 	// error.* on failures only: a 2xx status carries no error. A
 	// salvaged event (which has no status reason or message) says there
 	// why it was salvaged.
 	if out == outcomeFailure || n.salvaging {
-		w.open(kError)
+		w.Open(kError)
 		n.strSlot(kCode, e.statusReason, sStatusReason)
 		n.strSlot(kMessage, e.statusMessage, sStatusMessage)
 		if n.salvaging {
-			w.key(kMessage)
-			w.b = append(w.b, `"salvaged from a record that could not be parsed: `...)
-			w.b = jsonw.AppendEscaped(w.b, n.sv.msg)
-			w.b = append(w.b, '"')
+			w.Key(kMessage)
+			w.B = append(w.B, `"salvaged from a record that could not be parsed: `...)
+			w.B = jsonw.AppendEscaped(w.B, n.sv.msg)
+			w.B = append(w.B, '"')
 		}
-		w.close()
+		w.Close()
 	}
 
 	// orchestrator.*
-	w.open(kOrchestrator)
+	w.Open(kOrchestrator)
 	n.writeOrchestratorBase()
 	n.strSlot(kNamespace, e.namespace, sNamespace)
-	w.open(kResource)
+	w.Open(kResource)
 	n.strSlot(kType, e.resource, sResource)
 	if len(e.subresource) > 0 && len(e.resource) > 0 {
-		w.key(kSubtype)
-		w.b = append(w.b, '"')
-		w.b = n.appendSlot(w.b, e.resource, sResource)
-		w.b = append(w.b, '/')
-		w.b = n.appendSlot(w.b, e.subresource, sSubresource)
-		w.b = append(w.b, '"')
+		w.Key(kSubtype)
+		w.B = append(w.B, '"')
+		w.B = n.appendSlot(w.B, e.resource, sResource)
+		w.B = append(w.B, '/')
+		w.B = n.appendSlot(w.B, e.subresource, sSubresource)
+		w.B = append(w.B, '"')
 	}
 	if len(e.name) > 0 {
 		n.strSlot(kName, e.name, sName)
@@ -418,21 +420,21 @@ func (n *Normalizer) writeECSOnce(e *event, original []byte, c *cuts) int64 {
 		if len(name) == 0 {
 			name = n.bodyName(e.requestObject, e.req)
 		}
-		w.str(kName, name)
+		w.Str(kName, name)
 	}
 	n.strSlot(kID, e.uid, sUID)
-	w.close()
+	w.Close()
 	if len(e.objAPIVersion) > 0 {
-		w.key(kAPIVersionECS)
-		w.b = append(w.b, '"')
+		w.Key(kAPIVersionECS)
+		w.B = append(w.B, '"')
 		if len(e.apiGroup) > 0 {
-			w.b = n.appendSlot(w.b, e.apiGroup, sAPIGroup)
-			w.b = append(w.b, '/')
+			w.B = n.appendSlot(w.B, e.apiGroup, sAPIGroup)
+			w.B = append(w.B, '/')
 		}
-		w.b = n.appendSlot(w.b, e.objAPIVersion, sObjAPIVersion)
-		w.b = append(w.b, '"')
+		w.B = n.appendSlot(w.B, e.objAPIVersion, sObjAPIVersion)
+		w.B = append(w.B, '"')
 	}
-	w.close()
+	w.Close()
 
 	// container.image.name (pod create only) and k8saudit.images (every
 	// request naming images): see fields_container.go.
@@ -440,43 +442,43 @@ func (n *Normalizer) writeECSOnce(e *event, original []byte, c *cuts) int64 {
 		n.collectImages(n.requestTree(e))
 	}
 	if len(n.imgs) > 0 && podCreate(e) {
-		w.open(kContainer)
-		w.open(kImage)
+		w.Open(kContainer)
+		w.Open(kImage)
 		n.writeImages(kName)
-		w.close()
-		w.close()
+		w.Close()
+		w.Close()
 	}
 
 	n.writeAudit(e, c)
 
 	if len(n.imgs) > 0 {
-		w.open(kK8saudit)
+		w.Open(kK8saudit)
 		n.writeImages(kImages)
-		w.close()
+		w.Close()
 	}
 
 	if n.truncated || n.red.any || n.salvaging || n.alert() {
-		w.open(kLabels)
+		w.Open(kLabels)
 		n.writeSeverityLabel()
 		if n.truncated {
-			w.boolTrue(kTruncated)
+			w.BoolTrue(kTruncated)
 		}
 		if n.red.any {
-			w.boolTrue(kRedacted)
+			w.BoolTrue(kRedacted)
 		}
 		if n.salvaging {
-			w.boolTrue(kSalvaged)
+			w.BoolTrue(kSalvaged)
 		}
-		w.close()
+		w.Close()
 	}
 	n.writeDetectionECS()
-	w.end()
+	w.End()
 	return ts
 }
 
 // strSlot writes k: v for the value of string slot slot, copying the text
 // the walk wrote when there is one.
-func (n *Normalizer) strSlot(k *wkey, v []byte, slot int) {
+func (n *Normalizer) strSlot(k *docwriter.Key, v []byte, slot int) {
 	if len(v) == 0 {
 		return
 	}
@@ -485,11 +487,11 @@ func (n *Normalizer) strSlot(k *wkey, v []byte, slot int) {
 		if n.d.canonSrc&(1<<slot) != 0 {
 			text = n.d.src
 		}
-		n.w.key(k)
-		n.w.b = appendShort(n.w.b, text, int(c.s), int(c.e))
+		n.w.Key(k)
+		n.w.B = appendShort(n.w.B, text, int(c.s), int(c.e))
 		return
 	}
-	n.w.str(k, v)
+	n.w.Str(k, v)
 }
 
 // appendSlot appends the value v of string slot slot, escaped unless it
@@ -504,37 +506,38 @@ func (n *Normalizer) appendSlot(dst, v []byte, slot int) []byte {
 // writeOrchestratorBase writes the members every document's orchestrator has.
 func (n *Normalizer) writeOrchestratorBase() {
 	if n.orchBase == "" {
-		w := writer{count: make([]int, 4), mark: make([]int, 4)}
-		w.strConst(kType, "kubernetes")
+		var w docwriter.Writer
+		w.Begin() // the members are taken without the object's '{'
+		w.StrConst(kType, "kubernetes")
 		if len(n.clusterName) > 0 {
-			w.open(kCluster)
-			w.str(kName, n.clusterName)
-			w.close()
+			w.Open(kCluster)
+			w.Str(kName, n.clusterName)
+			w.Close()
 		}
-		n.orchBase, n.orchCount = string(w.b), w.cur
+		n.orchBase, n.orchCount = string(w.B[1:]), w.Count()
 	}
-	n.w.members(n.orchBase, n.orchCount)
+	n.w.Members(n.orchBase, n.orchCount)
 }
 
 // writeStrings writes the non-empty strings of a list as member k; plain:
 // none needs escaping.
-func (n *Normalizer) writeStrings(k *wkey, a [][]byte, plain bool) {
+func (n *Normalizer) writeStrings(k *docwriter.Key, a [][]byte, plain bool) {
 	if len(a) == 0 {
 		return
 	}
 	w := &n.w
-	w.openArr(k)
+	w.OpenArr(k)
 	for _, x := range a {
 		if plain && len(x) > 0 {
-			w.elem()
-			w.b = append(w.b, '"')
-			w.b = append(w.b, x...)
-			w.b = append(w.b, '"')
+			w.Elem()
+			w.B = append(w.B, '"')
+			w.B = append(w.B, x...)
+			w.B = append(w.B, '"')
 			continue
 		}
-		w.strElem(x)
+		w.StrElem(x)
 	}
-	w.closeArr()
+	w.CloseArr()
 }
 
 // collectIPs keeps the syntactically valid, distinct entries of sourceIPs.

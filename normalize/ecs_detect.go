@@ -2,6 +2,7 @@ package normalize
 
 import (
 	"github.com/k8saudit/k8saudit/detect"
+	"github.com/k8saudit/k8saudit/normalize/internal/docwriter"
 	"github.com/valyala/fastjson"
 )
 
@@ -25,16 +26,16 @@ type detectState struct {
 
 // Keys of the detection fields.
 var (
-	kSeverity     = newKey("severity")
-	kRule         = newKey("rule")
-	kRuleset      = newKey("ruleset")
-	kReference    = newKey("reference")
-	kThreat       = newKey("threat")
-	kFramework    = newKey("framework")
-	kTactic       = newKey("tactic")
-	kTechnique    = newKey("technique")
-	kSubtechnique = newKey("subtechnique")
-	kTags         = newKey("tags")
+	kSeverity     = docwriter.NewKey("severity")
+	kRule         = docwriter.NewKey("rule")
+	kRuleset      = docwriter.NewKey("ruleset")
+	kReference    = docwriter.NewKey("reference")
+	kThreat       = docwriter.NewKey("threat")
+	kFramework    = docwriter.NewKey("framework")
+	kTactic       = docwriter.NewKey("tactic")
+	kTechnique    = docwriter.NewKey("technique")
+	kSubtechnique = docwriter.NewKey("subtechnique")
+	kTags         = docwriter.NewKey("tags")
 )
 
 // detect evaluates the engine on e; false means the event is not written
@@ -97,17 +98,17 @@ func (n *Normalizer) ruleBits() uint64 {
 func (n *Normalizer) writeEventKind() {
 	w := &n.w
 	if !n.alert() {
-		w.members(`"kind":"event","module":"kubernetes","dataset":"kubernetes.audit_logs"`, 3)
+		w.Members(`"kind":"event","module":"kubernetes","dataset":"kubernetes.audit_logs"`, 3)
 		return
 	}
-	w.members(`"kind":"alert","module":"kubernetes","dataset":"kubernetes.audit_logs"`, 3)
-	w.int(kSeverity, n.det.m.Max().Score())
+	w.Members(`"kind":"alert","module":"kubernetes","dataset":"kubernetes.audit_logs"`, 3)
+	w.Int(kSeverity, n.det.m.Max().Score())
 }
 
 // writeSeverityLabel writes labels.severity, the label of event.severity.
 func (n *Normalizer) writeSeverityLabel() {
 	if n.alert() {
-		n.w.strConst(kSeverity, n.det.m.Max().String())
+		n.w.StrConst(kSeverity, n.det.m.Max().String())
 	}
 }
 
@@ -119,40 +120,40 @@ func (n *Normalizer) writeDetectionECS() {
 		return
 	}
 	w, m := &n.w, &n.det.m
-	w.open(kRule)
-	w.openArr(kID)
+	w.Open(kRule)
+	w.OpenArr(kID)
 	for i := 0; i < m.Len(); i++ {
-		w.constElem(m.Rule(i).ID)
+		w.ConstElem(m.Rule(i).ID)
 	}
-	w.closeArr()
-	w.openArr(kName)
+	w.CloseArr()
+	w.OpenArr(kName)
 	for i := 0; i < m.Len(); i++ {
-		w.constElem(m.Rule(i).Name)
+		w.ConstElem(m.Rule(i).Name)
 	}
-	w.closeArr()
-	w.strConst(kRuleset, detect.Ruleset)
-	w.openArr(kReference)
+	w.CloseArr()
+	w.StrConst(kRuleset, detect.Ruleset)
+	w.OpenArr(kReference)
 	for i := 0; i < m.Len(); i++ {
-		w.constElem(m.Rule(i).Reference)
+		w.ConstElem(m.Rule(i).Reference)
 	}
-	w.closeArr()
-	w.close()
+	w.CloseArr()
+	w.Close()
 
-	w.open(kThreat)
-	w.strConst(kFramework, "MITRE ATT&CK")
-	w.open(kTactic)
+	w.Open(kThreat)
+	w.StrConst(kFramework, "MITRE ATT&CK")
+	w.Open(kTactic)
 	n.writeDistinct(kID, dTacticID)
 	n.writeDistinct(kName, dTacticName)
-	w.close()
-	w.open(kTechnique)
+	w.Close()
+	w.Open(kTechnique)
 	n.writeDistinct(kID, dTechID)
 	n.writeDistinct(kName, dTechName)
-	w.open(kSubtechnique)
+	w.Open(kSubtechnique)
 	n.writeDistinct(kID, dSubID)
 	n.writeDistinct(kName, dSubName)
-	w.close()
-	w.close()
-	w.close()
+	w.Close()
+	w.Close()
+	w.Close()
 
 	n.writeDistinct(kTags, dTags)
 }
@@ -202,10 +203,10 @@ func ruleStrings(r *detect.Rule, what, j int) (int, string) {
 
 // writeDistinct writes k: the distinct non-empty strings of what over
 // the matched rules, in order (an array left out when empty).
-func (n *Normalizer) writeDistinct(k *wkey, what int) {
+func (n *Normalizer) writeDistinct(k *docwriter.Key, what int) {
 	w, m := &n.w, &n.det.m
 	seen := n.det.seen[:0]
-	w.openArr(k)
+	w.OpenArr(k)
 	for i := 0; i < m.Len(); i++ {
 		r := m.Rule(i)
 		cnt, _ := ruleStrings(r, what, -1)
@@ -221,10 +222,10 @@ func (n *Normalizer) writeDistinct(k *wkey, what int) {
 				}
 			}
 			seen = append(seen, s)
-			w.constElem(s)
+			w.ConstElem(s)
 		}
 	}
-	w.closeArr()
+	w.CloseArr()
 	n.det.seen = seen[:0]
 }
 

@@ -2,6 +2,7 @@ package normalize
 
 import (
 	"github.com/k8saudit/k8saudit/internal/jsonw"
+	"github.com/k8saudit/k8saudit/normalize/internal/docwriter"
 	"github.com/valyala/fastjson"
 )
 
@@ -20,8 +21,8 @@ import (
 
 func (n *Normalizer) writeAudit(e *event, c *cuts) {
 	w := &n.w
-	w.open(kKubernetes)
-	w.open(kAudit)
+	w.Open(kKubernetes)
+	w.Open(kAudit)
 	n.strSlot(kKind, e.kind, sKind)
 	n.strSlot(kAPIVersion, e.apiVersion, sAPIVersion)
 	n.strSlot(kLevel, e.level, sLevel)
@@ -70,20 +71,20 @@ func (n *Normalizer) writeAudit(e *event, c *cuts) {
 	if e.annotations != nil {
 		n.copyOmit(kAnnotations, nil, true, e.annotations, m)
 	}
-	w.close()
-	w.close()
+	w.Close()
+	w.Close()
 }
 
 // writeCopy writes member k with the value of copy c the walk noted
 // (direct.go), its edits applied; nothing when it is empty.
-func (n *Normalizer) writeCopy(k *wkey, e *event, c int) {
+func (n *Normalizer) writeCopy(k *docwriter.Key, e *event, c int) {
 	if v := e.copies[c]; len(v) > 0 {
-		n.w.key(k)
+		n.w.Key(k)
 		if ed := e.copyEdits[c]; len(ed) > 0 {
-			n.w.b = appendEdited(n.w.b, v, ed)
+			n.w.B = appendEdited(n.w.B, v, ed)
 			return
 		}
-		n.w.b = append(n.w.b, v...)
+		n.w.B = append(n.w.B, v...)
 	}
 }
 
@@ -91,7 +92,7 @@ func (n *Normalizer) writeCopy(k *wkey, e *event, c int) {
 // tree's, and reports whether it did. Only an object, or an array of objects
 // (a JSON patch), is kept: a scalar where the SIEM has mapped an object would
 // get the whole document rejected.
-func (n *Normalizer) writeBody(k *wkey, v *fastjson.Value, idx int) bool {
+func (n *Normalizer) writeBody(k *docwriter.Key, v *fastjson.Value, idx int) bool {
 	w := &n.w
 	if idx >= 0 {
 		b := n.bodyAt(idx)
@@ -102,19 +103,19 @@ func (n *Normalizer) writeBody(k *wkey, v *fastjson.Value, idx int) bool {
 			n.truncated = true
 			return false
 		}
-		w.key(k)
-		w.b = append(w.b, n.bodyText(b)...)
+		w.Key(k)
+		w.B = append(w.B, n.bodyText(b)...)
 		n.truncated = n.truncated || b.cut
 		return true
 	}
 	if v == nil || n.red.on || !bodyShape(v) {
 		return false // with redaction, a tree the hook could not scan is left out
 	}
-	s := w.snapshot()
-	w.key(k)
-	w.b = n.appendValue(w.b, v, false, true)
-	if len(w.b)-s.pos > n.maxEvent {
-		w.restore(s)
+	s := w.Snapshot()
+	w.Key(k)
+	w.B = n.appendValue(w.B, v, false, true)
+	if w.Since(s) > n.maxEvent {
+		w.Restore(s)
 		n.truncated = true
 		return false
 	}
@@ -143,7 +144,7 @@ func bodyShape(v *fastjson.Value) bool {
 // values at every depth. dots replaces '.' by '_' in the keys of v's own
 // members. marked says v is part of a stripped tree, whose body members are
 // markers.
-func (n *Normalizer) copyOmit(k *wkey, kb []byte, dots bool, v *fastjson.Value, marked bool) {
+func (n *Normalizer) copyOmit(k *docwriter.Key, kb []byte, dots bool, v *fastjson.Value, marked bool) {
 	w := &n.w
 	switch v.Type() {
 	case fastjson.TypeNull:
@@ -153,12 +154,12 @@ func (n *Normalizer) copyOmit(k *wkey, kb []byte, dots bool, v *fastjson.Value, 
 		if len(s) == 0 {
 			return
 		}
-		w.member(k, kb)
-		w.b = jsonw.AppendQuoted(w.b, s)
+		w.Member(k, kb)
+		w.B = jsonw.AppendQuoted(w.B, s)
 	case fastjson.TypeObject:
-		m := len(w.b)
-		w.member(k, kb)
-		w.push('{', m)
+		m := len(w.B)
+		w.Member(k, kb)
+		w.Push('{', m)
 		o, _ := v.Object()
 		o.Visit(func(ck []byte, cv *fastjson.Value) {
 			if len(ck) == 0 {
@@ -176,18 +177,18 @@ func (n *Normalizer) copyOmit(k *wkey, kb []byte, dots bool, v *fastjson.Value, 
 			}
 			n.copyMember(ck, dots, cv, marked)
 		})
-		w.pop('}')
+		w.Pop('}')
 	case fastjson.TypeArray:
-		m := len(w.b)
-		w.member(k, kb)
-		w.push('[', m)
+		m := len(w.B)
+		w.Member(k, kb)
+		w.Push('[', m)
 		for _, x := range v.GetArray() {
 			n.copyOmit(nil, nil, false, x, marked)
 		}
-		w.pop(']')
+		w.Pop(']')
 	default:
-		w.member(k, kb)
-		w.b = appendScalar(w.b, v)
+		w.Member(k, kb)
+		w.B = appendScalar(w.B, v)
 	}
 }
 
@@ -201,11 +202,11 @@ func (n *Normalizer) copyMember(k []byte, dots bool, v *fastjson.Value, marked b
 
 // copyUser copies a UserInfo; the keys of its extra map are dotted names
 // ("authentication.kubernetes.io/pod-name") and get '_' like annotations.
-func (n *Normalizer) copyUser(k *wkey, v *fastjson.Value, marked bool) {
+func (n *Normalizer) copyUser(k *docwriter.Key, v *fastjson.Value, marked bool) {
 	w := &n.w
-	m := len(w.b)
-	w.key(k)
-	w.push('{', m)
+	m := len(w.B)
+	w.Key(k)
+	w.Push('{', m)
 	o, _ := v.Object()
 	o.Visit(func(ck []byte, cv *fastjson.Value) {
 		if len(ck) == 0 {
@@ -219,16 +220,16 @@ func (n *Normalizer) copyUser(k *wkey, v *fastjson.Value, marked bool) {
 		}
 		n.copyOmit(nil, ck, string(ck) == "extra", cv, marked)
 	})
-	w.pop('}')
+	w.Pop('}')
 }
 
 // copyDotted writes one member whose key has '.' made '_'.
 func (n *Normalizer) copyDotted(k []byte, v *fastjson.Value, marked bool) {
 	w := &n.w
-	m := len(w.b)
-	cnt := w.cur
+	m := len(w.B)
+	cnt := w.Count()
 	n.copyOmit(nil, k, false, v, marked)
-	if len(w.b) == m {
+	if len(w.B) == m {
 		return
 	}
 	// The key starts after the comma (if any) and the opening quote.
@@ -237,8 +238,8 @@ func (n *Normalizer) copyDotted(k []byte, v *fastjson.Value, marked bool) {
 		i++
 	}
 	i++
-	for ; i < len(w.b); i++ {
-		c := w.b[i]
+	for ; i < len(w.B); i++ {
+		c := w.B[i]
 		if c == '\\' {
 			i++
 			continue
@@ -247,20 +248,8 @@ func (n *Normalizer) copyDotted(k []byte, v *fastjson.Value, marked bool) {
 			break
 		}
 		if c == '.' {
-			w.b[i] = '_'
+			w.B[i] = '_'
 		}
-	}
-}
-
-// member writes the key (or, for an array element, the separator).
-func (w *writer) member(k *wkey, kb []byte) {
-	switch {
-	case k != nil:
-		w.key(k)
-	case kb != nil:
-		w.keyBytes(kb)
-	default:
-		w.elem()
 	}
 }
 

@@ -1,6 +1,9 @@
 package normalize
 
-import "github.com/valyala/fastjson"
+import (
+	"github.com/k8saudit/k8saudit/normalize/internal/docwriter"
+	"github.com/valyala/fastjson"
+)
 
 // k8saudit.images lists the images of a pod spec found in requestObject: a
 // Pod's spec, a workload's spec.template.spec (Deployment, ReplicaSet,
@@ -24,13 +27,13 @@ func podCreate(e *event) bool {
 }
 
 // writeImages writes the collected images as the array member k.
-func (n *Normalizer) writeImages(k *wkey) {
+func (n *Normalizer) writeImages(k *docwriter.Key) {
 	w := &n.w
-	w.openArr(k)
+	w.OpenArr(k)
 	for _, img := range n.imgs {
-		w.strElem(img)
+		w.StrElem(img)
 	}
-	w.closeArr()
+	w.CloseArr()
 }
 
 func (n *Normalizer) collectImages(req *fastjson.Value) {

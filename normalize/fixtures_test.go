@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/k8saudit/k8saudit/internal/testfix"
+	"github.com/k8saudit/k8saudit/normalize/internal/timestamp"
 )
 
 // Fixtures are the repository's testdata/fixtures (provenance in its README),
@@ -156,7 +157,7 @@ func TestRealFixtures(t *testing.T) {
 			if got := get(m, "kubernetes.audit.stage"); got != nil && got != string(d.Stage) {
 				t.Fatalf("line %d: stage %v, Doc.Stage %q", i, got, d.Stage)
 			}
-			if ts, _ := get(m, "@timestamp").(string); ts != string(appendTimestamp(nil, d.Time)) {
+			if ts, _ := get(m, "@timestamp").(string); ts != string(timestamp.Append(nil, d.Time)) {
 				t.Fatalf("line %d: @timestamp %q, Doc.Time %d", i, ts, d.Time)
 			}
 			byID[string(d.AuditID)] = m

@@ -68,8 +68,8 @@ func TestMaxEventBytes(t *testing.T) {
 			"kubernetes.audit.requestReceivedTimestamp": "2024-01-02T03:04:05Z",
 		})
 		// Memory stays bounded: the body buffer never held the 10 MB body.
-		if cap(n.bodyBuf) > 2*limit+4096 || cap(n.w.b) > 2*limit+4096 {
-			t.Errorf("max %d: buffers grew to %d and %d bytes", max, cap(n.bodyBuf), cap(n.w.b))
+		if cap(n.bodyBuf) > 2*limit+4096 || cap(n.w.B) > 2*limit+4096 {
+			t.Errorf("max %d: buffers grew to %d and %d bytes", max, cap(n.bodyBuf), cap(n.w.B))
 		}
 		if allocs := testing.AllocsPerRun(3, func() { n.Normalize(rec, 1) }); allocs != 0 {
 			t.Errorf("max %d: %.1f allocs per run", max, allocs)

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/k8saudit/k8saudit/detect"
+	"github.com/k8saudit/k8saudit/normalize/internal/docwriter"
 	"github.com/k8saudit/k8saudit/normalize/policy"
 	"github.com/valyala/fastjson"
 )
@@ -168,8 +169,8 @@ type Normalizer struct {
 	oddP    fastjson.Parser // a body key out of its place, parsed (bodies.go)
 	oddBuf  []byte
 
-	w          writer // document bytes; Doc.JSON points into w.b
-	meta       []byte // copies of auditID and stage
+	w          docwriter.Writer // document bytes; Doc.JSON points into w.B
+	meta       []byte           // copies of auditID and stage
 	spans      []docSpan
 	docs       []Doc
 	recordTime int64
@@ -253,7 +254,7 @@ func (n *Normalizer) Normalize(record []byte, recordTime int64) []Doc {
 
 // reset empties the per-record state.
 func (n *Normalizer) reset(recordTime int64) {
-	n.w.b = n.w.b[:0]
+	n.w.B = n.w.B[:0]
 	n.meta = n.meta[:0]
 	n.spans = n.spans[:0]
 	n.bodies, n.bodyBuf, n.names = n.bodies[:0], n.bodyBuf[:0], n.names[:0]
@@ -326,7 +327,7 @@ func (n *Normalizer) collect() []Doc {
 	for i := range n.spans {
 		s := &n.spans[i]
 		n.docs = append(n.docs, Doc{
-			JSON:       n.w.b[s.start:s.end:s.end],
+			JSON:       n.w.B[s.start:s.end:s.end],
 			AuditID:    n.meta[s.idStart:s.idEnd:s.idEnd],
 			Stage:      n.meta[s.stStart:s.stEnd:s.stEnd],
 			Time:       s.time,

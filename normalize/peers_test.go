@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/k8saudit/k8saudit/normalize/internal/timestamp"
 )
 
 // Peer agreement: every field of every Sekoia and Elastic expected document
@@ -263,8 +265,8 @@ func comparePeer(t *testing.T, name string, rules map[string]peerRule, peer, our
 			b, _ := withoutEmpty(ov)
 			agree = mustJSON(a) == mustJSON(b)
 		case "time":
-			a, ok1 := parseTimestamp([]byte(asString(pv)))
-			b, ok2 := parseTimestamp([]byte(asString(ov)))
+			a, ok1 := timestamp.Parse([]byte(asString(pv)))
+			b, ok2 := timestamp.Parse([]byte(asString(ov)))
 			agree = ok1 && ok2 && a == b
 		case "fold":
 			agree = strings.EqualFold(asString(pv), asString(ov))

@@ -3,6 +3,7 @@ package normalize
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"strconv"
 	"unicode/utf8"
 
 	"github.com/valyala/fastjson"
@@ -48,7 +49,7 @@ func (n *Normalizer) unparsed(text []byte, msg string, at int) {
 	m := append(n.sv.msg[:0], msg...)
 	if at >= 0 {
 		m = append(m, " at byte "...)
-		m = appendInt(m, int64(at))
+		m = strconv.AppendInt(m, int64(at), 10)
 	}
 	n.sv.msg = m
 	n.unparsedMsg(text, m)
@@ -57,42 +58,42 @@ func (n *Normalizer) unparsed(text []byte, msg string, at int) {
 // unparsedMsg is unparsed with the message written.
 func (n *Normalizer) unparsedMsg(text, msg []byte) {
 	w := &n.w
-	start := len(w.b)
-	w.begin()
+	start := len(w.B)
+	w.Begin()
 	if n.recordTime != 0 {
-		w.time(kAtTimestamp, n.recordTime)
+		w.Time(kAtTimestamp, n.recordTime)
 	}
-	w.open(kEvent)
-	w.strConst(kKind, "pipeline_error")
-	w.strConst(kModule, "kubernetes")
-	w.strConst(kDataset, "kubernetes.audit_logs")
+	w.Open(kEvent)
+	w.StrConst(kKind, "pipeline_error")
+	w.StrConst(kModule, "kubernetes")
+	w.StrConst(kDataset, "kubernetes.audit_logs")
 	sum := sha256.Sum256(text)
-	w.key(kHash)
-	w.b = append(w.b, '"')
-	w.b = hex.AppendEncode(w.b, sum[:])
-	w.b = append(w.b, '"')
+	w.Key(kHash)
+	w.B = append(w.B, '"')
+	w.B = hex.AppendEncode(w.B, sum[:])
+	w.B = append(w.B, '"')
 	truncated := false
 	if n.opt.KeepUnparsedText {
 		var cut []byte
 		cut, truncated = boundUTF8(text, n.maxOriginal)
-		w.str(kOriginal, cut)
+		w.Str(kOriginal, cut)
 	}
-	w.close()
-	w.open(kError)
-	w.str(kMessage, msg)
-	w.close()
-	w.open(kOrchestrator)
+	w.Close()
+	w.Open(kError)
+	w.Str(kMessage, msg)
+	w.Close()
+	w.Open(kOrchestrator)
 	n.writeOrchestratorBase()
-	w.close()
-	w.open(kLabels)
-	w.int(kOriginalBytes, int64(len(text)))
+	w.Close()
+	w.Open(kLabels)
+	w.Int(kOriginalBytes, int64(len(text)))
 	if truncated {
-		w.boolTrue(kTruncated)
+		w.BoolTrue(kTruncated)
 	}
-	w.close()
-	w.end()
+	w.Close()
+	w.End()
 	n.spans = append(n.spans, docSpan{
-		start: start, end: len(w.b),
+		start: start, end: len(w.B),
 		idStart: len(n.meta), idEnd: len(n.meta),
 		stStart: len(n.meta), stEnd: len(n.meta),
 		time: n.recordTime, err: true,

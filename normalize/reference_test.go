@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/k8saudit/k8saudit/normalize/internal/timestamp"
 )
 
 // The reference normalizer: the ECS mapping written the slow, obvious way on
@@ -290,7 +292,7 @@ func setStr(m map[string]any, path, s string) {
 func (r *refNormalizer) errorDoc(original string, rt int64) {
 	m := map[string]any{}
 	if rt != 0 {
-		set(m, "@timestamp", string(appendTimestamp(nil, rt)))
+		set(m, "@timestamp", string(timestamp.Append(nil, rt)))
 	}
 	set(m, "event.kind", "pipeline_error")
 	set(m, "event.module", "kubernetes")
@@ -397,7 +399,7 @@ func (r *refNormalizer) event(v *refNode, orig func() string, rt int64) {
 			}
 		}
 	}
-	ts := func(s string) (int64, bool) { return parseTimestamp([]byte(s)) }
+	ts := func(s string) (int64, bool) { return timestamp.Parse([]byte(s)) }
 	m := map[string]any{}
 	var t int64
 	if x, ok := ts(e.stageTS); ok {
@@ -418,7 +420,7 @@ func (r *refNormalizer) event(v *refNode, orig func() string, rt int64) {
 		return
 	}
 	if t != 0 {
-		set(m, "@timestamp", string(appendTimestamp(nil, t)))
+		set(m, "@timestamp", string(timestamp.Append(nil, t)))
 	}
 	set(m, "event.kind", "event")
 	set(m, "event.module", "kubernetes")
@@ -459,10 +461,10 @@ func (r *refNormalizer) event(v *refNode, orig func() string, rt int64) {
 	start, okS := ts(e.received)
 	end, okE := ts(e.stageTS)
 	if okS {
-		set(m, "event.start", string(appendTimestamp(nil, start)))
+		set(m, "event.start", string(timestamp.Append(nil, start)))
 	}
 	if okE {
-		set(m, "event.end", string(appendTimestamp(nil, end)))
+		set(m, "event.end", string(timestamp.Append(nil, end)))
 	}
 	if okS && okE && end >= start {
 		set(m, "event.duration", json.Number(strconv.FormatInt(end-start, 10)))

@@ -1,6 +1,8 @@
 package normalize
 
 import (
+	"strconv"
+
 	"github.com/k8saudit/k8saudit/internal/jsonw"
 	"github.com/valyala/fastjson"
 )
@@ -578,14 +580,14 @@ func (n *Normalizer) salvageReason(rec []byte) {
 	switch {
 	case v.bad >= 0:
 		m = append(m, "invalid JSON at byte "...)
-		m = appendInt(m, int64(v.bad))
+		m = strconv.AppendInt(m, int64(v.bad), 10)
 	case !v.complete:
 		m = append(m, "truncated: the record ends at byte "...)
-		m = appendInt(m, int64(len(rec)))
+		m = strconv.AppendInt(m, int64(len(rec)), 10)
 		m = append(m, " inside its JSON"...)
 	case v.deep+1 > maxScanDepth:
 		m = append(m, "nested deeper than "...)
-		m = appendInt(m, maxScanDepth)
+		m = strconv.AppendInt(m, maxScanDepth, 10)
 		m = append(m, " levels outside the bodies"...)
 	default:
 		m = append(m, "invalid JSON"...)
@@ -668,7 +670,7 @@ func (n *Normalizer) salvagedText(dst []byte, marker bool) []byte {
 		case copyResponseStatus:
 			if v.code >= 0 || v.code < -1 {
 				sep("code")
-				dst = appendInt(dst, v.code)
+				dst = strconv.AppendInt(dst, v.code, 10)
 			}
 		}
 		first = inner

@@ -685,6 +685,12 @@ func shortString(src []byte, i int) (n int, ok bool) {
 	return 0, false
 }
 
+// validNumber reports whether s is a number under the JSON grammar. fastjson
+// accepts more (NaN, Inf, "1.2.3", "+1"), which must never reach the output.
+func validNumber(s []byte) bool {
+	return len(s) > 0 && numberEnd(s, 0) == len(s)
+}
+
 // numberEnd returns the index after a number under the JSON grammar at i,
 // or i when there is none.
 func numberEnd(s []byte, i int) int {

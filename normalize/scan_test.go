@@ -229,3 +229,15 @@ func randomBodies(count int) [][]byte {
 	}
 	return out
 }
+
+func TestValidNumber(t *testing.T) {
+	for s, want := range map[string]bool{
+		"0": true, "-0": true, "12": true, "1.5": true, "1e5": true, "-1.5E-3": true,
+		"": false, "-": false, "01": false, "1.": false, ".5": false, "1e": false,
+		"NaN": false, "inf": false, "+1": false, "1.2.3": false, "--1": false,
+	} {
+		if got := validNumber([]byte(s)); got != want {
+			t.Errorf("%q: %v", s, got)
+		}
+	}
+}

@@ -1,6 +1,9 @@
 package normalize
 
-import "math/bits"
+import (
+	"math/bits"
+	"strconv"
+)
 
 // Bodies (requestObject, responseObject) are most of an audit record's bytes
 // (80% of the real fixtures) and are shipped almost as they are. Parsing them
@@ -83,7 +86,7 @@ func (n *Normalizer) strip(dst, src []byte) ([]byte, bool) {
 			if !ok {
 				return dst, false
 			}
-			dst = appendInt(dst, int64(len(n.bodies)-1))
+			dst = strconv.AppendInt(dst, int64(len(n.bodies)-1), 10)
 			mark, i = end, end
 		case '{', '[':
 			if len(stack) >= maxScanDepth {

@@ -1,8 +1,8 @@
-package normalize
-
-// Timestamps are parsed and written by hand: time.Parse is slower than needed
+// Package timestamp parses the audit event's RFC 3339 timestamps and writes
+// them back, by hand and without allocating: time.Parse is slower than needed,
 // and fixed 9-digit output keeps every @timestamp the same width, which sorts
 // as text and is accepted by Elasticsearch's date and date_nanos types.
+package timestamp
 
 // Unix nanoseconds cover 1678-2262; dates outside do not parse.
 const (
@@ -10,10 +10,10 @@ const (
 	maxYear = 2261
 )
 
-// parseTimestamp parses RFC 3339 ("2006-01-02T15:04:05[.fraction](Z|±hh:mm)",
+// Parse parses RFC 3339 ("2006-01-02T15:04:05[.fraction](Z|±hh:mm)",
 // 'T', 't' or ' ' as separator, 'Z' or 'z') into Unix nanoseconds. Digits of
 // the fraction beyond nanoseconds are ignored.
-func parseTimestamp(s []byte) (int64, bool) {
+func Parse(s []byte) (int64, bool) {
 	if len(s) < 20 {
 		return 0, false
 	}
@@ -154,8 +154,8 @@ func civilFromDays(z int64) (y, m, d int64) {
 	return
 }
 
-// appendTimestamp appends ns as "2006-01-02T15:04:05.000000000Z".
-func appendTimestamp(dst []byte, ns int64) []byte {
+// Append appends ns as "2006-01-02T15:04:05.000000000Z".
+func Append(dst []byte, ns int64) []byte {
 	secs := ns / 1e9
 	frac := ns % 1e9
 	if frac < 0 {
@@ -190,25 +190,25 @@ func appendTimestamp(dst []byte, ns int64) []byte {
 	return append(dst, 'Z')
 }
 
-// appendTimestampText appends ns, which parseTimestamp read from text, as
-// appendTimestamp does; when text is already in that form up to the length
+// AppendText appends ns, which Parse read from text, as
+// Append does; when text is already in that form up to the length
 // of its fraction (UTC, 'T', 'Z', no leap second: what the API server
 // writes), by copying it instead of computing the date again.
-func appendTimestampText(dst, text []byte, ns int64) []byte {
+func AppendText(dst, text []byte, ns int64) []byte {
 	n := len(text)
 	if n < 20 || n > 30 || text[10] != 'T' || text[n-1] != 'Z' || text[17] == '6' {
-		return appendTimestamp(dst, ns)
+		return Append(dst, ns)
 	}
 	if n == 20 {
 		dst = append(dst, text[:19]...)
 		return append(dst, ".000000000Z"...)
 	}
 	if text[19] != '.' {
-		return appendTimestamp(dst, ns)
+		return Append(dst, ns)
 	}
 	for _, c := range text[20 : n-1] {
 		if c < '0' || c > '9' {
-			return appendTimestamp(dst, ns)
+			return Append(dst, ns)
 		}
 	}
 	dst = append(dst, text[:n-1]...)

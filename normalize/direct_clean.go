@@ -1,5 +1,7 @@
 package normalize
 
+import "github.com/k8saudit/k8saudit/internal/jsonskip"
+
 // Copies kept as their own text. In omit mode an object member's copy is
 // most often its own text with a few edits: a member with an empty value
 // left out (responseStatus's "metadata":{}), dots made '_' in annotation
@@ -210,10 +212,10 @@ func srcKey(src []byte, i int) (int, []byte, bool) {
 // srcString checks a string at src[i] that the writer writes as it is:
 // plain, or with only the escapes the writer writes the same way.
 func srcString(src []byte, i int) (j int, plain, ok bool) {
-	if k, short := shortString(src, i+1); short {
+	if k, short := jsonskip.ShortString(src, i+1); short {
 		return i + 2 + k, true, true
 	}
-	k, esc := skipString(src[i+1:])
+	k, esc := jsonskip.SkipString(src[i+1:])
 	if j = i + 1 + k; j >= len(src) || src[j] != '"' {
 		return 0, false, false
 	}
@@ -308,7 +310,7 @@ func srcValue(d *directState, src []byte, i, depth int, dots bool) (int, bool, b
 		j, ok := literalEnd(src, i)
 		return j, c == 'n', ok
 	}
-	j := numberEnd(src, i)
+	j := jsonskip.NumberEnd(src, i)
 	return j, false, j > i
 }
 

@@ -3,6 +3,7 @@ package normalize
 import (
 	"math/bits"
 
+	"github.com/k8saudit/k8saudit/internal/jsonskip"
 	"github.com/k8saudit/k8saudit/internal/jsonw"
 )
 
@@ -178,7 +179,7 @@ const (
 func omitCopy(dst, src []byte, i int, dots int) ([]byte, int, bool) {
 	switch c := src[i]; c {
 	case '"':
-		j := stringEnd(src, i+1)
+		j := jsonskip.StringEnd(src, i+1)
 		if j == i+2 {
 			return dst, j, false
 		}
@@ -206,7 +207,7 @@ func omitCopy(dst, src []byte, i int, dots int) ([]byte, int, bool) {
 			child := dotsNone
 			emptyKey := false
 			if c == '{' {
-				j := stringEnd(src, i+1)
+				j := jsonskip.StringEnd(src, i+1)
 				k := src[i:j]
 				emptyKey = len(k) == 2
 				ks := len(dst)

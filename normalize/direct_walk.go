@@ -3,6 +3,7 @@ package normalize
 import (
 	"encoding/binary"
 
+	"github.com/k8saudit/k8saudit/internal/jsonskip"
 	"github.com/k8saudit/k8saudit/internal/jsonw"
 )
 
@@ -301,7 +302,7 @@ func (n *Normalizer) dvalue(src []byte, i, depth int, dots bool) (int, bool) {
 		d.text = append(d.text, src[i:j]...)
 		return j, true
 	}
-	j := numberEnd(src, i)
+	j := jsonskip.NumberEnd(src, i)
 	if j == i {
 		return 0, false
 	}
@@ -327,13 +328,13 @@ func literalEnd(src []byte, i int) (int, bool) {
 // dstring copies the string at src[i] (its opening quote) to d.text as the
 // writer would write its value: as is when nothing in it needs a look.
 func (n *Normalizer) dstring(src []byte, i int) (int, bool) {
-	if k, ok := shortString(src, i+1); ok {
+	if k, ok := jsonskip.ShortString(src, i+1); ok {
 		j := i + 1 + k
 		n.d.text = appendShort(n.d.text, src, i, j+1)
 		n.d.last = true
 		return j + 1, true
 	}
-	k, esc := skipString(src[i+1:])
+	k, esc := jsonskip.SkipString(src[i+1:])
 	j := i + 1 + k
 	if !esc && j < len(src) && src[j] == '"' {
 		n.d.text = appendShort(n.d.text, src, i, j+1)
@@ -355,10 +356,10 @@ func (n *Normalizer) dstring(src []byte, i int) (int, bool) {
 // or non-ASCII byte), so that its text is already as the writer writes it;
 // ok false says nothing about the string.
 func plainEnd(src []byte, i int) (int, bool) {
-	if k, ok := shortString(src, i+1); ok {
+	if k, ok := jsonskip.ShortString(src, i+1); ok {
 		return i + 2 + k, true
 	}
-	k, esc := skipString(src[i+1:])
+	k, esc := jsonskip.SkipString(src[i+1:])
 	if j := i + 1 + k; !esc && j < len(src) && src[j] == '"' {
 		return j + 1, true
 	}
@@ -366,7 +367,7 @@ func plainEnd(src []byte, i int) (int, bool) {
 }
 
 // sameEscapes reports whether every escape of a string's content (holding
-// only the two-byte escapes skipString passes) is one jsonw.AppendEscaped writes
+// only the two-byte escapes jsonskip.SkipString passes) is one jsonw.AppendEscaped writes
 // as it is: \" \\ \n \r \t, not \/ \b \f.
 func sameEscapes(s []byte) bool {
 	for {

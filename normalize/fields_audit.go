@@ -1,6 +1,7 @@
 package normalize
 
 import (
+	"github.com/k8saudit/k8saudit/internal/jsonskip"
 	"github.com/k8saudit/k8saudit/internal/jsonw"
 	"github.com/k8saudit/k8saudit/normalize/internal/docwriter"
 	"github.com/valyala/fastjson"
@@ -312,7 +313,7 @@ func appendScalar(dst []byte, v *fastjson.Value) []byte {
 	case fastjson.TypeNumber:
 		start := len(dst)
 		dst = v.MarshalTo(dst)
-		if validNumber(dst[start:]) {
+		if jsonskip.ValidNumber(dst[start:]) {
 			return dst
 		}
 		// fastjson's number text is made of digits, '.', '+', '-', 'e' and

@@ -1,6 +1,7 @@
 package normalize
 
 import (
+	"github.com/k8saudit/k8saudit/internal/jsonskip"
 	"github.com/k8saudit/k8saudit/normalize/internal/docwriter"
 	"github.com/valyala/fastjson"
 )
@@ -141,7 +142,7 @@ func (n *Normalizer) podSpecImagesText(src []byte, spec int) (tmpl, job int, ok 
 	// One pass finds the first of each member.
 	at := [len(podSpecMembers)]int{-1, -1, -1, -1, -1}
 	for i := spec + 1; src[i] != '}'; {
-		j := stringEnd(src, i+1)
+		j := jsonskip.StringEnd(src, i+1)
 		key := src[i+1 : j-1]
 		if hasBackslash(key) {
 			return -1, -1, false
@@ -174,7 +175,7 @@ func (n *Normalizer) podSpecListImages(src []byte, at [len(podSpecMembers)]int) 
 					return -1, -1, false
 				}
 				if img >= 0 && src[img] == '"' {
-					j := stringEnd(src, img+1)
+					j := jsonskip.StringEnd(src, img+1)
 					v := src[img+1 : j-1]
 					if hasBackslash(v) {
 						return -1, -1, false
@@ -200,7 +201,7 @@ func memberOf(src []byte, i int, k string) (int, bool) {
 		return -1, true
 	}
 	for i++; src[i] != '}'; {
-		j := stringEnd(src, i+1)
+		j := jsonskip.StringEnd(src, i+1)
 		key := src[i+1 : j-1]
 		if hasBackslash(key) {
 			return -1, false
@@ -221,13 +222,13 @@ func memberOf(src []byte, i int, k string) (int, bool) {
 func skipValue(src []byte, i int) int {
 	switch src[i] {
 	case '"':
-		return stringEnd(src, i+1)
+		return jsonskip.StringEnd(src, i+1)
 	case '{', '[':
 		depth := 0
 		for {
 			switch src[i] {
 			case '"':
-				i = stringEnd(src, i+1)
+				i = jsonskip.StringEnd(src, i+1)
 				continue
 			case '{', '[':
 				depth++

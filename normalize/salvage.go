@@ -3,6 +3,7 @@ package normalize
 import (
 	"strconv"
 
+	"github.com/k8saudit/k8saudit/internal/jsonskip"
 	"github.com/k8saudit/k8saudit/internal/jsonw"
 	"github.com/valyala/fastjson"
 )
@@ -198,7 +199,7 @@ func nextValue(rec []byte, i int) int {
 		case '{', '[':
 			return i
 		case '"':
-			if i = stringEnd(rec, i+1); i < 0 {
+			if i = jsonskip.StringEnd(rec, i+1); i < 0 {
 				return len(rec)
 			}
 			continue
@@ -216,7 +217,7 @@ func nextValue(rec []byte, i int) int {
 func salvSkip(rec []byte, i int) (end int, complete bool, depth int) {
 	switch rec[i] {
 	case '"':
-		if j := stringEnd(rec, i+1); j >= 0 {
+		if j := jsonskip.StringEnd(rec, i+1); j >= 0 {
 			return j, true, 0
 		}
 		return len(rec), false, 0
@@ -225,7 +226,7 @@ func salvSkip(rec []byte, i int) (end int, complete bool, depth int) {
 		for i < len(rec) {
 			switch rec[i] {
 			case '"':
-				j := stringEnd(rec, i+1)
+				j := jsonskip.StringEnd(rec, i+1)
 				if j < 0 {
 					return len(rec), false, depth
 				}
@@ -254,7 +255,7 @@ func salvSkip(rec []byte, i int) (end int, complete bool, depth int) {
 // salvString returns the content of the string at rec[i] (its opening
 // quote) and the index after it; ok false when it does not end.
 func salvString(rec []byte, i int) (s, e, end int, ok bool) {
-	j := stringEnd(rec, i+1)
+	j := jsonskip.StringEnd(rec, i+1)
 	if j < 0 {
 		return 0, 0, len(rec), false
 	}

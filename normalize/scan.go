@@ -2,9 +2,9 @@ package normalize
 
 import (
 	"bytes"
-	"math/bits"
 	"unicode/utf8"
 
+	"github.com/k8saudit/k8saudit/internal/jsonskip"
 	"github.com/k8saudit/k8saudit/internal/jsonw"
 	"github.com/k8saudit/k8saudit/normalize/internal/redact"
 )
@@ -335,7 +335,7 @@ func (s *scanner) value(i int) (int, bool) {
 			}
 			i += 4
 		default:
-			j := numberEnd(src, i)
+			j := jsonskip.NumberEnd(src, i)
 			if j == i {
 				return 0, false
 			}
@@ -457,7 +457,7 @@ func (s *scanner) skipDeep(i int) (int, bool) {
 			}
 			i = j
 		default:
-			j := numberEnd(src, i)
+			j := jsonskip.NumberEnd(src, i)
 			if j == i {
 				return 0, false
 			}
@@ -620,16 +620,16 @@ func (s *scanner) pop() {
 }
 
 // str scans a string's content from i (after the opening quote) and returns
-// the index after the closing quote. skipString (special_*.go) passes plain
+// the index after the closing quote. jsonskip.SkipString (internal/jsonskip, special_*.go) passes plain
 // bytes and the two-byte escapes (\n in a PEM bundle every 65 bytes); what
 // it stops at is handled here.
 func (s *scanner) str(i int) (int, bool) {
 	src := s.src
-	if n, ok := shortString(src, i); ok {
+	if n, ok := jsonskip.ShortString(src, i); ok {
 		return i + n + 1, true
 	}
 	for {
-		n, esc := skipString(src[i:])
+		n, esc := jsonskip.SkipString(src[i:])
 		i += n
 		if esc {
 			s.esc = true
@@ -669,69 +669,4 @@ func (s *scanner) str(i int) (int, bool) {
 			i += size
 		}
 	}
-}
-
-// shortString returns the length of the string content at src[i:] when it
-// ends within the next 8 bytes with nothing in it to look at: keys and
-// short values. It is inlined, so they take no call; ok false sends the
-// caller to skipString.
-func shortString(src []byte, i int) (n int, ok bool) {
-	if i+8 <= len(src) {
-		if m := jsonw.SpecialMask(le64(src[i:])); m != 0 {
-			n = bits.TrailingZeros64(m) >> 3
-			return n, src[i+n] == '"'
-		}
-	}
-	return 0, false
-}
-
-// validNumber reports whether s is a number under the JSON grammar. fastjson
-// accepts more (NaN, Inf, "1.2.3", "+1"), which must never reach the output.
-func validNumber(s []byte) bool {
-	return len(s) > 0 && numberEnd(s, 0) == len(s)
-}
-
-// numberEnd returns the index after a number under the JSON grammar at i,
-// or i when there is none.
-func numberEnd(s []byte, i int) int {
-	start := i
-	if i < len(s) && s[i] == '-' {
-		i++
-	}
-	if i >= len(s) {
-		return start
-	}
-	if s[i] == '0' {
-		i++
-	} else if s[i] >= '1' && s[i] <= '9' {
-		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			i++
-		}
-	} else {
-		return start
-	}
-	if i < len(s) && s[i] == '.' {
-		i++
-		d := i
-		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			i++
-		}
-		if i == d {
-			return start
-		}
-	}
-	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
-		i++
-		if i < len(s) && (s[i] == '+' || s[i] == '-') {
-			i++
-		}
-		d := i
-		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			i++
-		}
-		if i == d {
-			return start
-		}
-	}
-	return i
 }

@@ -3,6 +3,7 @@ package normalize
 import (
 	"unicode/utf8"
 
+	"github.com/k8saudit/k8saudit/internal/jsonskip"
 	"github.com/k8saudit/k8saudit/normalize/internal/redact"
 )
 
@@ -74,7 +75,7 @@ func (s *scanner) skipPlain(src []byte, i, depth int, meta bool) (int, bool) {
 		case 't', 'f', 'n':
 			i, ok = literalEnd(src, i)
 		default:
-			j := numberEnd(src, i)
+			j := jsonskip.NumberEnd(src, i)
 			i, ok = j, j > i
 		}
 		if !ok || i >= len(src) {
@@ -96,12 +97,12 @@ func (s *scanner) skipPlain(src []byte, i, depth int, meta bool) (int, bool) {
 // valid UTF-8. It returns the index after the closing quote and whether it has
 // an escape.
 func plainString(src []byte, i int) (int, bool, bool) {
-	if n, ok := shortString(src, i); ok {
+	if n, ok := jsonskip.ShortString(src, i); ok {
 		return i + n + 1, false, true
 	}
 	esc := false
 	for {
-		n, e := skipString(src[i:])
+		n, e := jsonskip.SkipString(src[i:])
 		i += n
 		esc = esc || e
 		if i >= len(src) {

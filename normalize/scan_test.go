@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+
+	"github.com/k8saudit/k8saudit/internal/jsonskip"
 )
 
 // TestScanBody holds the body scanner's output byte for byte: whitespace
@@ -236,7 +238,7 @@ func TestValidNumber(t *testing.T) {
 		"": false, "-": false, "01": false, "1.": false, ".5": false, "1e": false,
 		"NaN": false, "inf": false, "+1": false, "1.2.3": false, "--1": false,
 	} {
-		if got := validNumber([]byte(s)); got != want {
+		if got := jsonskip.ValidNumber([]byte(s)); got != want {
 			t.Errorf("%q: %v", s, got)
 		}
 	}

@@ -1,8 +1,9 @@
 package normalize
 
 import (
-	"math/bits"
 	"strconv"
+
+	"github.com/k8saudit/k8saudit/internal/jsonskip"
 )
 
 // Bodies (requestObject, responseObject) are most of an audit record's bytes
@@ -58,7 +59,7 @@ func (n *Normalizer) strip(dst, src []byte) ([]byte, bool) {
 		c := src[i]
 		switch c {
 		case '"':
-			j := stringEnd(src, i+1)
+			j := jsonskip.StringEnd(src, i+1)
 			if j < 0 {
 				return append(dst, src[mark:]...), true // fastjson will reject it
 			}
@@ -127,48 +128,6 @@ func (n *Normalizer) isBodyKey(k []byte) bool {
 		k = n.sc.keyBuf
 	}
 	return string(k) == "requestObject" || string(k) == "responseObject"
-}
-
-// Constants of stringEnd's 8-bytes-at-a-time ("SWAR") quote search.
-const (
-	lo7  = 0x0101010101010101
-	hi7  = 0x8080808080808080
-	quot = 0x2222222222222222 // '"'
-)
-
-// stringEnd returns the index after the closing quote of a string whose
-// content starts at i, or -1. It looks for quotes 8 bytes at a time: audit
-// strings are short, and a call to IndexByte costs more than it saves there.
-func stringEnd(src []byte, i int) int {
-	for {
-		q := -1
-		for i+8 <= len(src) {
-			x := le64(src[i:]) ^ quot
-			// The lowest flagged byte of this zero-byte test is exact.
-			if m := (x - lo7) &^ x & hi7; m != 0 {
-				q = i + bits.TrailingZeros64(m)>>3
-				break
-			}
-			i += 8
-		}
-		if q < 0 {
-			for ; i < len(src) && src[i] != '"'; i++ {
-			}
-			if i >= len(src) {
-				return -1
-			}
-			q = i
-		}
-		// An even number of backslashes before the quote leaves it unescaped.
-		b := 0
-		for k := q - 1; k >= 0 && src[k] == '\\'; k-- {
-			b++
-		}
-		i = q + 1
-		if b%2 == 0 {
-			return i
-		}
-	}
 }
 
 func skipWS(src []byte, i int) int {

@@ -26,8 +26,8 @@ DATA specialConsts<>+32(SB)/8, $0x2020202020202020
 DATA specialConsts<>+40(SB)/8, $0x2020202020202020
 GLOBL specialConsts<>(SB), RODATA|NOPTR, $48
 
-// func indexSpecial(s []byte) int
-TEXT ·indexSpecial(SB), NOSPLIT, $0-32
+// func IndexSpecial(s []byte) int
+TEXT ·IndexSpecial(SB), NOSPLIT, $0-32
 	MOVQ  s_base+0(FP), SI
 	MOVQ  s_len+8(FP), BX
 	MOVOU specialConsts<>+0(SB), X8
@@ -194,7 +194,7 @@ found:
 	MOVQ AX, ret+24(FP)
 	RET
 
-// The second bytes of the two-byte escapes skipString takes itself ('"',
+// The second bytes of the two-byte escapes SkipString takes itself ('"',
 // '/', '\\', 'b', 'f', 'n', 'r', 't') as a 256-bit set: word c>>6, bit c&63.
 // One load and a BT, where eight compares would be eight branches or a
 // chain of flag merges.
@@ -257,7 +257,7 @@ GLOBL escapeSet<>(SB), RODATA|NOPTR, $32
 	ORQ      R8, CX;       \
 	ORQ      CX, R9
 
-// func skipString(s []byte) (n int, esc bool)
+// func SkipString(s []byte) (n int, esc bool)
 //
 // Every path below builds an exact mask of the special bytes of a block
 // (bit j is byte DI+j; no bit for a byte outside s) and hands it to hit,
@@ -268,7 +268,7 @@ GLOBL escapeSet<>(SB), RODATA|NOPTR, $32
 // Registers: SI = s, BX = len(s), DX = end of s, DI = block start,
 // AX = mask, R8 = the byte at its lowest bit, R13 = block width (16 or
 // 64), R10 = esc.
-TEXT ·skipString(SB), NOSPLIT, $0-33
+TEXT ·SkipString(SB), NOSPLIT, $0-33
 	MOVQ  s_base+0(FP), SI
 	MOVQ  s_len+8(FP), BX
 	MOVOU specialConsts<>+0(SB), X8
@@ -281,7 +281,7 @@ TEXT ·skipString(SB), NOSPLIT, $0-33
 	CMPQ  BX, $16
 	JB    sk_small
 
-	// The first 16 bytes on their own, as in indexSpecial: most strings
+	// The first 16 bytes on their own, as in IndexSpecial: most strings
 	// are short and end here.
 	MOVOU    (SI), X0
 	FLAGS(X0, X1, X2)
@@ -439,7 +439,7 @@ sk_past:
 	JMP  sk_loop64
 
 sk_small:
-	// Under 16 bytes: the two overlapping loads of indexSpecial, but the
+	// Under 16 bytes: the two overlapping loads of IndexSpecial, but the
 	// two halves' flags are merged into one mask by position (the half
 	// of h bytes at the end has its flag j at bit len-h+j), since hit
 	// needs every special byte, not only the first. A byte in both halves

@@ -1,14 +1,14 @@
-package normalize
+package jsonskip
 
-// indexSpecial returns the index of the first byte of s that a string scan
+// IndexSpecial returns the index of the first byte of s that a string scan
 // must stop at ('"', '\\', a control character or a non-ASCII byte), or
 // len(s) if there is none: jsonw.NextSpecial(s, 0), 16 bytes a compare with SSE2
 // (special_amd64.s). It never reads outside s.
 //
 //go:noescape
-func indexSpecial(s []byte) int
+func IndexSpecial(s []byte) int
 
-// skipString walks the content of a JSON string, s starting after the
+// SkipString walks the content of a JSON string, s starting after the
 // opening quote, and returns the index n of the first byte its caller must
 // look at: the closing '"', a control character, a non-ASCII byte, or a
 // backslash that does not start one of the escapes \" \\ \/ \b \f \n \r \t
@@ -21,4 +21,4 @@ func indexSpecial(s []byte) int
 // any. It never reads outside s.
 //
 //go:noescape
-func skipString(s []byte) (n int, esc bool)
+func SkipString(s []byte) (n int, esc bool)

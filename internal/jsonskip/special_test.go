@@ -1,7 +1,8 @@
-package normalize
+package jsonskip
 
 import (
 	"bytes"
+	"encoding/binary"
 	"math/bits"
 	"math/rand/v2"
 	"strconv"
@@ -12,7 +13,7 @@ import (
 	"github.com/k8saudit/k8saudit/internal/jsonw"
 )
 
-// refIndexSpecial is the byte-wise definition indexSpecial must match.
+// refIndexSpecial is the byte-wise definition IndexSpecial must match.
 func refIndexSpecial(s []byte) int {
 	for i, c := range s {
 		if c == '"' || c == '\\' || c < 0x20 || c >= 0x80 {
@@ -24,8 +25,8 @@ func refIndexSpecial(s []byte) int {
 
 func checkIndexSpecial(t *testing.T, s []byte) {
 	t.Helper()
-	if got, want := indexSpecial(s), refIndexSpecial(s); got != want {
-		t.Fatalf("indexSpecial(%q) = %d, want %d", s, got, want)
+	if got, want := IndexSpecial(s), refIndexSpecial(s); got != want {
+		t.Fatalf("IndexSpecial(%q) = %d, want %d", s, got, want)
 	}
 }
 
@@ -140,7 +141,7 @@ func BenchmarkIndexSpecial(b *testing.B) {
 			b.SetBytes(int64(len(s)))
 			for b.Loop() {
 				for i := 0; i < len(s); {
-					i += indexSpecial(s[i:]) + 1
+					i += IndexSpecial(s[i:]) + 1
 				}
 			}
 		})
@@ -155,7 +156,7 @@ func BenchmarkIndexSpecial(b *testing.B) {
 	}
 }
 
-// refSkipString is the byte-wise definition skipString must match.
+// refSkipString is the byte-wise definition SkipString must match.
 func refSkipString(s []byte) (n int, esc bool) {
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; {
@@ -173,7 +174,7 @@ func refSkipString(s []byte) (n int, esc bool) {
 	return len(s), esc
 }
 
-// goSkipString is the skipString of special_other.go, the loop of
+// goSkipString is the SkipString of special_other.go, the loop of
 // (*scanner).str: kept here so that amd64 can test it too and benchmark the
 // assembly against it.
 func goSkipString(s []byte) (n int, esc bool) {
@@ -181,7 +182,7 @@ func goSkipString(s []byte) (n int, esc bool) {
 	for {
 		for i+16 <= len(s) {
 			w := s[i : i+16 : i+16]
-			m0, m1 := jsonw.SpecialMask(le64(w[:8])), jsonw.SpecialMask(le64(w[8:]))
+			m0, m1 := jsonw.SpecialMask(binary.LittleEndian.Uint64(w[:8])), jsonw.SpecialMask(binary.LittleEndian.Uint64(w[8:]))
 			if m0 != 0 {
 				i += bits.TrailingZeros64(m0) >> 3
 				goto look
@@ -212,11 +213,11 @@ func goSkipString(s []byte) (n int, esc bool) {
 	}
 }
 
-// idxSkipString is skipString as a caller of indexSpecial would write it:
+// idxSkipString is SkipString as a caller of IndexSpecial would write it:
 // back in Go at every backslash. Benchmarked only, for the gain over it.
 func idxSkipString(s []byte) (n int, esc bool) {
 	for i := 0; ; {
-		i += indexSpecial(s[i:])
+		i += IndexSpecial(s[i:])
 		if i+1 >= len(s) || s[i] != '\\' {
 			return i, esc
 		}
@@ -233,8 +234,8 @@ func idxSkipString(s []byte) (n int, esc bool) {
 func checkSkipString(t testing.TB, s []byte) {
 	t.Helper()
 	wn, we := refSkipString(s)
-	if n, e := skipString(s); n != wn || e != we {
-		t.Fatalf("skipString(%q) = %d, %v, want %d, %v", s, n, e, wn, we)
+	if n, e := SkipString(s); n != wn || e != we {
+		t.Fatalf("SkipString(%q) = %d, %v, want %d, %v", s, n, e, wn, we)
 	}
 	if n, e := goSkipString(s); n != wn || e != we {
 		t.Fatalf("goSkipString(%q) = %d, %v, want %d, %v", s, n, e, wn, we)
@@ -249,7 +250,7 @@ func checkSkipString(t testing.TB, s []byte) {
 const skipMaxLen = 112
 
 // allBytes holds the 256 byte values; skipValues one of each kind for
-// skipString (TestIndexSpecial has tried every value in every lane of the
+// SkipString (TestIndexSpecial has tried every value in every lane of the
 // same masks).
 var (
 	allBytes = func() (b []byte) {
@@ -476,7 +477,7 @@ func TestSkipStringRandom(t *testing.T) {
 		s := buf[off : off+size]
 		for i := 0; i <= len(s); {
 			checkSkipString(t, s[i:])
-			n, _ := skipString(s[i:])
+			n, _ := SkipString(s[i:])
 			i += n + 1
 		}
 	}
@@ -505,7 +506,7 @@ func TestSkipStringDenseRandom(t *testing.T) {
 		}
 		for i := 0; i <= len(buf); {
 			checkSkipString(t, buf[i:])
-			n, _ := skipString(buf[i:])
+			n, _ := SkipString(buf[i:])
 			i += n + 1
 		}
 	}
@@ -529,7 +530,7 @@ func FuzzSkipString(f *testing.F) {
 }
 
 // skipBenchInputs are whole string contents up to and including the
-// closing quote, each one call of skipString: a PEM CA bundle as a
+// closing quote, each one call of SkipString: a PEM CA bundle as a
 // ConfigMap value carries (64 base64 characters, then an escaped newline),
 // plain text, short strings, a '\"' every 8 bytes (an escaped JSON
 // document, as in last-applied-configuration), a real-shaped
@@ -606,18 +607,18 @@ const rbacReason = `RBAC: allowed by ClusterRoleBinding \"system:controller:repl
 var skipSink int
 
 // BenchmarkSkipString scans each input to its closing quote: asm is
-// skipString, go the loop of (*scanner).str, indexSpecial the assembly
+// SkipString, go the loop of (*scanner).str, IndexSpecial the assembly
 // search with the escapes taken in Go. Each calls its function directly:
 // through a func value the assembly would go through its ABI wrapper.
 func BenchmarkSkipString(b *testing.B) {
 	for _, in := range skipBenchInputs() {
 		s := in.s
-		for _, name := range []string{"asm", "go", "indexSpecial"} {
+		for _, name := range []string{"asm", "go", "IndexSpecial"} {
 			b.Run(name+"/"+in.name, func(b *testing.B) {
 				var n int
 				switch name {
 				case "asm":
-					n, _ = skipString(s)
+					n, _ = SkipString(s)
 				case "go":
 					n, _ = goSkipString(s)
 				default:
@@ -630,7 +631,7 @@ func BenchmarkSkipString(b *testing.B) {
 				switch name {
 				case "asm":
 					for b.Loop() {
-						n, _ := skipString(s)
+						n, _ := SkipString(s)
 						skipSink += n
 					}
 				case "go":

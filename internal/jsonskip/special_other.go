@@ -1,21 +1,22 @@
 //go:build !amd64
 
-package normalize
+package jsonskip
 
 import (
+	"encoding/binary"
 	"math/bits"
 	"unicode/utf8"
 
 	"github.com/k8saudit/k8saudit/internal/jsonw"
 )
 
-// indexSpecial returns the index of the first byte of s that a string scan
+// IndexSpecial returns the index of the first byte of s that a string scan
 // must stop at ('"', '\\', a control character or a non-ASCII byte), or
 // len(s) if there is none. Without the amd64 assembly, the SWAR search
 // serves.
-func indexSpecial(s []byte) int { return jsonw.NextSpecial(s, 0) }
+func IndexSpecial(s []byte) int { return jsonw.NextSpecial(s, 0) }
 
-// skipString walks the content of a JSON string, s starting after the
+// SkipString walks the content of a JSON string, s starting after the
 // opening quote, and returns the index n of the first byte its caller must
 // look at: the closing '"', a control character, a non-ASCII byte, or a
 // backslash that does not start one of the escapes \" \\ \/ \b \f \n \r \t
@@ -24,12 +25,12 @@ func indexSpecial(s []byte) int { return jsonw.NextSpecial(s, 0) }
 // any was. Without the amd64 assembly it is the SWAR loop of
 // (*scanner).str; special_test.go holds a copy (goSkipString) to benchmark
 // the assembly against.
-func skipString(s []byte) (n int, esc bool) {
+func SkipString(s []byte) (n int, esc bool) {
 	i := 0
 	for {
 		for i+16 <= len(s) {
 			w := s[i : i+16 : i+16]
-			m0, m1 := jsonw.SpecialMask(le64(w[:8])), jsonw.SpecialMask(le64(w[8:]))
+			m0, m1 := jsonw.SpecialMask(binary.LittleEndian.Uint64(w[:8])), jsonw.SpecialMask(binary.LittleEndian.Uint64(w[8:]))
 			if m0 != 0 {
 				i += bits.TrailingZeros64(m0) >> 3
 				goto look

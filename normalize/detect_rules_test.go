@@ -34,8 +34,7 @@ func TestDocRulesMaskNamesTheMatchedRules(t *testing.T) {
 			{several, "K8S-001,K8S-004"},
 			{falcoLine(t, "create_nginx_pod_unprivileged.json"), ""},
 		} {
-			n := New(Options{Detect: detect.New(detect.Options{})})
-			allowDirect(n, !noDirect)
+			n := road(New(Options{Detect: detect.New(detect.Options{})}), !noDirect)
 			d := n.Normalize(c.line, testRecordTime)[0]
 			got := ruleIDs(d.Rules)
 			if got != c.want {

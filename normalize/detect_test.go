@@ -29,8 +29,7 @@ func allRules() *detect.Engine { return detect.New(detect.Options{Rules: detect.
 // with none of them; on every road.
 func TestDetectECS(t *testing.T) {
 	for _, noDirect := range []bool{false, true} {
-		n := New(Options{Detect: detect.New(detect.Options{})})
-		allowDirect(n, !noDirect)
+		n := road(New(Options{Detect: detect.New(detect.Options{})}), !noDirect)
 		docs := n.Normalize(falcoLine(t, "create_nginx_pod_privileged.json"), testRecordTime)
 		if len(docs) != 1 {
 			t.Fatalf("%d docs", len(docs))

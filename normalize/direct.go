@@ -135,6 +135,11 @@ type directState struct {
 	listBuf [nLists][]byte // the same for list entries
 	cp      []byte         // the copies without their empty values
 	cpOff   [nCopies]span
+
+	// copyEvery: every object member is copied by the walk, none kept as its own
+	// text (srcObject). Only a test sets it, to hold srcObject's copies to the
+	// walk's: a step inside the walk has no other way in.
+	copyEvery bool
 }
 
 func (d *directState) reset() {
@@ -458,7 +463,7 @@ func (n *Normalizer) walkEvent(src []byte) (int, bool) {
 				return 0, false
 			}
 			d.hasOb |= 1 << slot
-			if d.omit && !n.test.noSrcCopy {
+			if d.omit && !d.copyEvery {
 				es := len(d.edits)
 				var empty bool
 				if j, empty, ok = n.srcObject(src, i, slot); ok {

@@ -28,7 +28,7 @@ func directOptions(t testing.TB) []Options {
 // checkRoads normalizes rec on both roads and fails on any difference in
 // the documents or their metadata. It reports whether the direct road took
 // the record.
-func checkRoads(t testing.TB, direct, general *Normalizer, rec []byte) bool {
+func checkRoads(t testing.TB, direct *Normalizer, general generalRoad, rec []byte) bool {
 	t.Helper()
 	got := direct.Normalize(rec, testRecordTime)
 	took := direct.tookDirect
@@ -50,15 +50,14 @@ func checkRoads(t testing.TB, direct, general *Normalizer, rec []byte) bool {
 }
 
 // TestDirectRoadAgrees holds the direct road (direct.go) to the general one
-// (with container images read from a tree, not collectImagesText), byte for
+// (TestImagesTextAgrees holds the images read from text to a tree), byte for
 // byte, on every fixture, the secret events and the fuzz corpus, in
 // every option set; and checks that the direct road takes every real event.
 func TestDirectRoadAgrees(t *testing.T) {
 	corpus := append(fuzzCorpus(t), secretLines(t)...)
 	corpus = append(corpus, directSeeds...)
 	for _, o := range directOptions(t) {
-		d, g := New(o), New(o)
-		generalRoad(g)
+		d, g := New(o), generalRoad{New(o)}
 		took := 0
 		for _, rec := range corpus {
 			if checkRoads(t, d, g, rec) {
@@ -145,15 +144,17 @@ func FuzzDirectRoad(f *testing.F) {
 		f.Add(r)
 	}
 	opts := directOptions(f)
-	var pairs [][2]*Normalizer
+	type pair struct {
+		direct  *Normalizer
+		general generalRoad
+	}
+	var pairs []pair
 	for _, o := range opts {
-		d, g := New(o), New(o)
-		generalRoad(g)
-		pairs = append(pairs, [2]*Normalizer{d, g})
+		pairs = append(pairs, pair{New(o), generalRoad{New(o)}})
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		for _, p := range pairs {
-			checkRoads(t, p[0], p[1], b)
+			checkRoads(t, p.direct, p.general, b)
 		}
 	})
 }

@@ -75,7 +75,7 @@ func (n *Normalizer) containerImages(list *fastjson.Value) {
 // and where comparing text is not comparing values).
 func (n *Normalizer) collectImagesText(e *event) bool {
 	n.imgs = n.imgs[:0]
-	if e.req < 0 || n.test.noImgText {
+	if e.req < 0 {
 		return false
 	}
 	if !n.keepReq {

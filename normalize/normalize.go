@@ -209,17 +209,6 @@ type Normalizer struct {
 
 	d          directState // the direct road's walk (direct.go)
 	tookDirect bool        // the last record took the direct road
-
-	test roadSwitches // zero outside tests (roads_test.go sets them)
-}
-
-// roadSwitches send records down the slower roads, so that tests can hold every road's
-// output to the others' (roads_test.go holds the helpers that set them). They are zero in
-// every Normalizer New returns, and the production code only reads them.
-type roadSwitches struct {
-	noDirect  bool // every record takes the general road
-	noImgText bool // container images are read from a tree
-	noSrcCopy bool // the direct road copies every object member (no srcObject)
 }
 
 // New returns a Normalizer for o.
@@ -245,7 +234,7 @@ func New(o Options) *Normalizer {
 // returned slice and every slice in it are valid until the next call.
 func (n *Normalizer) Normalize(record []byte, recordTime int64) []Doc {
 	n.reset(recordTime)
-	n.tookDirect = !n.test.noDirect && n.direct(record)
+	n.tookDirect = n.direct(record)
 	if !n.tookDirect {
 		n.split(record)
 	}

@@ -23,8 +23,7 @@ func FuzzRedactBody(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	o := Options{Redact: true, EventOriginal: true}
-	direct, general, stack := New(o), New(o), New(o)
-	generalRoad(general)
+	direct, general, stack := New(o), generalRoad{New(o)}, New(o)
 	stack.sc.noPlain, stack.exact.noPlain = true, true
 	raw := New(Options{Format: Raw, Redact: true})
 	f.Fuzz(func(t *testing.T, body []byte) {

@@ -103,11 +103,11 @@ func hardRoads(t *testing.T, o Options, rec []byte) [][]byte {
 	for _, f := range []Format{ECS, Raw} {
 		for road := 0; road < 3; road++ {
 			oo := withFormat(o, f, true)
-			n := New(oo)
+			var n normalizer = New(oo)
 			in := rec
 			switch road {
 			case 1:
-				allowDirect(n, false)
+				n = generalRoad{New(oo)}
 			case 2:
 				in = odd
 			}
@@ -371,8 +371,7 @@ func TestZeroAllocsRedactHard(t *testing.T) {
 		{Format: Raw, Redact: true},
 	} {
 		for _, noDirect := range []bool{false, true} {
-			n := New(o)
-			allowDirect(n, !noDirect)
+			n := road(New(o), !noDirect)
 			for range 2 {
 				for _, r := range recs {
 					n.Normalize(r, testRecordTime)

@@ -283,8 +283,7 @@ func TestSalvageAgrees(t *testing.T) {
 			string(e.apiGroup), string(e.subresource), string(e.impName), string(e.requestReceived), string(e.stageTS),
 			strs(e.userGroups), strs(e.ipList), e.code, e.hasObjectRef, string(e.decision)}
 	}
-	gen, salv := New(Options{}), New(Options{})
-	allowDirect(gen, false)
+	gen, salv := generalRoad{New(Options{})}, New(Options{})
 	compared := 0
 	for _, r := range recs {
 		docs := gen.Normalize(r, 1)
@@ -530,8 +529,7 @@ func TestOddMembers(t *testing.T) {
 	} {
 		for _, o := range allFormats[1:] {
 			for _, direct := range []bool{true, false} {
-				n := New(o)
-				allowDirect(n, direct)
+				n := road(New(o), direct)
 				docs := n.Normalize([]byte(damaged), 1)
 				if len(docs) != 1 || docs[0].Error {
 					t.Fatalf("%d documents", len(docs))

@@ -71,7 +71,9 @@ type scanner struct {
 	limit int
 	over  bool
 	drop  bool // leave out metadata.managedFields
-	// noPlain: tests: every container goes through the stack (no skipPlain).
+	// noPlain: every container goes through the stack (no skipPlain). Only a
+	// test sets it, to hold skipPlain to the stack: a step inside the scan has no
+	// other way in.
 	noPlain bool
 	// deep: skipPlain met maxScanDepth in this body; it is not tried again,
 	// so that an over-deep body costs one pass, not one per level.

@@ -19,7 +19,7 @@ func tlsConfig(o *Options) (*tls.Config, error) {
 	if o.TLSCAFile != "" {
 		pem, err := os.ReadFile(o.TLSCAFile)
 		if err != nil {
-			return nil, fmt.Errorf("tls_ca_file %q: %v", o.TLSCAFile, err)
+			return nil, fmt.Errorf("tls_ca_file %q: %w", o.TLSCAFile, err)
 		}
 		pool, err := x509.SystemCertPool()
 		if err != nil || pool == nil {
@@ -33,7 +33,7 @@ func tlsConfig(o *Options) (*tls.Config, error) {
 	if o.TLSCrtFile != "" {
 		cert, err := tls.LoadX509KeyPair(o.TLSCrtFile, o.TLSKeyFile)
 		if err != nil {
-			return nil, fmt.Errorf("tls_crt_file %q / tls_key_file %q: %v", o.TLSCrtFile, o.TLSKeyFile, err)
+			return nil, fmt.Errorf("tls_crt_file %q / tls_key_file %q: %w", o.TLSCrtFile, o.TLSKeyFile, err)
 		}
 		c.Certificates = []tls.Certificate{cert}
 	}

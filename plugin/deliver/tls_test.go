@@ -9,6 +9,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"errors"
 	"io"
 	"log"
 	"math/big"
@@ -160,5 +161,18 @@ func TestTLSClientCertificate(t *testing.T) {
 	}
 	if gotCN != "fluent-bit" {
 		t.Errorf("server saw client %q", gotCN)
+	}
+}
+
+// TestTLSFileErrorsWrap: a missing CA or certificate file is an error that names the key
+// and wraps the file system's error, so that a caller can tell a missing file
+// (errors.Is os.ErrNotExist) from a bad one.
+func TestTLSFileErrorsWrap(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "absent.pem")
+	for _, o := range []Options{{TLSCAFile: missing}, {TLSCrtFile: missing, TLSKeyFile: missing}} {
+		_, err := tlsConfig(&o)
+		if err == nil || !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("tlsConfig(%+v) = %v, want an error wrapping os.ErrNotExist", o, err)
+		}
 	}
 }

@@ -23,9 +23,9 @@ import (
 type Writer struct {
 	B     []byte // the document(s) written so far; the caller owns and resets it
 	d     int
-	cur   int   // Members written at the current level
-	count []int // Members written at each enclosing level, saved by push
-	mark  []int // len(b) before the key of the container at each level
+	cur   int   // members written at the current level
+	count []int // members written at each enclosing level, saved by Push
+	mark  []int // len(B) before the key of the container at each level
 }
 
 // Begin starts the top-level object.

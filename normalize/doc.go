@@ -142,9 +142,11 @@
 //     then redaction (redact.go and redact_event.go apply
 //     normalize/internal/redact: paths, classes, credentials, the URI);
 //   - the detections (ecs_detect.go applies package detect);
-//   - the writers: format ecs (ecs.go, fields_audit.go, fields_container.go,
-//     ip.go, useragent.go), format raw (hook.go's appendEvent), the
-//     pipeline_error document (pipeline_error.go), all through
+//   - the writers, chosen in Normalizer.emit: format ecs (ecs.go,
+//     fields_audit.go, fields_container.go, ip.go, useragent.go), format raw
+//     (appendEvent in hook.go for an event the hook changed, renderDirect in
+//     direct_event.go on the direct road, appendValue in fields_audit.go
+//     otherwise), the pipeline_error document (pipeline_error.go), all through
 //     normalize/internal/docwriter (the document writer) and
 //     normalize/internal/timestamp.
 //

@@ -144,7 +144,7 @@
 //   - the detections (ecs_detect.go applies package detect);
 //   - the writers, chosen in Normalizer.emit: format ecs (ecs.go,
 //     fields_audit.go, fields_container.go, ip.go, useragent.go), format raw
-//     (appendEvent in hook.go for an event the hook changed, renderDirect in
+//     (appendEvent in hook.go when a policy or redaction is on, renderDirect in
 //     direct_event.go on the direct road, appendValue in fields_audit.go
 //     otherwise), the pipeline_error document (pipeline_error.go), all through
 //     normalize/internal/docwriter (the document writer) and

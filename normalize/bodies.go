@@ -36,10 +36,10 @@ func (n *Normalizer) bodyName(v *fastjson.Value, idx int) []byte {
 
 // requestTree returns requestObject as a tree when it may hold a pod spec.
 func (n *Normalizer) requestTree(e *event) *fastjson.Value {
-	if e.req < 0 && n.keepReq {
+	if e.req < 0 && n.hk.keepReq {
 		return e.requestObject
 	}
-	if !n.keepReq {
+	if !n.hk.keepReq {
 		return nil
 	}
 	b := n.bodyAt(e.req)

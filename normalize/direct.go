@@ -117,7 +117,7 @@ func (n *Normalizer) direct(record []byte) bool {
 	if !ok {
 		// Nothing written stays, not even a list's first items.
 		n.bodies, n.bodyBuf, n.names = n.bodies[:0], n.bodyBuf[:0], n.names[:0]
-		n.w.B, n.spans, n.meta, n.dropped = n.w.B[:0], n.spans[:0], n.meta[:0], 0
+		n.w.B, n.spans, n.meta, n.hk.dropped = n.w.B[:0], n.spans[:0], n.meta[:0], 0
 	}
 	return ok
 }

@@ -303,9 +303,9 @@ func (n *Normalizer) appendEventDirect(dst []byte, e *event, marker bool) []byte
 		}
 		switch {
 		case m.top == tmBody:
-			idx, keep := e.req, n.keepReq
+			idx, keep := e.req, n.hk.keepReq
 			if m.slot == 1 {
-				idx, keep = e.resp, n.keepResp
+				idx, keep = e.resp, n.hk.keepResp
 			}
 			if !keep || idx < 0 {
 				dst = dst[:mark]
@@ -317,7 +317,7 @@ func (n *Normalizer) appendEventDirect(dst []byte, e *event, marker bool) []byte
 				dst = dst[:mark]
 				continue
 			}
-		case m.top == tmString && m.slot == sLevel && n.levelSet:
+		case m.top == tmString && m.slot == sLevel && n.hk.levelSet:
 			dst = append(dst, `"level":`...)
 			dst = jsonw.AppendQuoted(dst, e.level)
 		case m.top == tmString && m.slot == sRequestURI && n.red.uriRedacted:

@@ -186,15 +186,15 @@ func (n *Normalizer) writeECS(e *event, original []byte) int64 {
 		size := len(n.w.B) - start
 		switch {
 		case size <= n.maxEvent:
-		case n.wroteResp && !c.noResp:
+		case n.doc.wroteResp && !c.noResp:
 			c.noResp = true
 			continue
-		case n.wroteReq && !c.noReq:
+		case n.doc.wroteReq && !c.noReq:
 			c.noReq = true
 			continue
-		case n.origLen > 0 && !c.origCut:
+		case n.doc.origLen > 0 && !c.origCut:
 			c.origCut = true
-			c.origMax = max(0, n.origLen-(size-n.maxEvent))
+			c.origMax = max(0, n.doc.origLen-(size-n.maxEvent))
 			continue
 		}
 		return ts
@@ -204,8 +204,8 @@ func (n *Normalizer) writeECS(e *event, original []byte) int64 {
 // writeECSOnce writes the ECS document with the cuts c.
 func (n *Normalizer) writeECSOnce(e *event, original []byte, c *cuts) int64 {
 	w := &n.w
-	n.truncated = c.noResp || c.noReq
-	n.wroteReq, n.wroteResp, n.origLen = false, false, 0
+	n.doc.truncated = c.noResp || c.noReq
+	n.doc.wroteReq, n.doc.wroteResp, n.doc.origLen = false, false, 0
 	w.Begin()
 
 	// Each timestamp is parsed once; @timestamp is one of them (see
@@ -263,26 +263,26 @@ func (n *Normalizer) writeECSOnce(e *event, original []byte, c *cuts) int64 {
 	if n.salvaging && n.opt.KeepUnparsedText {
 		// Asked for: the text the event was salvaged from, unread.
 		kept, cut := boundUTF8(n.salvRaw, min(n.maxOriginal, c.origMax))
-		n.truncated = n.truncated || cut
-		n.origLen = len(kept)
+		n.doc.truncated = n.doc.truncated || cut
+		n.doc.origLen = len(kept)
 		w.Str(kOriginal, kept)
 	} else if n.opt.EventOriginal {
 		switch {
 		case n.hooked() && n.modified(e):
 			// Never ship an original that still holds what the policy
 			// or redaction took out.
-			n.scratch = n.appendEvent(n.scratch[:0], e, false)
-			original = n.scratch
+			n.doc.scratch = n.appendEvent(n.doc.scratch[:0], e, false)
+			original = n.doc.scratch
 		case original == nil && e.direct:
-			n.scratch = n.renderDirect(n.scratch[:0])
-			original = n.scratch
+			n.doc.scratch = n.renderDirect(n.doc.scratch[:0])
+			original = n.doc.scratch
 		case original == nil:
-			n.scratch = n.appendValue(n.scratch[:0], e.v, e.marked, false)
-			original = n.scratch
+			n.doc.scratch = n.appendValue(n.doc.scratch[:0], e.v, e.marked, false)
+			original = n.doc.scratch
 		}
 		kept, cut := boundUTF8(original, c.origMax)
-		n.truncated = n.truncated || cut
-		n.origLen = len(kept)
+		n.doc.truncated = n.doc.truncated || cut
+		n.doc.origLen = len(kept)
 		w.Str(kOriginal, kept)
 	}
 	w.Close()
@@ -309,31 +309,31 @@ func (n *Normalizer) writeECSOnce(e *event, original []byte, c *cuts) int64 {
 	// source.* and related.*
 	n.collectIPs(e)
 	// A valid IP needs no escaping (validIP: digits, hex, '.', ':').
-	if len(n.ips) > 0 {
+	if len(n.doc.ips) > 0 {
 		w.Open(kSource)
-		w.StrAs(kIP, n.ips[0], true)
-		w.StrAs(kAddress, n.ips[0], true)
+		w.StrAs(kIP, n.doc.ips[0], true)
+		w.StrAs(kAddress, n.doc.ips[0], true)
 		w.Close()
 	}
 	w.Open(kRelated)
 	w.OpenArr(kIP)
-	for _, ip := range n.ips {
+	for _, ip := range n.doc.ips {
 		w.PlainElem(ip)
 	}
 	w.CloseArr()
-	n.users = n.users[:0]
-	var usersPlain uint8 // the entries of n.users that need no escaping
+	n.doc.users = n.doc.users[:0]
+	var usersPlain uint8 // the entries of n.doc.users that need no escaping
 	for _, u := range [...]struct {
 		v    []byte
 		slot int
 	}{{e.userName, sUserName}, {e.userUID, sUserUID}, {e.impName, sImpName}, {e.impUID, sImpUID}} {
-		before := len(n.users)
-		if n.users = appendUnique(n.users, u.v); len(n.users) > before && e.isPlain(u.slot) {
+		before := len(n.doc.users)
+		if n.doc.users = appendUnique(n.doc.users, u.v); len(n.doc.users) > before && e.isPlain(u.slot) {
 			usersPlain |= 1 << before
 		}
 	}
 	w.OpenArr(kUser)
-	for k, u := range n.users {
+	for k, u := range n.doc.users {
 		if usersPlain&(1<<k) != 0 {
 			w.PlainElem(u)
 		} else {
@@ -441,7 +441,7 @@ func (n *Normalizer) writeECSOnce(e *event, original []byte, c *cuts) int64 {
 	if !n.collectImagesText(e) {
 		n.collectImages(n.requestTree(e))
 	}
-	if len(n.imgs) > 0 && podCreate(e) {
+	if len(n.doc.imgs) > 0 && podCreate(e) {
 		w.Open(kContainer)
 		w.Open(kImage)
 		n.writeImages(kName)
@@ -451,16 +451,16 @@ func (n *Normalizer) writeECSOnce(e *event, original []byte, c *cuts) int64 {
 
 	n.writeAudit(e, c)
 
-	if len(n.imgs) > 0 {
+	if len(n.doc.imgs) > 0 {
 		w.Open(kK8saudit)
 		n.writeImages(kImages)
 		w.Close()
 	}
 
-	if n.truncated || n.red.any || n.salvaging || n.alert() {
+	if n.doc.truncated || n.red.any || n.salvaging || n.alert() {
 		w.Open(kLabels)
 		n.writeSeverityLabel()
-		if n.truncated {
+		if n.doc.truncated {
 			w.BoolTrue(kTruncated)
 		}
 		if n.red.any {
@@ -542,10 +542,10 @@ func (n *Normalizer) writeStrings(k *docwriter.Key, a [][]byte, plain bool) {
 
 // collectIPs keeps the syntactically valid, distinct entries of sourceIPs.
 func (n *Normalizer) collectIPs(e *event) {
-	n.ips = n.ips[:0]
+	n.doc.ips = n.doc.ips[:0]
 	for _, ip := range e.ipList {
 		if validIP(ip) {
-			n.ips = appendUnique(n.ips, ip)
+			n.doc.ips = appendUnique(n.doc.ips, ip)
 		}
 	}
 }
@@ -562,4 +562,17 @@ func appendUnique(list [][]byte, s []byte) [][]byte {
 		}
 	}
 	return append(list, s)
+}
+
+// docState is what the writers keep while one document is written.
+type docState struct {
+	ips   [][]byte // valid source IPs of the event
+	users [][]byte // related.user candidates
+	imgs  [][]byte // container images
+
+	scratch   []byte // a rendered value serving as an original text
+	truncated bool   // a body or the original was cut from the current document
+
+	wroteReq, wroteResp bool // the current document holds that body
+	origLen             int  // bytes of event.original in it
 }

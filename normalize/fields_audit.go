@@ -57,11 +57,11 @@ func (n *Normalizer) writeAudit(e *event, c *cuts) {
 	if e.responseStatus != nil {
 		n.copyOmit(kResponseStatus, nil, false, e.responseStatus, m)
 	}
-	if !c.noReq && n.keepReq {
-		n.wroteReq = n.writeBody(kRequestObject, e.requestObject, e.req)
+	if !c.noReq && n.hk.keepReq {
+		n.doc.wroteReq = n.writeBody(kRequestObject, e.requestObject, e.req)
 	}
-	if !c.noResp && n.keepResp {
-		n.wroteResp = n.writeBody(kResponseObject, e.responseObject, e.resp)
+	if !c.noResp && n.hk.keepResp {
+		n.doc.wroteResp = n.writeBody(kResponseObject, e.responseObject, e.resp)
 	}
 	n.strSlot(kRequestReceivedTimestamp, e.requestReceived, sRequestReceived)
 	n.strSlot(kStageTimestamp, e.stageTS, sStageTS)
@@ -101,12 +101,12 @@ func (n *Normalizer) writeBody(k *docwriter.Key, v *fastjson.Value, idx int) boo
 			return false
 		}
 		if b.over {
-			n.truncated = true
+			n.doc.truncated = true
 			return false
 		}
 		w.Key(k)
 		w.B = append(w.B, n.bodyText(b)...)
-		n.truncated = n.truncated || b.cut
+		n.doc.truncated = n.doc.truncated || b.cut
 		return true
 	}
 	if v == nil || n.red.on || !bodyShape(v) {
@@ -117,7 +117,7 @@ func (n *Normalizer) writeBody(k *docwriter.Key, v *fastjson.Value, idx int) boo
 	w.B = n.appendValue(w.B, v, false, true)
 	if w.Since(s) > n.maxEvent {
 		w.Restore(s)
-		n.truncated = true
+		n.doc.truncated = true
 		return false
 	}
 	return true

@@ -31,14 +31,14 @@ func podCreate(e *event) bool {
 func (n *Normalizer) writeImages(k *docwriter.Key) {
 	w := &n.w
 	w.OpenArr(k)
-	for _, img := range n.imgs {
+	for _, img := range n.doc.imgs {
 		w.StrElem(img)
 	}
 	w.CloseArr()
 }
 
 func (n *Normalizer) collectImages(req *fastjson.Value) {
-	n.imgs = n.imgs[:0]
+	n.doc.imgs = n.doc.imgs[:0]
 	if req == nil || req.Type() != fastjson.TypeObject {
 		return
 	}
@@ -62,7 +62,7 @@ func (n *Normalizer) containerImages(list *fastjson.Value) {
 	}
 	for _, c := range list.GetArray() {
 		if c.Type() == fastjson.TypeObject {
-			n.imgs = appendUnique(n.imgs, stringOf(c.Get("image")))
+			n.doc.imgs = appendUnique(n.doc.imgs, stringOf(c.Get("image")))
 		}
 	}
 }
@@ -74,11 +74,11 @@ func (n *Normalizer) containerImages(list *fastjson.Value) {
 // body given as a tree, or a key or image with an escape on the way (rare,
 // and where comparing text is not comparing values).
 func (n *Normalizer) collectImagesText(e *event) bool {
-	n.imgs = n.imgs[:0]
+	n.doc.imgs = n.doc.imgs[:0]
 	if e.req < 0 {
 		return false
 	}
-	if !n.keepReq {
+	if !n.hk.keepReq {
 		return true
 	}
 	b := n.bodyAt(e.req)
@@ -123,7 +123,7 @@ func (n *Normalizer) collectImagesText(e *event) bool {
 }
 
 func (n *Normalizer) imgsFallback() bool {
-	n.imgs = n.imgs[:0]
+	n.doc.imgs = n.doc.imgs[:0]
 	return false
 }
 
@@ -180,7 +180,7 @@ func (n *Normalizer) podSpecListImages(src []byte, at [len(podSpecMembers)]int) 
 					if hasBackslash(v) {
 						return -1, -1, false
 					}
-					n.imgs = appendUnique(n.imgs, v)
+					n.doc.imgs = appendUnique(n.doc.imgs, v)
 				}
 			}
 			i = skipValue(src, i)

@@ -20,34 +20,46 @@ var levelNames = [...][]byte{
 	policy.LevelRequestResponse: []byte("RequestResponse"),
 }
 
+// hookState is the per-event hook's: the policy's decision for the event being
+// written, and what the policy dropped in the record.
+type hookState struct {
+	attrs             policy.Attributes
+	keepReq, keepResp bool         // the effective level keeps that body
+	levelSet          bool         // the policy lowered the level: e.level is its name
+	omitManaged       bool         // the decision asks managedFields out of the bodies
+	dropped           int          // events the policy dropped in this record
+	dropWhy           []DropReason // why, one per dropped event
+	treeBuf           []byte       // bodies of an unmarked tree, rendered for scanning
+}
+
 // hook applies the policy and prepares redaction; false means the event is
 // dropped.
 func (n *Normalizer) hook(e *event) bool {
-	n.keepReq, n.keepResp, n.levelSet, n.omitManaged = true, true, false, false
+	n.hk.keepReq, n.hk.keepResp, n.hk.levelSet, n.hk.omitManaged = true, true, false, false
 	if p := n.opt.Policy; p != nil {
 		d := p.Evaluate(n.attributes(e))
 		if d.Drop {
 			n.drop(DropReason(max(d.Rule, -1)))
 			return false
 		}
-		n.keepReq, n.keepResp = d.Level.KeepsRequestBody(), d.Level.KeepsResponseBody()
+		n.hk.keepReq, n.hk.keepResp = d.Level.KeepsRequestBody(), d.Level.KeepsResponseBody()
 		if ev, ok := policy.ParseLevel(e.level); !ok || d.Level < ev {
-			e.level, n.levelSet = levelNames[d.Level], true
+			e.level, n.hk.levelSet = levelNames[d.Level], true
 			e.plain &^= 1 << sLevel
 			e.canonOK &^= 1 << sLevel
 		}
-		n.omitManaged = d.OmitManagedFields
+		n.hk.omitManaged = d.OmitManagedFields
 	}
 	n.prepareRedaction(e)
-	if !n.red.on && !(n.omitManaged && n.opt.Format == Raw) {
+	if !n.red.on && !(n.hk.omitManaged && n.opt.Format == Raw) {
 		return true
 	}
 	mask := n.red.User | n.red.classMask
-	drop := n.opt.Format == ECS || n.omitManaged
-	if n.keepReq {
+	drop := n.opt.Format == ECS || n.hk.omitManaged
+	if n.hk.keepReq {
 		e.req = n.redactBody(e.requestObject, e.req, drop, mask)
 	}
-	if n.keepResp {
+	if n.hk.keepResp {
 		e.resp = n.redactBody(e.responseObject, e.resp, drop, mask)
 	}
 	n.red.any = n.red.uriRedacted || n.red.bodyRedacted
@@ -56,7 +68,7 @@ func (n *Normalizer) hook(e *event) bool {
 
 // attributes fills the policy's view of e.
 func (n *Normalizer) attributes(e *event) *policy.Attributes {
-	a := &n.attrs
+	a := &n.hk.attrs
 	groups := append(a.Groups[:0], e.userGroups...)
 	path := e.requestURI
 	if i := indexByte(path, '?'); i >= 0 {
@@ -82,10 +94,10 @@ func (n *Normalizer) redactBody(v *fastjson.Value, idx int, drop bool, mask uint
 		if v == nil {
 			return -1
 		}
-		start := len(n.treeBuf)
-		n.treeBuf = n.appendValue(n.treeBuf, v, false, false)
+		start := len(n.hk.treeBuf)
+		n.hk.treeBuf = n.appendValue(n.hk.treeBuf, v, false, false)
 		// treeBuf only grows within a record, so raw stays valid.
-		raw := n.treeBuf[start:len(n.treeBuf):len(n.treeBuf)]
+		raw := n.hk.treeBuf[start:len(n.hk.treeBuf):len(n.hk.treeBuf)]
 		_, b, ok := n.scanOne(raw, 0, drop, mask)
 		if !ok {
 			return -1
@@ -119,7 +131,7 @@ func (n *Normalizer) eventMask() uint64 { return n.red.User | n.red.classMask }
 // text beyond sanitizing: event.original must then be rendered from the
 // event rather than copied.
 func (n *Normalizer) modified(e *event) bool {
-	return n.levelSet || !n.keepReq || !n.keepResp || n.red.any || n.red.User != 0 || (n.red.on && (!e.marked || e.dup)) || e.odd
+	return n.hk.levelSet || !n.hk.keepReq || !n.hk.keepResp || n.red.any || n.red.User != 0 || (n.red.on && (!e.marked || e.dup)) || e.odd
 }
 
 // appendEvent renders the event as format raw does, with the hook's
@@ -145,9 +157,9 @@ func (n *Normalizer) appendEvent(dst []byte, e *event, marker bool) []byte {
 		dst = append(dst, ':')
 		switch string(k) {
 		case "requestObject", "responseObject":
-			idx, keep := e.req, n.keepReq
+			idx, keep := e.req, n.hk.keepReq
 			if k[1] == 'e' && k[2] == 's' { // responseObject
-				idx, keep = e.resp, n.keepResp
+				idx, keep = e.resp, n.hk.keepResp
 			}
 			if !keep {
 				dst = dst[:mark]
@@ -169,7 +181,7 @@ func (n *Normalizer) appendEvent(dst []byte, e *event, marker bool) []byte {
 				dst = n.appendValue(dst, x, false, false)
 			}
 		case "level":
-			if n.levelSet {
+			if n.hk.levelSet {
 				dst = jsonw.AppendQuoted(dst, e.level)
 			} else {
 				dst = n.appendValue(dst, x, e.marked, false)

@@ -153,13 +153,10 @@ type Normalizer struct {
 	maxEvent int
 	userMask uint64 // the bits of Options.RedactPaths in red.Paths
 
-	p          fastjson.Parser // the record, stripped of its bodies (strip.go)
-	inner      fastjson.Parser // an AKS envelope whose properties.log is a JSON string
-	bodyP      fastjson.Parser // a request body that may hold a pod spec
-	stripped   []byte          // the record given to p, bodies replaced by markers
-	stripStack []uint8         // strip's container stack
-	stripDeep  bool            // strip met nesting past maxScanDepth outside the bodies
-	innerSt    []byte          // the same for inner
+	p     fastjson.Parser // the record, stripped of its bodies (strip.go)
+	inner fastjson.Parser // an AKS envelope whose properties.log is a JSON string
+	bodyP fastjson.Parser // a request body that may hold a pod spec
+	st    stripState      // strip.go
 
 	bodies  []body          // the record's bodies, indexed by marker
 	bodyBuf []byte          // their sanitized text
@@ -175,26 +172,11 @@ type Normalizer struct {
 	docs       []Doc
 	recordTime int64
 
-	ev    event    // the event being written
-	ips   [][]byte // valid source IPs of the event
-	users [][]byte // related.user candidates
-	imgs  [][]byte // container images
+	ev  event    // the event being written
+	doc docState // the document being written (ecs.go)
 
-	scratch   []byte // a rendered value serving as an original text
-	truncated bool   // a body or the original was cut from the current document
-
-	wroteReq, wroteResp bool // the current document holds that body
-	origLen             int  // bytes of event.original in it
-
-	// The per-event hook (hook.go): policy and redaction.
-	attrs             policy.Attributes
-	keepReq, keepResp bool         // the effective level keeps that body
-	levelSet          bool         // the policy lowered the level: e.level is its name
-	omitManaged       bool         // the decision asks managedFields out of the bodies
-	dropped           int          // events the policy dropped in this record
-	dropWhy           []DropReason // why, one per dropped event
-	red               redactor
-	treeBuf           []byte // bodies of an unmarked tree, rendered for scanning
+	hk  hookState // the per-event hook (hook.go): policy and redaction
+	red redactor
 
 	// The safe road (salvage.go): its scan, and while a salvaged event is
 	// written, the text it was salvaged from.
@@ -221,7 +203,7 @@ func New(o Options) *Normalizer {
 	if n.maxEvent <= 0 {
 		n.maxEvent = DefaultMaxEventBytes
 	}
-	n.keepReq, n.keepResp = true, true
+	n.hk.keepReq, n.hk.keepResp = true, true
 	n.red = newRedactor(o)
 	n.sc.pats, n.exact.pats = n.red.Paths, n.red.Paths
 	n.userMask = n.red.User
@@ -248,22 +230,22 @@ func (n *Normalizer) reset(recordTime int64) {
 	n.spans = n.spans[:0]
 	n.bodies, n.bodyBuf, n.names = n.bodies[:0], n.bodyBuf[:0], n.names[:0]
 	n.recordTime = recordTime
-	n.dropped, n.dropWhy = 0, n.dropWhy[:0]
-	n.treeBuf = n.treeBuf[:0]
+	n.hk.dropped, n.hk.dropWhy = 0, n.hk.dropWhy[:0]
+	n.hk.treeBuf = n.hk.treeBuf[:0]
 }
 
 // Dropped is the number of events the policy dropped in the last Normalize
 // call: they have no document.
-func (n *Normalizer) Dropped() int { return n.dropped }
+func (n *Normalizer) Dropped() int { return n.hk.dropped }
 
 // DropReasons says why each of the last Normalize call's Dropped events was left out, in
 // their order. The slice is valid until the next call.
-func (n *Normalizer) DropReasons() []DropReason { return n.dropWhy }
+func (n *Normalizer) DropReasons() []DropReason { return n.hk.dropWhy }
 
 // drop counts one event left out for why.
 func (n *Normalizer) drop(why DropReason) {
-	n.dropped++
-	n.dropWhy = append(n.dropWhy, why)
+	n.hk.dropped++
+	n.hk.dropWhy = append(n.hk.dropWhy, why)
 }
 
 // RedactedIn says where a document's secret material was replaced, one bit per place.

@@ -37,8 +37,8 @@ import (
 // at hand: the value is rendered compactly to serve as the text.
 func (n *Normalizer) pipelineErrorValue(v *fastjson.Value, marked bool, original []byte, msg string) {
 	if original == nil {
-		n.scratch = n.appendValue(n.scratch[:0], v, marked, false)
-		original = n.scratch
+		n.doc.scratch = n.appendValue(n.doc.scratch[:0], v, marked, false)
+		original = n.doc.scratch
 	}
 	n.unparsed(original, msg, -1)
 }

@@ -63,17 +63,17 @@ func TestImagesTextAgrees(t *testing.T) {
 				if e.req < 0 || !n.collectImagesText(e) {
 					continue // no scanned body, or one the text reading leaves to the tree
 				}
-				text := make([][]byte, len(n.imgs))
-				for i, img := range n.imgs {
+				text := make([][]byte, len(n.doc.imgs))
+				for i, img := range n.doc.imgs {
 					text[i] = bytes.Clone(img)
 				}
 				n.collectImages(n.requestTree(e))
-				if len(text) != len(n.imgs) {
-					t.Fatalf("direct=%v: %d images from the text, %d from the tree\nrecord %.300s", direct, len(text), len(n.imgs), rec)
+				if len(text) != len(n.doc.imgs) {
+					t.Fatalf("direct=%v: %d images from the text, %d from the tree\nrecord %.300s", direct, len(text), len(n.doc.imgs), rec)
 				}
 				for i := range text {
-					if !bytes.Equal(text[i], n.imgs[i]) {
-						t.Fatalf("direct=%v: image %d is %q from the text, %q from the tree\nrecord %.300s", direct, i, text[i], n.imgs[i], rec)
+					if !bytes.Equal(text[i], n.doc.imgs[i]) {
+						t.Fatalf("direct=%v: image %d is %q from the text, %q from the tree\nrecord %.300s", direct, i, text[i], n.doc.imgs[i], rec)
 					}
 				}
 				compared++

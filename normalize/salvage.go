@@ -124,7 +124,7 @@ func (n *Normalizer) salvageRecord(rec, known []byte, depth int, parse bool) {
 // subRecord sends a complete value of a refused record down the normal
 // roads, and to the salvage when they refuse it too.
 func (n *Normalizer) subRecord(rec []byte, depth int) {
-	v, marked, err := n.parse(&n.p, &n.stripped, rec)
+	v, marked, err := n.parse(&n.p, &n.st.stripped, rec)
 	if err != nil {
 		n.salvageRecord(rec, rec, depth, true)
 		return

@@ -40,7 +40,7 @@ func (n *Normalizer) split(record []byte) {
 		n.unparsed(record, errEmpty, -1)
 		return
 	}
-	v, marked, err := n.parse(&n.p, &n.stripped, rec)
+	v, marked, err := n.parse(&n.p, &n.st.stripped, rec)
 	if err != nil {
 		n.salvageRecord(rec, rec, 0, true) // the safe road (salvage.go)
 		return
@@ -55,10 +55,10 @@ var errTooDeep = errors.New("nested too deeply")
 // else whole, the way every record was parsed before strip existed.
 func (n *Normalizer) parse(p *fastjson.Parser, buf *[]byte, rec []byte) (*fastjson.Value, bool, error) {
 	nb, nbuf, nnames := len(n.bodies), len(n.bodyBuf), len(n.names)
-	n.stripDeep = false
+	n.st.deep = false
 	s, ok := n.strip((*buf)[:0], rec)
 	*buf = s
-	if n.stripDeep {
+	if n.st.deep {
 		// Nesting past fastjson's MaxDepth outside the bodies: both
 		// parses would fail, each building one error message per level.
 		n.bodies, n.bodyBuf, n.names = n.bodies[:nb], n.bodyBuf[:nbuf], n.names[:nnames]
@@ -116,7 +116,7 @@ func (n *Normalizer) value(v *fastjson.Value, original []byte, depth int, inner,
 					return
 				}
 				text, _ := log.StringBytes()
-				ev, im, err := n.parse(&n.inner, &n.innerSt, trimSpace(text))
+				ev, im, err := n.parse(&n.inner, &n.st.inner, trimSpace(text))
 				if err != nil {
 					// n.p's tree (v) is still walked: the salvage
 					// leaves the parsers alone.

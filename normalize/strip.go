@@ -52,8 +52,8 @@ func (n *Normalizer) strip(dst, src []byte) ([]byte, bool) {
 		stObjVal
 		stArr
 	)
-	stack := n.stripStack[:0]
-	defer func() { n.stripStack = stack }()
+	stack := n.st.stack[:0]
+	defer func() { n.st.stack = stack }()
 	mark := 0 // src[mark:i] is pending, to be copied as is
 	for i := 0; i < len(src); {
 		c := src[i]
@@ -91,7 +91,7 @@ func (n *Normalizer) strip(dst, src []byte) ([]byte, bool) {
 			mark, i = end, end
 		case '{', '[':
 			if len(stack) >= maxScanDepth {
-				n.stripDeep = true // fastjson would reject it (see parse)
+				n.st.deep = true // fastjson would reject it (see parse)
 				return append(dst, src[mark:]...), true
 			}
 			if c == '{' {
@@ -138,3 +138,11 @@ func skipWS(src []byte, i int) int {
 }
 
 func hasBackslash(b []byte) bool { return indexByte(b, '\\') >= 0 }
+
+// stripState is strip's working memory, kept across records.
+type stripState struct {
+	stripped []byte  // the record given to Normalizer.p, bodies replaced by markers
+	stack    []uint8 // strip's container stack
+	deep     bool    // strip met nesting past maxScanDepth outside the bodies
+	inner    []byte  // the same as stripped, for Normalizer.inner
+}

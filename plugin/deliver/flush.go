@@ -77,7 +77,7 @@ func (f *flush) span(i, j int) []int32 {
 func (f *flush) frameHash(sel []int32) bodyKey {
 	f.sc.body = frame(f.sc.body[:0], f.s.in.fr, f.docs, sel)
 	f.sc.zipped = nil
-	return f.s.mem.hash(f.sc.body)
+	return f.s.mem.sum(&f.sc.tag, f.sc.body)
 }
 
 // frameZipHash is frameHash for a body about to be sent: with gzip on, the body is
@@ -90,14 +90,14 @@ func (f *flush) frameZipHash(sel []int32) bodyKey {
 	f.sc.body = frame(f.sc.body[:0], f.s.in.fr, f.docs, sel)
 	f.sc.zipped = nil
 	if !f.s.o.Compress {
-		return f.s.mem.hash(f.sc.body)
+		return f.s.mem.sum(&f.sc.tag, f.sc.body)
 	}
 	z, err := f.s.pool.gzip(f.sc, f.sc.body)
 	if err != nil { // cannot happen with an in-memory sink; post compresses again and says so
-		return f.s.mem.hash(f.sc.body)
+		return f.s.mem.sum(&f.sc.tag, f.sc.body)
 	}
 	f.sc.zipped = z
-	return f.s.mem.hash(z)
+	return f.s.mem.sum(&f.sc.tag, z)
 }
 
 func (f *flush) markDone(sel []int32) {

@@ -117,6 +117,44 @@ func TestMemorySeesBodiesNotDocs(t *testing.T) {
 	}
 }
 
+// The key is GMAC under the memory's own secret key (one pass over the body), the
+// two-maphash fallback where GCM is refused; both key equal bodies alike, different ones
+// (even one byte or one length apart) differently, two memories differently (each has
+// its own secret), and keying with a scratch's tag buffer allocates nothing.
+func TestMemoryKeys(t *testing.T) {
+	m := newMemory(8)
+	if m.mac == nil {
+		t.Fatal("no GMAC: the keys take the slower maphash pair")
+	}
+	fallback := newMemory(8)
+	fallback.mac = nil
+	big := bytes.Repeat([]byte(`{"a":"0123456789abcdef"}`+"\n"), 50_000)
+	for name, m := range map[string]*memory{"gmac": m, "maphash": fallback} {
+		bodies := [][]byte{nil, []byte("\n"), []byte("\n\x00"), []byte(`{"a":1}` + "\n"), []byte(`{"a":2}` + "\n"), big, big[:len(big)-1]}
+		seen := map[bodyKey]int{}
+		for i, b := range bodies {
+			k := m.hash(b)
+			if k != m.hash(append([]byte(nil), b...)) {
+				t.Errorf("%s: body %d keyed twice differently", name, i)
+			}
+			if k[0] == 0 {
+				t.Errorf("%s: body %d has the empty slot's key", name, i)
+			}
+			if j, ok := seen[k]; ok {
+				t.Errorf("%s: bodies %d and %d share a key", name, j, i)
+			}
+			seen[k] = i
+		}
+	}
+	if newMemory(8).hash(big) == m.hash(big) {
+		t.Error("two memories key the same body alike: the secret is not per memory")
+	}
+	var tag [16]byte
+	if n := testing.AllocsPerRun(100, func() { m.sum(&tag, big) }); n != 0 {
+		t.Errorf("sum allocates %v times", n)
+	}
+}
+
 // A body whose first hash word collides with a remembered body's is not skipped: only
 // the full 128-bit key, under two independent secret seeds, makes a body "already done".
 // (With the former 64-bit key such a collision skipped a different body, that is,

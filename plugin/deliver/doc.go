@@ -123,11 +123,12 @@
 // # Idempotence
 //
 // A Sender remembers the keys of the last 4096 request bodies whose documents are all
-// done (accepted or set aside); a key is two 64-bit maphashes under independent
-// per-process secret seeds, of the body as posted (gzipped, when compression is on: the
-// Sender's gzip is deterministic and lossless, so equal compressed bytes are equal bodies,
-// and they are 3 to 5 times fewer to hash), so a different body is never taken for a
-// remembered one (an attacker who shapes event bytes cannot aim at 128 unknown bits); a parent batch that was split, or
+// done (accepted or set aside); a key is the 128-bit GMAC of the body as posted under a
+// per-process secret AES key (memory.go; gzipped, when compression is on: the Sender's
+// gzip is deterministic and lossless, so equal compressed bytes are equal bodies, and
+// they are 3 to 5 times fewer to hash), so a different body is never taken for a
+// remembered one (GHASH bounds a collision of two bodies, however shaped, by about 2^-111
+// while the key is secret); a parent batch that was split, or
 // answered per item, is remembered once all its documents are done. Before sending a
 // request whose body is remembered, Deliver skips it and counts it in Stats.Skipped.
 // Bodies only partly done when a flush ends (a 413 split with one half accepted, a bulk

@@ -21,9 +21,13 @@ type Meta struct {
 // Docs holds the documents of one chunk, in order, in flat buffers so that appending a
 // document costs no allocation once the buffers have grown to the chunk's size. The
 // caller owns it and reuses it from flush to flush (Reset); Deliver only reads it.
+//
+// Each document is stored followed by "\n", so that the documents of a run are already
+// their NDJSON body (Lines): the ndjson intake posts, hashes and compresses that slice
+// of the buffer instead of a copy of it.
 type Docs struct {
 	buf   []byte
-	ends  []int // ends[i] is the end offset of document i in buf
+	ends  []int // ends[i] is the end offset of document i in buf; its "\n" follows
 	keys  []byte
 	kends []int   // kends[i] is the end offset of document i's key in keys
 	times []int64 // Meta.Time of document i
@@ -49,6 +53,7 @@ func (d *Docs) Reset() {
 func (d *Docs) Append(doc []byte, m Meta) {
 	d.buf = append(d.buf, trimEOL(doc)...)
 	d.ends = append(d.ends, len(d.buf))
+	d.buf = append(d.buf, '\n')
 	d.appendMeta(m)
 }
 
@@ -60,6 +65,7 @@ func (d *Docs) AppendWith(f func(dst []byte) []byte, m Meta) {
 	b := f(d.buf)
 	d.buf = b[:start+len(trimEOL(b[start:]))]
 	d.ends = append(d.ends, len(d.buf))
+	d.buf = append(d.buf, '\n')
 	d.appendMeta(m)
 }
 
@@ -83,13 +89,25 @@ func (d *Docs) appendMeta(m Meta) {
 // Len is the number of documents.
 func (d *Docs) Len() int { return len(d.ends) }
 
-// Doc returns document i; the slice aliases d's buffer.
+// Doc returns document i; the slice aliases d's buffer (its capacity ends with the
+// document: appending to it cannot reach the next one).
 func (d *Docs) Doc(i int) []byte {
-	start := 0
-	if i > 0 {
-		start = d.ends[i-1]
+	return d.buf[d.start(i):d.ends[i]:d.ends[i]]
+}
+
+// start is the offset of document i in buf.
+func (d *Docs) start(i int) int {
+	if i == 0 {
+		return 0
 	}
-	return d.buf[start:d.ends[i]:d.ends[i]]
+	return d.ends[i-1] + 1
+}
+
+// Lines returns documents [i, j) each followed by "\n": their NDJSON body, aliasing d's
+// buffer (capacity included: appending to it cannot reach document j). i < j.
+func (d *Docs) Lines(i, j int) []byte {
+	end := d.ends[j-1] + 1
+	return d.buf[d.start(i):end:end]
 }
 
 // Key returns document i's identity, auditID "-" stage, or nil when it has no auditID.
@@ -114,7 +132,7 @@ func (d *Docs) IsAlert(i int) bool { return d.alert[i] }
 func (d *Docs) IsError(i int) bool { return d.errs[i] }
 
 // Bytes is the total size of the documents, without framing.
-func (d *Docs) Bytes() int { return len(d.buf) }
+func (d *Docs) Bytes() int { return len(d.buf) - len(d.ends) }
 
 // Held is the memory d's document buffer holds: what a reused Docs keeps between chunks.
 func (d *Docs) Held() int { return cap(d.buf) }

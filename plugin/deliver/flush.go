@@ -26,6 +26,7 @@ type flush struct {
 	ctx        context.Context
 	docs       *Docs
 	sc         *scratch
+	body       []byte        // the body framed last (frameBody): the scratch's buffer or a slice of docs
 	spent      time.Duration // retry time used so far, against Options.RetryBudget
 	itemRounds int           // per-item retry rounds so far (backoff exponent)
 }
@@ -73,11 +74,34 @@ func (f *flush) span(i, j int) []int32 {
 	return f.sc.idx[at:]
 }
 
-// frameHash frames sel into the scratch body and returns the body's key.
-func (f *flush) frameHash(sel []int32) bodyKey {
+// frameBody sets f.body to the body of sel: for NDJSON and a run of documents in order
+// (every batch, and the halves of a split one) the documents as Docs holds them, which
+// are that body already (Docs.Lines: no copy, and no body buffer held between flushes);
+// otherwise sel framed into the scratch's body buffer.
+func (f *flush) frameBody(sel []int32) {
+	if _, ok := f.s.in.fr.(ndjsonFraming); ok && consecutive(sel) {
+		f.body = f.docs.Lines(int(sel[0]), int(sel[len(sel)-1])+1)
+		return
+	}
 	f.sc.body = frame(f.sc.body[:0], f.s.in.fr, f.docs, sel)
+	f.body = f.sc.body
+}
+
+// consecutive reports whether sel is a non-empty run of consecutive documents in order.
+func consecutive(sel []int32) bool {
+	for p := 1; p < len(sel); p++ {
+		if sel[p] != sel[p-1]+1 {
+			return false
+		}
+	}
+	return len(sel) > 0
+}
+
+// frameHash frames sel (f.body) and returns the body's key.
+func (f *flush) frameHash(sel []int32) bodyKey {
+	f.frameBody(sel)
 	f.sc.zipped = nil
-	return f.s.mem.hash(f.sc.body)
+	return f.s.mem.sum(&f.sc.tag, f.body)
 }
 
 // frameZipHash is frameHash for a body about to be sent: with gzip on, the body is
@@ -87,17 +111,17 @@ func (f *flush) frameHash(sel []int32) bodyKey {
 // compress to the same bytes exactly when they are the same. A duplicate is then found
 // after its gzip rather than before, which costs only the rare chunk sent twice.
 func (f *flush) frameZipHash(sel []int32) bodyKey {
-	f.sc.body = frame(f.sc.body[:0], f.s.in.fr, f.docs, sel)
+	f.frameBody(sel)
 	f.sc.zipped = nil
 	if !f.s.o.Compress {
-		return f.s.mem.hash(f.sc.body)
+		return f.s.mem.sum(&f.sc.tag, f.body)
 	}
-	z, err := f.s.pool.gzip(f.sc, f.sc.body)
+	z, err := f.s.pool.gzip(f.sc, f.body)
 	if err != nil { // cannot happen with an in-memory sink; post compresses again and says so
-		return f.s.mem.hash(f.sc.body)
+		return f.s.mem.sum(&f.sc.tag, f.body)
 	}
 	f.sc.zipped = z
-	return f.s.mem.hash(z)
+	return f.s.mem.sum(&f.sc.tag, z)
 }
 
 func (f *flush) markDone(sel []int32) {
@@ -139,7 +163,7 @@ func (f *flush) send(sel []int32) outcome {
 			r = f.send(rest)
 		}
 	} else {
-		r = f.attempt(sel, f.sc.body)
+		r = f.attempt(sel, f.body)
 	}
 	f.record(h, sel)
 	return r

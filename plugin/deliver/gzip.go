@@ -25,6 +25,7 @@ type scratch struct {
 	done   []bool     // done[k]: document k is settled
 	fates  []itemFate // a per-item answer, one per document of the request
 	bits   []uint64   // a progress bitmap being read or written
+	tag    [16]byte   // the memory's hash output (memory.sum)
 }
 
 // sink is an io.Writer appending to a byte slice, so gzip output lands in a reused

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net/http"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -114,6 +115,44 @@ func TestMemorySeesBodiesNotDocs(t *testing.T) {
 	a, b := m.hash([]byte("{\"a\":1}\n")), m.hash([]byte("{\"a\":2}\n"))
 	if a == b || a == (bodyKey{}) || a[0] == a[1] {
 		t.Fatal("hash")
+	}
+}
+
+// The key is GMAC under the memory's own secret key (one pass over the body), the
+// two-maphash fallback where GCM is refused; both key equal bodies alike, different ones
+// (even one byte or one length apart) differently, two memories differently (each has
+// its own secret), and keying with a scratch's tag buffer allocates nothing.
+func TestMemoryKeys(t *testing.T) {
+	m := newMemory(8)
+	if m.mac == nil {
+		t.Fatal("no GMAC: the keys take the slower maphash pair")
+	}
+	fallback := newMemory(8)
+	fallback.mac = nil
+	big := bytes.Repeat([]byte(`{"a":"0123456789abcdef"}`+"\n"), 50_000)
+	for name, m := range map[string]*memory{"gmac": m, "maphash": fallback} {
+		bodies := [][]byte{nil, []byte("\n"), []byte("\n\x00"), []byte(`{"a":1}` + "\n"), []byte(`{"a":2}` + "\n"), big, big[:len(big)-1]}
+		seen := map[bodyKey]int{}
+		for i, b := range bodies {
+			k := m.hash(b)
+			if k != m.hash(append([]byte(nil), b...)) {
+				t.Errorf("%s: body %d keyed twice differently", name, i)
+			}
+			if k[0] == 0 {
+				t.Errorf("%s: body %d has the empty slot's key", name, i)
+			}
+			if j, ok := seen[k]; ok {
+				t.Errorf("%s: bodies %d and %d share a key", name, j, i)
+			}
+			seen[k] = i
+		}
+	}
+	if newMemory(8).hash(big) == m.hash(big) {
+		t.Error("two memories key the same body alike: the secret is not per memory")
+	}
+	var tag [16]byte
+	if n := testing.AllocsPerRun(100, func() { m.sum(&tag, big) }); n != 0 {
+		t.Errorf("sum allocates %v times", n)
 	}
 }
 
@@ -228,9 +267,62 @@ func TestDocs(t *testing.T) {
 	if string(d.Doc(1)) != `{"b":2}` {
 		t.Error("Doc aliases past its end")
 	}
+	if d.Bytes() != 3*len(`{"a":1}`) {
+		t.Errorf("Bytes = %d, want the documents' bytes without separators", d.Bytes())
+	}
 	d.Reset()
 	if d.Len() != 0 || d.Bytes() != 0 {
 		t.Error("reset")
+	}
+}
+
+// Lines is the NDJSON framing of a run of documents, as the ndjson intake would frame it
+// by copy, whatever was appended (trailing newlines, AppendWith), and appending to it
+// cannot reach the next document.
+func TestDocsLines(t *testing.T) {
+	d := mkDocs(0, 9, 120)
+	d.Append([]byte(`{"crlf":1}`+"\r\n"), Meta{})
+	d.AppendWith(func(dst []byte) []byte { return append(dst, `{"with":1}`+"\n"...) }, Meta{})
+	d.Append([]byte(`{"last":1}`), Meta{})
+	fr := ndjsonFraming{}
+	for i := 0; i < d.Len(); i++ {
+		for j := i + 1; j <= d.Len(); j++ {
+			if got, want := d.Lines(i, j), frameRange(fr, d, i, j); !bytes.Equal(got, want) {
+				t.Fatalf("Lines(%d, %d) = %q, want %q", i, j, got, want)
+			}
+		}
+	}
+	next := string(d.Doc(4))
+	_ = append(d.Lines(1, 4), 'X')
+	if string(d.Doc(4)) != next {
+		t.Error("Lines aliases past its end")
+	}
+}
+
+// The ndjson intake posts runs of documents straight from Docs: the scratch's body
+// buffer is never filled (no copy of the chunk's documents), and the bodies are the
+// documents framed (the intake checks each one), split halves included.
+func TestNDJSONBodiesAreNotCopied(t *testing.T) {
+	for _, compress := range []bool{false, true} {
+		in := newIntake(t, func(n int, _ request, _ http.ResponseWriter, _ *http.Request) int {
+			if n == 0 {
+				return 413 // the first request is split in halves: runs too
+			}
+			return 200
+		})
+		o := testOptions(in.URL, nil)
+		o.Compress = compress
+		o.BatchEvents = 10
+		s := mustNew(t, o)
+		if r := s.Deliver(context.Background(), mkDocs(0, 35, 300)); r != Delivered {
+			t.Fatalf("compress %v: result %v", compress, r)
+		}
+		in.exactlyOnce(t, 0, 35)
+		sc := s.pool.get()
+		if cap(sc.body) != 0 {
+			t.Errorf("compress %v: the scratch's body buffer grew to %d bytes: bodies were copied", compress, cap(sc.body))
+		}
+		s.pool.put(sc)
 	}
 }
 

@@ -1,6 +1,8 @@
 // Package testfix locates the test fixtures kept in the repository, testdata/fixtures at
 // the module root (their provenance is in testdata/fixtures/README.md), so that a plain
-// clone runs the same fixture, golden and peer tests as CI.
+// clone runs the same fixture, golden and peer tests as CI; and reads which repository
+// packages a folder imports (Imports), for the tests that hold packages to
+// docs/architecture.md.
 //
 // Only _test.go files import it: it imports "testing", and no package that ships in the
 // plugin may depend on it. A missing fixture is a failure, never a skip: the files are
